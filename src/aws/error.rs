@@ -1,0 +1,200 @@
+//! AWS failures, sorted into what the operator can act on: AWS unreachable or
+//! no credentials (exit 3), access denied (names the action and the statement
+//! that would allow it), not found (usually a finding, not an error), other.
+
+use std::fmt;
+
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// One AWS API operation on one resource, as IAM names it (`iam:CreatePolicy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Op {
+    pub service: &'static str,
+    pub operation: &'static str,
+    pub resource: String,
+}
+
+impl Op {
+    pub fn new(
+        service: &'static str,
+        operation: &'static str,
+        resource: impl Into<String>,
+    ) -> Self {
+        Self {
+            service,
+            operation,
+            resource: resource.into(),
+        }
+    }
+    pub fn action(&self) -> String {
+        format!("{}:{}", self.service, self.operation)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Unreachable,
+    Credentials,
+    AccessDenied,
+    NotFound,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct AwsError {
+    pub kind: ErrorKind,
+    pub code: Option<String>,
+    pub message: String,
+    pub op: Option<Op>,
+}
+
+const DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+    "UnauthorizedException",
+];
+const NOT_FOUND: &[&str] = &[
+    "NoSuchEntity",
+    "NoSuchEntityException",
+    "ResourceNotFoundException",
+    "NotFoundException",
+];
+
+impl AwsError {
+    pub fn other(message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::Other,
+            code: None,
+            message: message.into(),
+            op: None,
+        }
+    }
+
+    pub fn from_sdk<E, R>(
+        err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+        op: Option<&Op>,
+    ) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: fmt::Debug + Send + Sync + 'static,
+    {
+        use aws_smithy_runtime_api::client::result::SdkError;
+        let chain = DisplayErrorContext(&err).to_string();
+        let (kind, code, message) = match &err {
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                let code = e.code().map(str::to_string);
+                let kind = match code.as_deref() {
+                    Some(c) if DENIED.contains(&c) => ErrorKind::AccessDenied,
+                    Some(c) if NOT_FOUND.contains(&c) || c.ends_with("NotFoundException") => {
+                        ErrorKind::NotFound
+                    }
+                    Some(
+                        "InvalidClientTokenId"
+                        | "UnrecognizedClientException"
+                        | "ExpiredToken"
+                        | "ExpiredTokenException"
+                        | "SignatureDoesNotMatch",
+                    ) => ErrorKind::Credentials,
+                    _ => ErrorKind::Other,
+                };
+                (
+                    kind,
+                    code,
+                    e.message()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| chain.clone()),
+                )
+            }
+            SdkError::TimeoutError(_) => (
+                ErrorKind::Unreachable,
+                None,
+                "the request timed out".to_string(),
+            ),
+            SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
+                (ErrorKind::Unreachable, None, chain.clone())
+            }
+            _ if chain.to_lowercase().contains("credential") => {
+                (ErrorKind::Credentials, None, chain.clone())
+            }
+            SdkError::DispatchFailure(_) => (ErrorKind::Unreachable, None, chain.clone()),
+            _ => (ErrorKind::Other, None, chain.clone()),
+        };
+        Self {
+            kind,
+            code,
+            message,
+            op: op.cloned(),
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
+    }
+
+    /// Unreachable and credential failures stop everything (exit 3).
+    pub fn is_fatal(&self) -> bool {
+        matches!(self.kind, ErrorKind::Unreachable | ErrorKind::Credentials)
+    }
+
+    /// For AccessDenied: the statement that would allow the call.
+    pub fn fix(&self) -> Option<String> {
+        match (self.kind, &self.op) {
+            (ErrorKind::AccessDenied, Some(op)) => Some(format!(
+                "allow the caller this action, e.g. with the statement\n{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "Effect": "Allow",
+                    "Action": op.action(),
+                    "Resource": if op.resource.is_empty() { "*".to_string() } else { op.resource.clone() },
+                }))
+                .expect("json")
+            )),
+            (ErrorKind::Unreachable, _) => Some("check the network and the endpoint (AWS_ENDPOINT_URL, --region), then run again".into()),
+            (ErrorKind::Credentials, _) => Some("configure credentials: aws configure, aws sso login, --profile NAME, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY".into()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = self.op.as_ref().map(|op| {
+            format!(
+                "{} on {}",
+                op.action(),
+                if op.resource.is_empty() {
+                    "*"
+                } else {
+                    &op.resource
+                }
+            )
+        });
+        match (self.kind, what) {
+            (ErrorKind::AccessDenied, Some(what)) => write!(
+                f,
+                "AccessDenied: the caller may not call {what}: {}",
+                self.message
+            ),
+            (ErrorKind::Unreachable, Some(what)) => {
+                write!(f, "AWS could not be reached ({what}): {}", self.message)
+            }
+            (ErrorKind::Unreachable, None) => {
+                write!(f, "AWS could not be reached: {}", self.message)
+            }
+            (ErrorKind::Credentials, _) => write!(f, "no usable AWS credentials: {}", self.message),
+            (_, Some(what)) => write!(
+                f,
+                "{what} failed: {}{}",
+                self.code
+                    .as_deref()
+                    .map(|c| format!("{c}: "))
+                    .unwrap_or_default(),
+                self.message
+            ),
+            (_, None) => write!(f, "{}", self.message),
+        }
+    }
+}

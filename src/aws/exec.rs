@@ -1,0 +1,198 @@
+//! The context an action or probe runs in: every AWS call goes through it, so
+//! that reads are timed and reported, and changes are planned (dry run),
+//! audited and reported in one place.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde::Serialize;
+
+use super::context::AwsContext;
+use super::error::{AwsError, Op};
+use crate::engine::inputs::Values;
+use crate::engine::library::Library;
+
+/// One change to the account: planned (dry run) or made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub service: &'static str,
+    pub operation: &'static str,
+    pub resource: String,
+    /// Why, and what differs.
+    pub detail: String,
+}
+
+/// What happened during a step, as it happens (the CLI prints it, the TUI logs it).
+#[derive(Debug, Clone)]
+pub enum Activity {
+    Call {
+        op: Op,
+        mutating: bool,
+        millis: u128,
+        outcome: Result<(), String>,
+    },
+    Note(String),
+}
+
+pub trait Sink: Send + Sync {
+    fn activity(&self, checklist: &str, step: &str, activity: Activity);
+}
+
+/// Appends mutating calls to the audit log (`.preflight/audit.jsonl`).
+pub trait Audit: Send + Sync {
+    fn record(&self, line: serde_json::Value) -> Result<(), String>;
+}
+
+pub struct Exec {
+    pub aws: Arc<AwsContext>,
+    pub library: Arc<Library>,
+    pub values: Values,
+    /// False for `plan`: changes are recorded, not made.
+    pub apply: bool,
+    /// `--deep`: ask IAM's policy simulator for a second opinion.
+    pub deep: bool,
+    pub checklist: String,
+    pub step: String,
+    pub sink: Arc<dyn Sink>,
+    pub audit: Option<Arc<dyn Audit>>,
+    pub changes: Vec<Change>,
+    pub outputs: BTreeMap<String, String>,
+}
+
+fn now() -> String {
+    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
+impl Exec {
+    fn report(&self, op: &Op, mutating: bool, started: Instant, outcome: Result<(), String>) {
+        self.sink.activity(
+            &self.checklist,
+            &self.step,
+            Activity::Call {
+                op: op.clone(),
+                mutating,
+                millis: started.elapsed().as_millis(),
+                outcome,
+            },
+        );
+    }
+
+    pub fn note(&self, text: impl Into<String>) {
+        self.sink
+            .activity(&self.checklist, &self.step, Activity::Note(text.into()));
+    }
+
+    /// A read-only call.
+    pub async fn read<T, E, R>(
+        &self,
+        op: Op,
+        call: impl Future<Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>>,
+    ) -> Result<T, AwsError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        let started = Instant::now();
+        let result = call.await.map_err(|e| AwsError::from_sdk(e, Some(&op)));
+        self.report(
+            &op,
+            false,
+            started,
+            result.as_ref().map(|_| ()).map_err(|e| e.to_string()),
+        );
+        result
+    }
+
+    /// A read-only call whose NotFound answer means "absent".
+    pub async fn read_opt<T, E, R>(
+        &self,
+        op: Op,
+        call: impl Future<Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>>,
+    ) -> Result<Option<T>, AwsError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        match self.read(op, call).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A call that changes the account. In a plan it is only recorded (the
+    /// future is dropped unpolled, so no request is sent) and `None` is returned.
+    pub async fn change<T, E, R>(
+        &mut self,
+        op: Op,
+        detail: impl Into<String>,
+        call: impl Future<Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>>,
+    ) -> Result<Option<T>, AwsError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        self.changes.push(Change {
+            service: op.service,
+            operation: op.operation,
+            resource: op.resource.clone(),
+            detail: detail.into(),
+        });
+        if !self.apply {
+            return Ok(None);
+        }
+        let line = |outcome: &str| {
+            serde_json::json!({
+                "time": now(), "account": self.aws.account_id, "region": self.aws.region,
+                "checklist": self.checklist, "step": self.step,
+                "service": op.service, "operation": op.operation, "resource": op.resource, "outcome": outcome,
+            })
+        };
+        if let Some(audit) = &self.audit {
+            // No change is made that the audit log cannot record.
+            audit.record(line("started")).map_err(AwsError::other)?;
+        }
+        let started = Instant::now();
+        let result = call.await.map_err(|e| AwsError::from_sdk(e, Some(&op)));
+        if let Some(audit) = &self.audit {
+            let recorded = audit.record(line(match &result {
+                Ok(_) => "ok",
+                Err(e) => e.code.as_deref().unwrap_or("error"),
+            }));
+            if let Err(e) = recorded {
+                self.note(format!("warning: {e}"));
+            }
+        }
+        self.report(
+            &op,
+            true,
+            started,
+            result.as_ref().map(|_| ()).map_err(|e| e.to_string()),
+        );
+        result.map(Some)
+    }
+
+    pub fn output(&mut self, name: &str, value: impl Into<String>) {
+        self.outputs.insert(name.to_string(), value.into());
+    }
+
+    /// An asset rendered with the inputs and context: JSON assets string by string.
+    pub fn asset_json(&self, path: &str) -> Result<serde_json::Value, AwsError> {
+        let text = self
+            .library
+            .asset(path)
+            .ok_or_else(|| AwsError::other(format!("asset {path} is missing")))?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| AwsError::other(format!("asset {path} is not valid JSON: {e}")))?;
+        crate::engine::template::render_json(&value, &|n| self.values.lookup(n)).map_err(|name| {
+            AwsError::other(format!(
+                "asset {path}: `{{{{{name}}}}}` has no value; set the input `{name}`"
+            ))
+        })
+    }
+}

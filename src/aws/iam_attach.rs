@@ -1,0 +1,78 @@
+//! `iam.attach_policy` (action): a managed policy attached to a role or user.
+
+use serde::Deserialize;
+
+use super::error::{AwsError, Op};
+use super::exec::Exec;
+use super::iam_read::{PrincipalKind, attached, policy_arn, principal_arn};
+use super::registry::KindParams;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub principal_kind: String,
+    pub principal_name: String,
+    pub policy_name: String,
+    #[serde(default = "root")]
+    pub policy_path: String,
+}
+
+fn root() -> String {
+    "/".into()
+}
+
+impl KindParams for Params {}
+
+pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
+    let kind = PrincipalKind::parse(&p.principal_kind)?;
+    let policy = policy_arn(x, &p.policy_path, &p.policy_name);
+    let target = principal_arn(x, kind, &p.principal_name);
+    // A principal that does not exist yet (a plan before its step ran) has nothing attached.
+    let current = attached(x, kind, &p.principal_name)
+        .await?
+        .unwrap_or_default();
+    if current
+        .iter()
+        .any(|a| a.policy_arn() == Some(policy.as_str()))
+    {
+        x.note(format!(
+            "{} is already attached to {} {}",
+            p.policy_name,
+            kind.word(),
+            p.principal_name
+        ));
+        return Ok(());
+    }
+    let iam = x.aws.iam().clone();
+    let detail = format!(
+        "attach {} to {} {}",
+        p.policy_name,
+        kind.word(),
+        p.principal_name
+    );
+    match kind {
+        PrincipalKind::Role => x
+            .change(
+                Op::new("iam", "AttachRolePolicy", &target),
+                detail,
+                iam.attach_role_policy()
+                    .role_name(&p.principal_name)
+                    .policy_arn(&policy)
+                    .send(),
+            )
+            .await
+            .map(|_| ())?,
+        PrincipalKind::User => x
+            .change(
+                Op::new("iam", "AttachUserPolicy", &target),
+                detail,
+                iam.attach_user_policy()
+                    .user_name(&p.principal_name)
+                    .policy_arn(&policy)
+                    .send(),
+            )
+            .await
+            .map(|_| ())?,
+    }
+    Ok(())
+}

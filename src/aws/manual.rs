@@ -1,0 +1,28 @@
+//! `manual.confirm` (probe): something only a person can check (a screen, a
+//! message, a setting outside AWS). It reports `manual` until the operator
+//! confirms it with `preflight confirm`; it never fails `verify` unless `--strict`.
+
+use serde::Deserialize;
+
+use super::error::AwsError;
+use super::exec::Exec;
+use super::registry::KindParams;
+use crate::engine::outcome::{ProbeResult, Status};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// What the operator must look at, in one sentence.
+    pub check: String,
+}
+
+impl KindParams for Params {}
+
+pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
+    Ok(
+        ProbeResult::new(&id, Status::Manual, p.check).with_fix(format!(
+            "when it is done, record it: preflight confirm {} --step {}",
+            x.checklist, x.step
+        )),
+    )
+}

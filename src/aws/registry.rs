@@ -1,0 +1,151 @@
+//! The one table of action and probe kinds. The loader checks checklist files
+//! against it; the runner dispatches through it.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::de::DeserializeOwned;
+
+use super::error::AwsError;
+use super::exec::Exec;
+use super::{iam_allows, iam_attach, iam_policy, iam_principal, manual};
+use crate::engine::model::{Catalog, KindError, Role};
+use crate::engine::outcome::ProbeResult;
+
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The typed parameters of a kind.
+pub trait KindParams: DeserializeOwned {
+    /// Asset paths the parameters refer to (checked by the loader).
+    fn assets(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Rules across fields that types cannot say.
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+pub enum Run {
+    Action(fn(&mut Exec, toml::Table) -> BoxFut<'_, Result<(), AwsError>>),
+    Probe(fn(&mut Exec, String, toml::Table) -> BoxFut<'_, Result<ProbeResult, AwsError>>),
+}
+
+pub struct Kind {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub check: fn(&toml::Table) -> Result<Vec<String>, String>,
+    pub run: Run,
+}
+
+pub fn parse<P: KindParams>(table: &toml::Table) -> Result<P, String> {
+    let p: P = toml::Value::Table(table.clone())
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_string())?;
+    p.validate()?;
+    Ok(p)
+}
+
+fn check<P: KindParams>(table: &toml::Table) -> Result<Vec<String>, String> {
+    parse::<P>(table).map(|p| p.assets())
+}
+
+macro_rules! action {
+    ($name:literal, $summary:literal, $module:ident :: $func:ident) => {{
+        fn run(x: &mut Exec, t: toml::Table) -> BoxFut<'_, Result<(), AwsError>> {
+            Box::pin(async move { $module::$func(x, parse(&t).map_err(AwsError::other)?).await })
+        }
+        Kind {
+            name: $name,
+            summary: $summary,
+            check: check::<$module::Params>,
+            run: Run::Action(run),
+        }
+    }};
+}
+
+macro_rules! probe {
+    ($name:literal, $summary:literal, $module:ident :: $func:ident) => {{
+        fn run(
+            x: &mut Exec,
+            id: String,
+            t: toml::Table,
+        ) -> BoxFut<'_, Result<ProbeResult, AwsError>> {
+            Box::pin(
+                async move { $module::$func(x, id, parse(&t).map_err(AwsError::other)?).await },
+            )
+        }
+        Kind {
+            name: $name,
+            summary: $summary,
+            check: check::<$module::Params>,
+            run: Run::Probe(run),
+        }
+    }};
+}
+
+pub static KINDS: &[Kind] = &[
+    action!(
+        "iam.ensure_policy",
+        "customer-managed policy with the asset's document (new default version when it differs, oldest pruned at 5)",
+        iam_policy::ensure
+    ),
+    action!(
+        "iam.ensure_principal",
+        "IAM role (with its trust policy) or user",
+        iam_principal::ensure
+    ),
+    action!(
+        "iam.attach_policy",
+        "managed policy attached to a role or user",
+        iam_attach::ensure
+    ),
+    probe!(
+        "iam.policy_grants",
+        "the managed policy grants exactly the asset's permissions",
+        iam_policy::grants
+    ),
+    probe!(
+        "iam.principal",
+        "the role or user exists and the role trusts the asset's services",
+        iam_principal::probe
+    ),
+    probe!(
+        "iam.allows",
+        "every required permission is effective for the principal (local evaluation; --deep adds IAM's simulator)",
+        iam_allows::probe
+    ),
+    probe!(
+        "manual.confirm",
+        "a check only a person can make, settled by `preflight confirm`",
+        manual::probe
+    ),
+];
+
+pub fn find(name: &str) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| k.name == name)
+}
+
+pub struct Registry;
+
+impl Catalog for Registry {
+    fn check(
+        &self,
+        role: Role,
+        kind: &str,
+        params: &toml::Table,
+    ) -> Result<Vec<String>, KindError> {
+        let same_role = |k: &&Kind| {
+            matches!(
+                (&k.run, role),
+                (Run::Action(_), Role::Action) | (Run::Probe(_), Role::Probe)
+            )
+        };
+        let Some(k) = KINDS.iter().filter(same_role).find(|k| k.name == kind) else {
+            return Err(KindError::Unknown {
+                known: KINDS.iter().filter(same_role).map(|k| k.name).collect(),
+            });
+        };
+        (k.check)(params).map_err(KindError::Params)
+    }
+}

@@ -1,0 +1,104 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "preflight",
+    version,
+    about = "Walks you through the AWS deploy checklists of a project, runs each step against AWS and verifies it with probes."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The profile file with input values ([inputs]); state goes to .preflight/ beside it.
+    #[arg(
+        long,
+        global = true,
+        env = "PREFLIGHT_PROFILE",
+        default_value = "preflight.toml"
+    )]
+    pub profile_file: PathBuf,
+    /// AWS shared-config profile (as for the AWS CLI).
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// AWS region (overrides AWS_REGION and the profile's region).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Set an input for this run, overriding the profile: --set project=comafi.
+    #[arg(long = "set", global = true, value_name = "NAME=VALUE")]
+    pub sets: Vec<String>,
+    /// Load checklists/ and assets/ from this directory instead of the built-in ones.
+    #[arg(long, global = true, env = "PREFLIGHT_LIBRARY")]
+    pub library: Option<PathBuf>,
+    /// Print every AWS call, reads included, as it happens (on stderr).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the checklists and their steps.
+    List,
+    /// Show the recorded state of the checklists in the current account and region.
+    Status {
+        checklist: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what `run` would change: each step whose probes fail and the exact API calls it would make.
+    Plan {
+        checklist: String,
+        #[arg(long)]
+        step: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the steps in dependency order: probe, change what fails, probe again.
+    Run {
+        checklist: String,
+        /// Only this step and the steps it needs.
+        #[arg(long)]
+        step: Option<String>,
+        /// Apply changes without asking.
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run every probe (read-only). Exit 0 all pass, 1 any fails.
+    Verify {
+        checklists: Vec<String>,
+        /// Every checklist.
+        #[arg(long)]
+        all: bool,
+        /// Also ask IAM's policy simulator (iam:SimulatePrincipalPolicy) for a second opinion.
+        #[arg(long)]
+        deep: bool,
+        /// Count manual steps that nobody confirmed as failures.
+        #[arg(long)]
+        strict: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record that you did and checked a manual step.
+    Confirm {
+        checklist: String,
+        #[arg(long)]
+        step: String,
+    },
+    /// Forget the recorded state of a checklist or one step (changes nothing in AWS).
+    Reset {
+        checklist: String,
+        #[arg(long)]
+        step: Option<String>,
+    },
+}

@@ -1,0 +1,178 @@
+//! Human and JSON renderings of reports.
+
+use std::io::IsTerminal;
+
+use serde_json::{Value, json};
+
+use crate::aws::context::AwsContext;
+use crate::aws::exec::Change;
+use crate::engine::outcome::{ProbeResult, Status};
+use crate::runner::{ChecklistReport, StepReport};
+
+pub fn color_enabled() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+fn paint(text: &str, status: Status, color: bool) -> String {
+    if !color {
+        return text.to_string();
+    }
+    let code = match status {
+        Status::Pass => "32",
+        Status::Fail | Status::Error => "31",
+        Status::Manual => "33",
+        Status::Skipped | Status::Pending => "2",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+pub fn banner(aws: &AwsContext) -> String {
+    format!(
+        "account {} · {} · region {} ({})",
+        aws.account_id, aws.principal_arn, aws.region, aws.region_source
+    )
+}
+
+fn indent(text: &str, pad: &str) -> String {
+    text.lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn change_line(c: &Change) -> String {
+    format!(
+        "{}:{} {} — {}",
+        c.service, c.operation, c.resource, c.detail
+    )
+}
+
+/// One step, as printed by `run`, `plan`, `verify` and `status`.
+pub fn step_block(step: &StepReport, color: bool) -> String {
+    let mut out = format!(
+        "  {} {:<18} {}",
+        paint(step.status.mark(), step.status, color),
+        step.id,
+        step.title
+    );
+    if step.status == Status::Manual && step.confirmed {
+        out.push_str(" (confirmed)");
+    }
+    let show_probes = !matches!(
+        step.status,
+        Status::Pass | Status::Skipped | Status::Pending
+    ) || step.probes.iter().any(|p| p.status != Status::Pass);
+    for p in step
+        .probes
+        .iter()
+        .filter(|p| show_probes && p.status != Status::Pass)
+    {
+        out.push_str(&format!(
+            "\n      {} {}: {}",
+            paint(p.status.mark(), p.status, color),
+            p.id,
+            p.message
+        ));
+        if let Some(fix) = &p.fix {
+            out.push_str(&format!(
+                "\n        fix: {}",
+                indent(fix, "          ").trim_start()
+            ));
+        }
+    }
+    if !step.changes.is_empty() {
+        let verb = if step.applied {
+            "changed"
+        } else {
+            "would change"
+        };
+        out.push_str(&format!("\n      {verb}:"));
+        for c in &step.changes {
+            out.push_str(&format!("\n        {}", change_line(c)));
+        }
+    }
+    if let Some(e) = &step.error {
+        out.push_str(&format!("\n      {}", e));
+    }
+    if let Some(fix) = &step.fix {
+        out.push_str(&format!(
+            "\n        fix: {}",
+            indent(fix, "          ").trim_start()
+        ));
+    }
+    out
+}
+
+pub fn checklist_heading(id: &str, title: &str) -> String {
+    format!("{id} — {title}")
+}
+
+/// The closing line: how many steps ended in each status.
+pub fn tally(reports: &[ChecklistReport]) -> String {
+    let all: Vec<Status> = reports
+        .iter()
+        .flat_map(|r| r.steps.iter().map(|s| s.status))
+        .collect();
+    let count = |s: Status| all.iter().filter(|x| **x == s).count();
+    let mut parts = vec![format!("{} steps", all.len())];
+    for (s, word) in [
+        (Status::Pass, "pass"),
+        (Status::Fail, "fail"),
+        (Status::Error, "error"),
+        (Status::Manual, "manual"),
+        (Status::Skipped, "skipped"),
+        (Status::Pending, "pending"),
+    ] {
+        if count(s) > 0 {
+            parts.push(format!("{} {word}", count(s)));
+        }
+    }
+    parts.join(" · ")
+}
+
+fn probe_json(p: &ProbeResult) -> Value {
+    json!({ "id": p.id, "status": p.status, "message": p.message, "fix": p.fix })
+}
+
+pub fn step_json(s: &StepReport) -> Value {
+    json!({
+        "id": s.id,
+        "title": s.title,
+        "status": s.status,
+        "probes": s.probes.iter().map(probe_json).collect::<Vec<_>>(),
+        "changes": s.changes,
+        "applied": s.applied,
+        "outputs": s.outputs,
+        "error": s.error,
+        "fix": s.fix,
+    })
+}
+
+/// Worst status first: error, fail, then pending, manual, pass.
+pub fn overall(steps: &[StepReport]) -> Status {
+    for s in [Status::Error, Status::Fail, Status::Pending, Status::Manual] {
+        if steps.iter().any(|x| x.status == s) {
+            return s;
+        }
+    }
+    if steps.iter().all(|x| x.status == Status::Skipped) && !steps.is_empty() {
+        Status::Skipped
+    } else {
+        Status::Pass
+    }
+}
+
+pub fn document(command: &str, aws: &AwsContext, reports: &[ChecklistReport]) -> Value {
+    json!({
+        "command": command,
+        "account": aws.account_id,
+        "principal": aws.principal_arn,
+        "region": aws.region,
+        "checklists": reports.iter().map(|r| json!({
+            "id": r.id,
+            "title": r.title,
+            "status": overall(&r.steps),
+            "steps": r.steps.iter().map(step_json).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}

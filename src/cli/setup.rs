@@ -1,0 +1,232 @@
+//! What every command needs before it can work: the checklists, the input
+//! values, the AWS context. Each failure carries its exit code.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+
+use super::args::Global;
+use super::prompt;
+use crate::aws::context::{AwsContext, AwsOptions};
+use crate::aws::registry::Registry;
+use crate::engine::inputs::{self, Origin, Value, Values};
+use crate::engine::library::Library;
+use crate::engine::loader;
+use crate::engine::model::{Checklist, InputDef, InputKind};
+use crate::engine::profile;
+
+pub const EXIT_FAIL: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_AWS: u8 = 3;
+
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+pub fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        code: EXIT_USAGE,
+        message: message.into(),
+    }
+}
+
+/// Whether a person can be asked (prompts, confirmations).
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+pub fn library(g: &Global) -> Result<Library, Failure> {
+    match &g.library {
+        Some(dir) => Library::from_dir(dir).map_err(usage),
+        None => Ok(Library::builtin()),
+    }
+}
+
+pub fn checklists(library: &Library) -> Result<Vec<Checklist>, Failure> {
+    loader::load_all(library, &Registry).map_err(|errors| {
+        usage(
+            errors
+                .iter()
+                .map(|e| format!("error: {e}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })
+}
+
+pub fn pick<'a>(all: &'a [Checklist], id: &str) -> Result<&'a Checklist, Failure> {
+    all.iter().find(|c| c.id == id).ok_or_else(|| {
+        usage(format!(
+            "unknown checklist \"{id}\"; known: {} (see `preflight list`)",
+            all.iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+pub fn check_step(checklist: &Checklist, step: Option<&str>) -> Result<(), Failure> {
+    match step {
+        Some(s) if checklist.step(s).is_none() => Err(usage(format!(
+            "checklist {} has no step \"{s}\"; its steps: {}",
+            checklist.id,
+            checklist
+                .steps
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        _ => Ok(()),
+    }
+}
+
+pub async fn connect(g: &Global) -> Result<AwsContext, Failure> {
+    AwsContext::connect(&AwsOptions {
+        profile: g.profile.clone(),
+        region: g.region.clone(),
+    })
+    .await
+    .map_err(|e| {
+        let fix = e.fix().map(|f| format!("\n  fix: {f}")).unwrap_or_default();
+        Failure {
+            code: if e.is_fatal() { EXIT_AWS } else { EXIT_FAIL },
+            message: format!("{e}{fix}"),
+        }
+    })
+}
+
+/// Values given by the operator: the profile's [inputs], `--set` over them,
+/// and secrets from PREFLIGHT_SECRET_<NAME>.
+pub fn provided(
+    g: &Global,
+    defs: &[InputDef],
+    known: &[&InputDef],
+) -> Result<BTreeMap<String, Value>, Failure> {
+    let mut out: BTreeMap<String, Value> = profile::read_inputs(&g.profile_file)
+        .map_err(usage)?
+        .into_iter()
+        .map(|(k, v)| (k, Value::plain(v, Origin::Profile)))
+        .collect();
+    for set in &g.sets {
+        let Some((name, value)) = set.split_once('=') else {
+            return Err(usage(format!(
+                "--set {set}: expected NAME=VALUE, e.g. --set project=comafi"
+            )));
+        };
+        let Some(def) = known.iter().find(|d| d.name == name) else {
+            let mut names: Vec<&str> = known.iter().map(|d| d.name.as_str()).collect();
+            names.sort();
+            names.dedup();
+            return Err(usage(format!(
+                "--set {name}: no checklist has an input named `{name}`; inputs: {}",
+                names.join(", ")
+            )));
+        };
+        if def.kind == InputKind::Secret {
+            return Err(usage(format!(
+                "--set {name}: `{name}` is a secret and would be visible in the process list; export PREFLIGHT_SECRET_{} or answer the prompt",
+                name.to_uppercase()
+            )));
+        }
+        out.insert(name.to_string(), Value::plain(value, Origin::Set));
+    }
+    for def in defs.iter().filter(|d| d.kind == InputKind::Secret) {
+        out.remove(&def.name);
+        if let Ok(v) = std::env::var(format!("PREFLIGHT_SECRET_{}", def.name.to_uppercase())) {
+            out.insert(def.name.clone(), Value::plain(v, Origin::Environment));
+        }
+    }
+    Ok(out)
+}
+
+/// Fails early, before AWS is contacted, when a required input has no value
+/// and nobody can be asked for it.
+pub fn precheck(defs: &[InputDef], provided: &BTreeMap<String, Value>) -> Result<(), Failure> {
+    if interactive() {
+        return Ok(());
+    }
+    let missing: Vec<String> = defs
+        .iter()
+        .filter(|d| d.required && d.default.is_none() && !provided.contains_key(&d.name))
+        .map(|d| inputs::missing_error(d).to_string())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(usage(
+            missing
+                .iter()
+                .map(|m| format!("error: {m}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ))
+    }
+}
+
+/// Resolves the inputs against the live context; asks for what is missing in
+/// a terminal and saves the non-secret answers to the profile.
+pub fn resolve(
+    g: &Global,
+    defs: &[InputDef],
+    provided: &BTreeMap<String, Value>,
+    aws: &AwsContext,
+) -> Result<Values, Failure> {
+    let context: BTreeMap<String, String> = [
+        ("account_id".to_string(), aws.account_id.clone()),
+        ("region".to_string(), aws.region.clone()),
+    ]
+    .into();
+    let mut res = inputs::resolve(defs, provided, &context);
+    if !res.invalid.is_empty() {
+        return Err(usage(
+            res.invalid
+                .iter()
+                .map(|e| format!("error: {e}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
+    }
+    if res.missing.is_empty() {
+        return Ok(res.values);
+    }
+    if !interactive() {
+        return Err(usage(
+            res.missing
+                .iter()
+                .map(|d| format!("error: {}", inputs::missing_error(d)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
+    }
+    let mut answers = Vec::new();
+    let mut given = provided.clone();
+    for def in &res.missing {
+        let text = prompt::ask(def).map_err(|e| usage(format!("input `{}`: {e}", def.name)))?;
+        if def.kind != InputKind::Secret {
+            answers.push((def.name.clone(), text.clone()));
+        }
+        given.insert(def.name.clone(), Value::plain(text, Origin::Prompt));
+    }
+    if !answers.is_empty() {
+        profile::save_inputs(&g.profile_file, &answers).map_err(usage)?;
+        eprintln!(
+            "saved {} to {}",
+            answers
+                .iter()
+                .map(|a| a.0.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            g.profile_file.display()
+        );
+    }
+    // Defaults may depend on the answers: resolve again with them.
+    res = inputs::resolve(defs, &given, &context);
+    match (res.invalid.first(), res.missing.first()) {
+        (Some(e), _) => Err(usage(format!("error: {e}"))),
+        (None, Some(d)) => Err(usage(format!("error: {}", inputs::missing_error(d)))),
+        (None, None) => Ok(res.values),
+    }
+}

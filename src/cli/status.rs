@@ -1,0 +1,95 @@
+//! `preflight status`: the recorded state, without probing anything.
+
+use serde_json::json;
+
+use super::args::Global;
+use super::render::{self, color_enabled, overall, step_block, step_json};
+use super::setup::{self, Failure, usage};
+use crate::engine::model::Checklist;
+use crate::engine::outcome::Status;
+use crate::engine::state::{Scope, StepState};
+use crate::engine::store::{self, state_dir};
+use crate::runner::StepReport;
+
+fn reports(checklist: &Checklist, scope: Option<&Scope>) -> Vec<StepReport> {
+    let recorded = scope.and_then(|s| s.checklists.get(&checklist.id));
+    checklist
+        .steps
+        .iter()
+        .map(|step| {
+            let st: Option<&StepState> = recorded.and_then(|r| r.get(&step.id));
+            StepReport {
+                id: step.id.clone(),
+                title: step.title.clone(),
+                status: st.map_or(Status::Pending, StepState::status),
+                probes: st.map(|s| s.probes.clone()).unwrap_or_default(),
+                changes: Vec::new(),
+                applied: false,
+                outputs: st.map(|s| s.outputs.clone()).unwrap_or_default(),
+                error: st.and_then(|s| s.error.clone()),
+                fix: None,
+                confirmed: st.is_some_and(|s| s.confirmed_at.is_some()),
+            }
+        })
+        .collect()
+}
+
+/// Shows the current account and region's state; when AWS cannot be reached
+/// (expired credentials at 2 a.m.), every recorded account and region instead.
+pub async fn status(g: &Global, only: Option<String>, json: bool) -> Result<u8, Failure> {
+    let all = setup::checklists(&setup::library(g)?)?;
+    let selected: Vec<&Checklist> = match &only {
+        Some(id) => vec![setup::pick(&all, id)?],
+        None => all.iter().collect(),
+    };
+    let state = store::read(&state_dir(&g.profile_file)).map_err(usage)?;
+    let scopes: Vec<(String, Option<String>)> = match setup::connect(g).await {
+        Ok(aws) => {
+            if !json {
+                println!("{}", render::banner(&aws));
+            }
+            vec![(
+                format!("{}/{}", aws.account_id, aws.region),
+                Some(aws.principal_arn),
+            )]
+        }
+        Err(f) => {
+            eprintln!(
+                "warning: showing every recorded account and region, since the current one is unknown: {}",
+                f.message.lines().next().unwrap_or("")
+            );
+            state.scopes.keys().map(|k| (k.clone(), None)).collect()
+        }
+    };
+    let color = color_enabled();
+    let mut docs = Vec::new();
+    for (key, principal) in &scopes {
+        let (account, region) = key.split_once('/').unwrap_or((key, ""));
+        let scope = state.scopes.get(key);
+        if !json && principal.is_none() {
+            println!("account {account} · region {region}");
+        }
+        let mut lists = Vec::new();
+        for c in &selected {
+            let steps = reports(c, scope);
+            if json {
+                lists.push(json!({ "id": c.id, "title": c.title, "status": overall(&steps), "steps": steps.iter().map(step_json).collect::<Vec<_>>() }));
+            } else {
+                println!("\n{}", render::checklist_heading(&c.id, &c.title));
+                for s in &steps {
+                    println!("{}", step_block(s, color));
+                }
+            }
+        }
+        docs.push(json!({ "command": "status", "account": account, "principal": principal, "region": region, "checklists": lists }));
+    }
+    if json {
+        let out = if docs.len() == 1 {
+            docs.remove(0)
+        } else {
+            json!({ "command": "status", "account": null, "region": null, "scopes": docs })
+        };
+        println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+    }
+    Ok(0)
+}

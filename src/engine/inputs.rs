@@ -1,0 +1,412 @@
+//! Input values: where each comes from (`--set`, the profile, a prompt, the
+//! default), validation against the checklist's rules, and masking of secrets.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::model::{InputDef, InputKind};
+use super::order;
+use super::template;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Set,
+    Profile,
+    Prompt,
+    Default,
+    Environment,
+}
+
+/// A value that must never be printed, logged or persisted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(********)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Text {
+    Plain(String),
+    Secret(Secret),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    pub text: Text,
+    pub origin: Origin,
+}
+
+impl Value {
+    pub fn plain(text: impl Into<String>, origin: Origin) -> Self {
+        Self {
+            text: Text::Plain(text.into()),
+            origin,
+        }
+    }
+    fn raw(&self) -> &str {
+        match &self.text {
+            Text::Plain(s) => s,
+            Text::Secret(s) => s.expose(),
+        }
+    }
+    /// What may be shown to the operator.
+    pub fn shown(&self) -> String {
+        match &self.text {
+            Text::Plain(s) => s.clone(),
+            Text::Secret(_) => "********".into(),
+        }
+    }
+}
+
+/// The resolved values plus the names of the live AWS context.
+#[derive(Debug, Clone, Default)]
+pub struct Values {
+    pub inputs: BTreeMap<String, Value>,
+    pub context: BTreeMap<String, String>,
+}
+
+impl Values {
+    /// What `{{name}}` renders to: an input first, then the context.
+    pub fn lookup(&self, name: &str) -> Option<String> {
+        self.inputs
+            .get(name)
+            .map(|v| v.raw().to_string())
+            .or_else(|| self.context.get(name).cloned())
+    }
+
+    pub fn render(&self, text: &str) -> Result<String, String> {
+        template::render(text, &|n| self.lookup(n))
+            .map_err(|name| format!("`{{{{{name}}}}}` has no value; set the input `{name}`"))
+    }
+
+    /// Every secret value, so that outputs can be checked not to contain them.
+    pub fn secrets(&self) -> Vec<&str> {
+        self.inputs
+            .values()
+            .filter_map(|v| match &v.text {
+                Text::Secret(s) => Some(s.expose()),
+                Text::Plain(_) => None,
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputError {
+    pub input: String,
+    pub message: String,
+    pub fix: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "input `{}`: {}\n  fix: {}",
+            self.input, self.message, self.fix
+        )
+    }
+}
+
+/// Checks one value against the input's rules; Err says what is wrong.
+pub fn validate(def: &InputDef, value: &str) -> Result<(), String> {
+    let pattern = def
+        .pattern
+        .as_deref()
+        .map(|p| regex_lite::Regex::new(&format!("^(?:{p})$")).expect("checked by the loader"));
+    let matches = |v: &str| pattern.as_ref().is_none_or(|re| re.is_match(v));
+    let rule = || {
+        def.help
+            .clone()
+            .unwrap_or_else(|| format!("must match {}", def.pattern.as_deref().unwrap_or("")))
+    };
+    match &def.kind {
+        InputKind::Number { min, max } => {
+            let n: i64 = value
+                .trim()
+                .parse()
+                .map_err(|_| format!("\"{value}\" is not a whole number"))?;
+            if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+                return Err(format!(
+                    "{n} is outside {}..={}",
+                    min.map_or("".into(), |m| m.to_string()),
+                    max.map_or("".into(), |m| m.to_string())
+                ));
+            }
+        }
+        InputKind::Choice(choices) if !choices.iter().any(|c| c == value) => {
+            return Err(format!("\"{value}\" is not one of: {}", choices.join(", ")));
+        }
+        InputKind::List => {
+            for item in value.split(',').map(str::trim) {
+                if item.is_empty() {
+                    return Err("a list item is empty (separate items with commas)".into());
+                }
+                if !matches(item) {
+                    return Err(format!("item \"{item}\" {}", rule()));
+                }
+            }
+            return Ok(());
+        }
+        InputKind::Secret if value.is_empty() => return Err("a secret cannot be empty".into()),
+        InputKind::Secret if !matches(value) => return Err(format!("the value {}", rule())),
+        _ => {}
+    }
+    if value.is_empty() {
+        return Err("the value is empty".into());
+    }
+    if !matches(value) {
+        return Err(format!("\"{value}\" {}", rule()));
+    }
+    Ok(())
+}
+
+fn fix_for(def: &InputDef) -> String {
+    match def.kind {
+        InputKind::Secret => format!(
+            "run in a terminal to be asked for it, or export PREFLIGHT_SECRET_{}",
+            def.name.to_uppercase()
+        ),
+        _ => format!(
+            "pass --set {}=VALUE, or add {} = \"...\" under [inputs] in the profile (preflight.toml)",
+            def.name, def.name
+        ),
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Resolution {
+    pub values: Values,
+    /// Required inputs with no value anywhere: asked for in a terminal, an error otherwise.
+    pub missing: Vec<InputDef>,
+    pub invalid: Vec<InputError>,
+}
+
+/// Resolves `defs` (deduplicated by name) from the provided values (`--set`
+/// over the profile), then the defaults, in the order the defaults need.
+pub fn resolve(
+    defs: &[InputDef],
+    provided: &BTreeMap<String, Value>,
+    context: &BTreeMap<String, String>,
+) -> Resolution {
+    let mut res = Resolution {
+        values: Values {
+            inputs: BTreeMap::new(),
+            context: context.clone(),
+        },
+        ..Default::default()
+    };
+    let Ok(order) = order::input_default_order(defs) else {
+        unreachable!("input default cycles are rejected by the loader")
+    };
+    for i in order {
+        let def = &defs[i];
+        let value = match provided.get(&def.name) {
+            Some(v) => Some(v.clone()),
+            None => match &def.default {
+                // The default sees the inputs resolved so far over the context; an
+                // input named like a context value (`region`) sees the context's.
+                Some(d) => match template::render(d, &|n| {
+                    if n == def.name {
+                        context.get(n).cloned()
+                    } else {
+                        res.values.lookup(n)
+                    }
+                }) {
+                    Ok(text) => Some(Value::plain(text, Origin::Default)),
+                    Err(_) => None,
+                },
+                None => None,
+            },
+        };
+        match value {
+            None if def.required => res.missing.push(def.clone()),
+            None => {}
+            Some(mut v) => {
+                if def.kind == InputKind::Secret
+                    && let Text::Plain(s) = &v.text
+                {
+                    v.text = Text::Secret(Secret::new(s.clone()));
+                }
+                match validate(def, v.raw()) {
+                    Ok(()) => {
+                        res.values.inputs.insert(def.name.clone(), v);
+                    }
+                    Err(message) => {
+                        let message = match v.origin {
+                            Origin::Set => format!("{message} (from --set)"),
+                            Origin::Profile => format!("{message} (from the profile)"),
+                            Origin::Default => format!("{message} (from its default)"),
+                            _ => message,
+                        };
+                        res.invalid.push(InputError {
+                            input: def.name.clone(),
+                            message,
+                            fix: fix_for(def),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    res
+}
+
+/// The error for a required input that has no value and cannot be asked for.
+pub fn missing_error(def: &InputDef) -> InputError {
+    InputError {
+        input: def.name.clone(),
+        message: format!("is required and has no value ({})", def.prompt),
+        fix: fix_for(def),
+    }
+}
+
+/// Adds a value obtained later (a prompt), validated.
+pub fn accept(
+    values: &mut Values,
+    def: &InputDef,
+    text: String,
+    origin: Origin,
+) -> Result<(), InputError> {
+    validate(def, &text).map_err(|message| InputError {
+        input: def.name.clone(),
+        message,
+        fix: fix_for(def),
+    })?;
+    let text = if def.kind == InputKind::Secret {
+        Text::Secret(Secret::new(text))
+    } else {
+        Text::Plain(text)
+    };
+    values
+        .inputs
+        .insert(def.name.clone(), Value { text, origin });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(name: &str, kind: InputKind, default: Option<&str>, required: bool) -> InputDef {
+        InputDef {
+            name: name.into(),
+            prompt: format!("{name}?"),
+            help: None,
+            kind,
+            required,
+            default: default.map(str::to_string),
+            pattern: None,
+        }
+    }
+
+    fn ctx() -> BTreeMap<String, String> {
+        [
+            ("region".to_string(), "eu-west-1".to_string()),
+            ("account_id".into(), "123456789012".into()),
+        ]
+        .into()
+    }
+
+    #[test]
+    fn defaults_template_other_inputs_and_the_context() {
+        let defs = vec![
+            def(
+                "role",
+                InputKind::Text,
+                Some("{{project}}-ecs-task-role"),
+                false,
+            ),
+            def("project", InputKind::Text, None, true),
+            def("region", InputKind::Text, Some("{{region}}"), false),
+        ];
+        let provided = [(
+            "project".to_string(),
+            Value::plain("comafi", Origin::Profile),
+        )]
+        .into();
+        let res = resolve(&defs, &provided, &ctx());
+        assert!(res.missing.is_empty() && res.invalid.is_empty());
+        assert_eq!(res.values.lookup("role").unwrap(), "comafi-ecs-task-role");
+        assert_eq!(res.values.lookup("region").unwrap(), "eu-west-1");
+        assert_eq!(res.values.inputs["role"].origin, Origin::Default);
+    }
+
+    #[test]
+    fn missing_and_invalid_are_reported_by_name() {
+        let mut project = def("project", InputKind::Text, None, true);
+        project.pattern = Some("[a-z][a-z0-9-]*".into());
+        let defs = vec![
+            project.clone(),
+            def(
+                "kind",
+                InputKind::Choice(vec!["role".into(), "user".into()]),
+                Some("role"),
+                false,
+            ),
+        ];
+        let res = resolve(&defs, &BTreeMap::new(), &ctx());
+        assert_eq!(res.missing.len(), 1);
+        assert_eq!(res.missing[0].name, "project");
+        let provided = [
+            (
+                "project".to_string(),
+                Value::plain("Comafi AI", Origin::Set),
+            ),
+            ("kind".to_string(), Value::plain("group", Origin::Profile)),
+        ]
+        .into();
+        let res = resolve(&defs, &provided, &ctx());
+        let names: Vec<&str> = res.invalid.iter().map(|e| e.input.as_str()).collect();
+        assert_eq!(names, vec!["project", "kind"]);
+        assert!(res.invalid[0].message.contains("(from --set)"));
+        assert!(res.invalid[0].fix.contains("--set project=VALUE"));
+    }
+
+    #[test]
+    fn numbers_and_lists() {
+        let n = def(
+            "days",
+            InputKind::Number {
+                min: Some(1),
+                max: Some(3653),
+            },
+            None,
+            false,
+        );
+        assert!(validate(&n, "90").is_ok());
+        assert!(validate(&n, "0").is_err());
+        assert!(validate(&n, "ninety").is_err());
+        let l = def("subnets", InputKind::List, None, false);
+        assert!(validate(&l, "a, b").is_ok());
+        assert!(validate(&l, "a,,b").is_err());
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let defs = vec![def("token", InputKind::Secret, None, true)];
+        let provided = [(
+            "token".to_string(),
+            Value::plain("hunter2", Origin::Environment),
+        )]
+        .into();
+        let res = resolve(&defs, &provided, &ctx());
+        let v = &res.values.inputs["token"];
+        assert_eq!(v.shown(), "********");
+        assert!(!format!("{v:?}").contains("hunter2"));
+        assert_eq!(res.values.lookup("token").unwrap(), "hunter2");
+        assert_eq!(res.values.secrets(), vec!["hunter2"]);
+    }
+}

@@ -1,0 +1,15 @@
+//! The pure core: checklist model and loader, dependency order, input
+//! resolution, the step state machine and its persisted state.
+//! No AWS, no async runtime, no terminal in here.
+
+pub mod inputs;
+pub mod library;
+pub mod loader;
+pub mod model;
+pub mod order;
+pub mod outcome;
+pub mod profile;
+pub mod state;
+pub mod store;
+pub mod template;
+pub mod usage;

@@ -1,0 +1,99 @@
+//! What a checklist is, once loaded and validated.
+
+/// Names every template may use besides the inputs: they come from the live AWS context.
+pub const CONTEXT_NAMES: [&str; 2] = ["account_id", "region"];
+
+#[derive(Debug, Clone)]
+pub struct Checklist {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    /// The seed section the checklist comes from.
+    pub source: String,
+    /// The file it was loaded from, for messages.
+    pub file: String,
+    pub inputs: Vec<InputDef>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputKind {
+    Text,
+    Number {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    Choice(Vec<String>),
+    Secret,
+    /// Comma-separated values.
+    List,
+}
+
+#[derive(Debug, Clone)]
+pub struct InputDef {
+    pub name: String,
+    pub prompt: String,
+    pub help: Option<String>,
+    pub kind: InputKind,
+    pub required: bool,
+    /// May template other inputs and the context names.
+    pub default: Option<String>,
+    /// A regular expression the whole value must match.
+    pub pattern: Option<String>,
+}
+
+/// An action or probe: a registered kind and its parameters (strings may be templates).
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub kind: String,
+    pub params: toml::Table,
+    /// Asset paths the parameters refer to.
+    pub assets: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProbeDef {
+    pub id: String,
+    pub call: Call,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    pub explain: String,
+    pub needs: Vec<String>,
+    /// None for a manual step: the operator does it, the probes verify it.
+    pub action: Option<Call>,
+    pub probes: Vec<ProbeDef>,
+}
+
+impl Checklist {
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    pub fn input(&self, name: &str) -> Option<&InputDef> {
+        self.inputs.iter().find(|i| i.name == name)
+    }
+}
+
+/// Where action and probe kinds are registered; the loader asks it to check
+/// every kind and its parameters. Implemented by `aws::registry`.
+pub trait Catalog {
+    /// Ok with the asset paths the parameters refer to, or why they are wrong.
+    fn check(&self, role: Role, kind: &str, params: &toml::Table)
+    -> Result<Vec<String>, KindError>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Action,
+    Probe,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum KindError {
+    Unknown { known: Vec<&'static str> },
+    Params(String),
+}

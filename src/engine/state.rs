@@ -1,0 +1,345 @@
+//! The persisted run state: per AWS account and region, per checklist, per
+//! step, and the state machine that moves a step between phases.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::outcome::{ProbeResult, Status, step_status};
+
+pub const SCHEMA: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    pub schema: u32,
+    /// Keyed by `account/region`: the same profile pointed at another account starts fresh.
+    #[serde(default)]
+    pub scopes: BTreeMap<String, Scope>,
+}
+
+impl Default for RunState {
+    fn default() -> Self {
+        Self {
+            schema: SCHEMA,
+            scopes: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Scope {
+    #[serde(default)]
+    pub checklists: BTreeMap<String, BTreeMap<String, StepState>>,
+}
+
+pub fn scope_key(account: &str, region: &str) -> String {
+    format!("{account}/{region}")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Pending,
+    Running,
+    Done,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepState {
+    pub phase: Phase,
+    /// Whether the last probes passed; None until probed.
+    pub verified: Option<bool>,
+    pub updated_at: String,
+    /// What the step produced or adopted (ARNs...).
+    #[serde(default)]
+    pub outputs: BTreeMap<String, String>,
+    #[serde(default)]
+    pub probes: Vec<ProbeResult>,
+    #[serde(default)]
+    pub error: Option<String>,
+    /// When the operator confirmed a manual step.
+    #[serde(default)]
+    pub confirmed_at: Option<String>,
+}
+
+impl StepState {
+    pub fn new(now: &str) -> Self {
+        Self {
+            phase: Phase::Pending,
+            verified: None,
+            updated_at: now.into(),
+            outputs: BTreeMap::new(),
+            probes: Vec::new(),
+            error: None,
+            confirmed_at: None,
+        }
+    }
+
+    /// The status shown for this step from what was last recorded.
+    pub fn status(&self) -> Status {
+        match self.phase {
+            Phase::Skipped => Status::Skipped,
+            Phase::Running => Status::Pending,
+            Phase::Failed if self.probes.is_empty() => Status::Error,
+            _ => step_status(&self.probes, self.confirmed_at.is_some()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The action is about to change the account.
+    Start,
+    Succeeded {
+        outputs: BTreeMap<String, String>,
+    },
+    Failed {
+        error: String,
+    },
+    Probed {
+        probes: Vec<ProbeResult>,
+        outputs: BTreeMap<String, String>,
+    },
+    Skip,
+    Unskip,
+    Confirm,
+}
+
+/// Applies one event; an event that makes no sense in the current phase is an error.
+pub fn apply(step: &mut StepState, event: Event, now: &str) -> Result<(), String> {
+    use Phase::*;
+    match (step.phase, event) {
+        (Running, Event::Start) => return Err("the step is already running".into()),
+        (Skipped, Event::Start) => return Err("the step is skipped; unskip it first".into()),
+        (_, Event::Start) => {
+            step.phase = Running;
+            step.error = None;
+        }
+        (Running, Event::Succeeded { outputs }) => {
+            step.phase = Done;
+            step.verified = None;
+            step.outputs.extend(outputs);
+        }
+        (Running, Event::Failed { error }) => {
+            step.phase = Failed;
+            step.error = Some(error);
+        }
+        (phase, Event::Succeeded { .. } | Event::Failed { .. }) => {
+            return Err(format!("a step that is {phase:?} cannot finish"));
+        }
+        (Running, Event::Probed { .. }) => {
+            return Err("probes run before or after the action, not during it".into());
+        }
+        (phase, Event::Probed { probes, outputs }) => {
+            let passed = step_status(&probes, step.confirmed_at.is_some()) == Status::Pass;
+            step.verified = Some(passed);
+            step.probes = probes;
+            step.outputs.extend(outputs);
+            if passed && matches!(phase, Pending | Failed) {
+                // Already in place (done earlier, by hand, or repaired): adopt it.
+                step.phase = Done;
+                step.error = None;
+            }
+        }
+        (Running, Event::Skip) => return Err("a running step cannot be skipped".into()),
+        (_, Event::Skip) => step.phase = Skipped,
+        (Skipped, Event::Unskip) => step.phase = Pending,
+        (_, Event::Unskip) => return Err("the step is not skipped".into()),
+        (_, Event::Confirm) => {
+            step.confirmed_at = Some(now.into());
+            if step.probes.iter().any(|p| p.status == Status::Manual) {
+                step.verified = Some(step_status(&step.probes, true) == Status::Pass);
+            }
+        }
+    }
+    step.updated_at = now.into();
+    Ok(())
+}
+
+/// A run that ended while a step was running (Ctrl-C, kill -9, power loss):
+/// the step is failed as interrupted, so the next run probes and repairs it.
+pub fn recover_interrupted(state: &mut RunState) -> usize {
+    let mut n = 0;
+    for scope in state.scopes.values_mut() {
+        for steps in scope.checklists.values_mut() {
+            for step in steps.values_mut().filter(|s| s.phase == Phase::Running) {
+                step.phase = Phase::Failed;
+                step.error = Some("interrupted: the run ended while this step was running; run it again to probe and finish it".into());
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(status: Status) -> ProbeResult {
+        ProbeResult::new("p", status, "")
+    }
+
+    #[test]
+    fn action_then_probe_makes_a_verified_step() {
+        let mut s = StepState::new("t0");
+        apply(
+            &mut s,
+            Event::Probed {
+                probes: vec![probe(Status::Fail)],
+                outputs: BTreeMap::new(),
+            },
+            "t1",
+        )
+        .unwrap();
+        assert_eq!((s.phase, s.verified), (Phase::Pending, Some(false)));
+        apply(&mut s, Event::Start, "t2").unwrap();
+        assert_eq!(s.phase, Phase::Running);
+        apply(
+            &mut s,
+            Event::Succeeded {
+                outputs: [("arn".into(), "a".into())].into(),
+            },
+            "t3",
+        )
+        .unwrap();
+        apply(
+            &mut s,
+            Event::Probed {
+                probes: vec![probe(Status::Pass)],
+                outputs: BTreeMap::new(),
+            },
+            "t4",
+        )
+        .unwrap();
+        assert_eq!(
+            (s.phase, s.verified, s.status()),
+            (Phase::Done, Some(true), Status::Pass)
+        );
+        assert_eq!(s.outputs["arn"], "a");
+        assert_eq!(s.updated_at, "t4");
+    }
+
+    #[test]
+    fn passing_probes_adopt_a_pending_or_failed_step() {
+        let mut s = StepState::new("t0");
+        apply(&mut s, Event::Start, "t1").unwrap();
+        apply(
+            &mut s,
+            Event::Failed {
+                error: "boom".into(),
+            },
+            "t2",
+        )
+        .unwrap();
+        assert_eq!(s.status(), Status::Error);
+        apply(
+            &mut s,
+            Event::Probed {
+                probes: vec![probe(Status::Pass)],
+                outputs: BTreeMap::new(),
+            },
+            "t3",
+        )
+        .unwrap();
+        assert_eq!((s.phase, s.error.clone()), (Phase::Done, None));
+    }
+
+    #[test]
+    fn drift_keeps_done_but_unverified() {
+        let mut s = StepState::new("t0");
+        apply(
+            &mut s,
+            Event::Probed {
+                probes: vec![probe(Status::Pass)],
+                outputs: BTreeMap::new(),
+            },
+            "t1",
+        )
+        .unwrap();
+        apply(
+            &mut s,
+            Event::Probed {
+                probes: vec![probe(Status::Fail)],
+                outputs: BTreeMap::new(),
+            },
+            "t2",
+        )
+        .unwrap();
+        assert_eq!(
+            (s.phase, s.verified, s.status()),
+            (Phase::Done, Some(false), Status::Fail)
+        );
+    }
+
+    #[test]
+    fn invalid_transitions_are_refused() {
+        let mut s = StepState::new("t0");
+        assert!(
+            apply(
+                &mut s,
+                Event::Succeeded {
+                    outputs: BTreeMap::new()
+                },
+                "t"
+            )
+            .is_err()
+        );
+        assert!(apply(&mut s, Event::Unskip, "t").is_err());
+        apply(&mut s, Event::Skip, "t").unwrap();
+        assert!(apply(&mut s, Event::Start, "t").is_err());
+        apply(&mut s, Event::Unskip, "t").unwrap();
+        apply(&mut s, Event::Start, "t").unwrap();
+        assert!(apply(&mut s, Event::Start, "t").is_err());
+        assert!(apply(&mut s, Event::Skip, "t").is_err());
+        assert!(
+            apply(
+                &mut s,
+                Event::Probed {
+                    probes: vec![],
+                    outputs: BTreeMap::new()
+                },
+                "t"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn confirmation_settles_manual_probes() {
+        let mut s = StepState::new("t0");
+        apply(
+            &mut s,
+            Event::Probed {
+                probes: vec![probe(Status::Manual)],
+                outputs: BTreeMap::new(),
+            },
+            "t1",
+        )
+        .unwrap();
+        assert_eq!(s.status(), Status::Manual);
+        apply(&mut s, Event::Confirm, "t2").unwrap();
+        assert_eq!((s.status(), s.verified), (Status::Pass, Some(true)));
+    }
+
+    #[test]
+    fn interrupted_steps_become_failed() {
+        let mut state = RunState::default();
+        let mut s = StepState::new("t0");
+        apply(&mut s, Event::Start, "t1").unwrap();
+        state
+            .scopes
+            .entry("1/r".into())
+            .or_default()
+            .checklists
+            .entry("c".into())
+            .or_default()
+            .insert("s".into(), s);
+        assert_eq!(recover_interrupted(&mut state), 1);
+        let s = &state.scopes["1/r"].checklists["c"]["s"];
+        assert_eq!(s.phase, Phase::Failed);
+        assert!(s.error.as_ref().unwrap().starts_with("interrupted"));
+    }
+}

@@ -1,0 +1,55 @@
+//! Which inputs a selection of steps needs: the names its parameters and
+//! assets use, and the inputs their defaults use in turn.
+
+use std::collections::BTreeSet;
+
+use super::library::Library;
+use super::model::{Call, Checklist, InputDef};
+use super::template;
+
+fn call_names(call: &Call, library: &Library, out: &mut BTreeSet<String>) {
+    out.extend(template::toml_names(&toml::Value::Table(call.params.clone())).unwrap_or_default());
+    for asset in &call.assets {
+        out.extend(
+            library
+                .asset(asset)
+                .map(|t| template::names(t).unwrap_or_default())
+                .unwrap_or_default(),
+        );
+    }
+}
+
+/// The input definitions the given steps need, in declaration order.
+pub fn needed_inputs(checklist: &Checklist, steps: &[usize], library: &Library) -> Vec<InputDef> {
+    let mut names = BTreeSet::new();
+    for &i in steps {
+        let step = &checklist.steps[i];
+        step.action
+            .iter()
+            .for_each(|a| call_names(a, library, &mut names));
+        step.probes
+            .iter()
+            .for_each(|p| call_names(&p.call, library, &mut names));
+    }
+    // Close over defaults: an input whose default names another needs that one too.
+    loop {
+        let more: BTreeSet<String> = checklist
+            .inputs
+            .iter()
+            .filter(|i| names.contains(&i.name))
+            .filter_map(|i| i.default.as_deref())
+            .flat_map(|d| template::names(d).unwrap_or_default())
+            .filter(|n| !names.contains(n))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        names.extend(more);
+    }
+    checklist
+        .inputs
+        .iter()
+        .filter(|i| names.contains(&i.name))
+        .cloned()
+        .collect()
+}

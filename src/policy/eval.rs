@@ -1,0 +1,412 @@
+//! Local evaluation of identity policies, the way IAM decides within one
+//! account: an explicit Deny wins, then any Allow grants, otherwise the request
+//! is implicitly denied; a permissions boundary must allow it as well.
+//! Conditions cannot be decided offline, so a conditional Allow never counts as
+//! a grant and a conditional Deny counts as a possible denial.
+
+use serde_json::{Value, json};
+
+use super::document::{Effect, Patterns, PolicyDocument, Statement};
+use super::pattern::{covers, overlaps};
+
+/// One policy that applies to the principal, named for the operator.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub doc: PolicyDocument,
+}
+
+/// One permission the principal must hold, and the statement of the desired
+/// document it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    pub action: String,
+    pub resource: String,
+    pub sid: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Allowed {
+        by: Vec<String>,
+    },
+    Denied {
+        by: String,
+        statement: Value,
+        conditional: bool,
+    },
+    OnlyUnderCondition {
+        by: Vec<String>,
+    },
+    NotAllowed,
+    OutsideBoundary {
+        boundary: String,
+    },
+}
+
+impl Verdict {
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Verdict::Allowed { .. })
+    }
+}
+
+/// Every (action, resource) pair that the Allow statements of `doc` grant.
+pub fn requirements(doc: &PolicyDocument) -> Result<Vec<Requirement>, String> {
+    let mut out = Vec::new();
+    for st in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
+        let (Patterns::Only(actions), Patterns::Only(resources)) = (&st.actions, &st.resources)
+        else {
+            return Err(format!(
+                "{} uses NotAction/NotResource, which cannot be a requirement",
+                st.label()
+            ));
+        };
+        for action in actions {
+            for resource in resources {
+                out.push(Requirement {
+                    action: action.clone(),
+                    resource: resource.clone(),
+                    sid: st.sid.clone(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn grants_action(p: &Patterns, action: &str) -> bool {
+    match p {
+        Patterns::Only(list) => list.iter().any(|a| covers(a, action, true)),
+        Patterns::AllExcept(list) => !list.iter().any(|a| overlaps(a, action, true)),
+    }
+}
+
+fn grants_resource(p: &Patterns, resource: &str) -> bool {
+    match p {
+        Patterns::Only(list) => list.iter().any(|r| covers(r, resource, false)),
+        Patterns::AllExcept(list) => !list.iter().any(|r| overlaps(r, resource, false)),
+    }
+}
+
+fn touches_action(p: &Patterns, action: &str) -> bool {
+    match p {
+        Patterns::Only(list) => list.iter().any(|a| overlaps(a, action, true)),
+        Patterns::AllExcept(list) => !list.iter().any(|a| covers(a, action, true)),
+    }
+}
+
+fn touches_resource(p: &Patterns, resource: &str) -> bool {
+    match p {
+        Patterns::Only(list) => list.iter().any(|r| overlaps(r, resource, false)),
+        Patterns::AllExcept(list) => !list.iter().any(|r| covers(r, resource, false)),
+    }
+}
+
+fn grants(st: &Statement, action: &str, resource: &str) -> bool {
+    grants_action(&st.actions, action) && grants_resource(&st.resources, resource)
+}
+
+fn denies(st: &Statement, action: &str, resource: &str) -> bool {
+    st.effect == Effect::Deny
+        && touches_action(&st.actions, action)
+        && touches_resource(&st.resources, resource)
+}
+
+fn where_(source: &Source, st: &Statement) -> String {
+    format!("{} of {}", st.label(), source.name)
+}
+
+fn decide(sources: &[Source], action: &str, resource: &str) -> Verdict {
+    for source in sources {
+        if let Some(st) = source
+            .doc
+            .statements
+            .iter()
+            .find(|st| denies(st, action, resource))
+        {
+            return Verdict::Denied {
+                by: where_(source, st),
+                statement: st.raw.clone(),
+                conditional: st.condition.is_some(),
+            };
+        }
+    }
+    let mut allowed = Vec::new();
+    let mut conditional = Vec::new();
+    for source in sources {
+        for st in source
+            .doc
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow && grants(s, action, resource))
+        {
+            if st.condition.is_some() {
+                &mut conditional
+            } else {
+                &mut allowed
+            }
+            .push(where_(source, st));
+        }
+    }
+    if !allowed.is_empty() {
+        Verdict::Allowed { by: allowed }
+    } else if !conditional.is_empty() {
+        Verdict::OnlyUnderCondition { by: conditional }
+    } else {
+        Verdict::NotAllowed
+    }
+}
+
+/// The policies in force for one principal.
+#[derive(Debug, Clone, Default)]
+pub struct Principal {
+    pub policies: Vec<Source>,
+    pub boundary: Option<Source>,
+}
+
+impl Principal {
+    pub fn evaluate(&self, action: &str, resource: &str) -> Verdict {
+        let verdict = decide(&self.policies, action, resource);
+        let Some(boundary) = &self.boundary else {
+            return verdict;
+        };
+        if !verdict.is_allowed() {
+            return verdict;
+        }
+        match decide(std::slice::from_ref(boundary), action, resource) {
+            Verdict::Allowed { .. } => verdict,
+            denied @ Verdict::Denied { .. } => denied,
+            _ => Verdict::OutsideBoundary {
+                boundary: boundary.name.clone(),
+            },
+        }
+    }
+}
+
+/// The smallest policy document that grants the given missing requirements,
+/// one statement per statement of the desired document they come from.
+pub fn fix_document(missing: &[&Requirement]) -> Value {
+    let mut groups: Vec<(Option<String>, Vec<String>, Vec<String>)> = Vec::new();
+    for req in missing {
+        let idx = match groups.iter().position(|g| g.0 == req.sid) {
+            Some(i) => i,
+            None => {
+                groups.push((req.sid.clone(), Vec::new(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[idx];
+        if !group.1.contains(&req.action) {
+            group.1.push(req.action.clone());
+        }
+        if !group.2.contains(&req.resource) {
+            group.2.push(req.resource.clone());
+        }
+    }
+    let statements: Vec<Value> = groups
+        .into_iter()
+        .map(|(sid, actions, resources)| {
+            let mut st = serde_json::Map::new();
+            if let Some(sid) = sid {
+                st.insert("Sid".into(), json!(sid));
+            }
+            st.insert("Effect".into(), json!("Allow"));
+            st.insert("Action".into(), json!(actions));
+            st.insert("Resource".into(), json!(resources));
+            Value::Object(st)
+        })
+        .collect();
+    json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+/// What `actual` allows beyond `desired`: one line per action/resource pattern
+/// pair that no Allow statement of the desired document covers.
+pub fn beyond(actual: &PolicyDocument, desired: &PolicyDocument) -> Vec<String> {
+    let mut out = Vec::new();
+    for st in actual
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+    {
+        let (Patterns::Only(actions), Patterns::Only(resources)) = (&st.actions, &st.resources)
+        else {
+            out.push(format!("{} uses NotAction/NotResource", st.label()));
+            continue;
+        };
+        for action in actions {
+            for resource in resources {
+                let covered = desired.statements.iter().any(|d| {
+                    d.effect == Effect::Allow
+                        && d.condition.is_none()
+                        && grants_action(&d.actions, action)
+                        && grants_resource(&d.resources, resource)
+                });
+                if !covered {
+                    out.push(format!("{action} on {resource} ({})", st.label()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const QUERY: &str = "arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*";
+
+    fn source(name: &str, json: &str) -> Source {
+        Source {
+            name: name.into(),
+            doc: PolicyDocument::parse(json).unwrap(),
+        }
+    }
+
+    fn principal(policies: Vec<Source>) -> Principal {
+        Principal {
+            policies,
+            boundary: None,
+        }
+    }
+
+    #[test]
+    fn allow_with_wildcards_grants() {
+        let p = principal(vec![source(
+            "managed",
+            r#"{"Statement":[{"Effect":"Allow","Action":"logs:Start*","Resource":"arn:aws:logs:*:*:log-group:*"}]}"#,
+        )]);
+        assert!(p.evaluate("logs:StartQuery", QUERY).is_allowed());
+        assert_eq!(p.evaluate("logs:StopQuery", QUERY), Verdict::NotAllowed);
+    }
+
+    #[test]
+    fn a_narrower_resource_does_not_grant_the_whole_prefix() {
+        let p = principal(vec![source(
+            "m",
+            &format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Action":"logs:StartQuery","Resource":"{}"}}]}}"#,
+                QUERY.replace("/comafi/*", "/comafi/audit/*")
+            ),
+        )]);
+        assert_eq!(p.evaluate("logs:StartQuery", QUERY), Verdict::NotAllowed);
+    }
+
+    #[test]
+    fn explicit_deny_wins_over_any_allow() {
+        let p = principal(vec![
+            source(
+                "admin",
+                r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+            ),
+            source(
+                "inline guard",
+                r#"{"Statement":[{"Sid":"NoQueries","Effect":"Deny","Action":"logs:StartQuery","Resource":"arn:aws:logs:*:*:log-group:/comafi/audit/*"}]}"#,
+            ),
+        ]);
+        match p.evaluate("logs:StartQuery", QUERY) {
+            Verdict::Denied {
+                by, conditional, ..
+            } => {
+                assert_eq!(by, "statement \"NoQueries\" of inline guard");
+                assert!(!conditional);
+            }
+            other => panic!("expected a denial, got {other:?}"),
+        }
+        assert!(p.evaluate("logs:StopQuery", QUERY).is_allowed());
+    }
+
+    #[test]
+    fn not_action_and_not_resource() {
+        let p = principal(vec![source(
+            "m",
+            r#"{"Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"},{"Effect":"Deny","Action":"*","NotResource":"arn:aws:logs:*"}]}"#,
+        )]);
+        assert!(p.evaluate("logs:StartQuery", QUERY).is_allowed());
+        assert_eq!(
+            p.evaluate("iam:CreateRole", "arn:aws:logs:x").clone(),
+            Verdict::NotAllowed
+        );
+        assert!(matches!(
+            p.evaluate("s3:GetObject", "arn:aws:s3:::b/k"),
+            Verdict::Denied { .. }
+        ));
+    }
+
+    #[test]
+    fn conditions_never_prove_a_grant() {
+        let p = principal(vec![source(
+            "m",
+            r#"{"Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#,
+        )]);
+        assert!(matches!(
+            p.evaluate("logs:StartQuery", QUERY),
+            Verdict::OnlyUnderCondition { .. }
+        ));
+    }
+
+    #[test]
+    fn permissions_split_across_policies_are_combined() {
+        let p = principal(vec![
+            source(
+                "inline",
+                r#"{"Statement":[{"Effect":"Allow","Action":["logs:StartQuery"],"Resource":"*"}]}"#,
+            ),
+            source(
+                "managed",
+                r#"{"Statement":[{"Effect":"Allow","Action":["logs:StopQuery"],"Resource":"*"}]}"#,
+            ),
+        ]);
+        assert!(p.evaluate("logs:StartQuery", QUERY).is_allowed());
+        assert!(p.evaluate("logs:StopQuery", QUERY).is_allowed());
+    }
+
+    #[test]
+    fn boundary_limits_what_policies_grant() {
+        let mut p = principal(vec![source(
+            "admin",
+            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        )]);
+        p.boundary = Some(source(
+            "boundary b",
+            r#"{"Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}"#,
+        ));
+        assert!(p.evaluate("logs:StartQuery", QUERY).is_allowed());
+        assert_eq!(
+            p.evaluate("bedrock:InvokeModel", "*"),
+            Verdict::OutsideBoundary {
+                boundary: "boundary b".into()
+            }
+        );
+    }
+
+    #[test]
+    fn fix_groups_missing_pairs_by_statement() {
+        let doc = PolicyDocument::parse(&format!(r#"{{"Statement":[{{"Sid":"Q","Effect":"Allow","Action":["logs:StartQuery","logs:StopQuery"],"Resource":["{QUERY}"]}},{{"Sid":"M","Effect":"Allow","Action":"cloudwatch:PutMetricData","Resource":"*"}}]}}"#)).unwrap();
+        let reqs = requirements(&doc).unwrap();
+        assert_eq!(reqs.len(), 3);
+        let missing: Vec<&Requirement> = reqs.iter().collect();
+        let fix = fix_document(&missing);
+        assert_eq!(fix["Statement"][0]["Sid"], "Q");
+        assert_eq!(
+            fix["Statement"][0]["Action"],
+            json!(["logs:StartQuery", "logs:StopQuery"])
+        );
+        assert_eq!(fix["Statement"][1]["Resource"], json!(["*"]));
+    }
+
+    #[test]
+    fn beyond_reports_extra_grants() {
+        let desired = PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Action":"logs:StartQuery","Resource":"arn:aws:logs:*"}]}"#).unwrap();
+        let same = PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Action":"LOGS:StartQuery","Resource":"arn:aws:logs:x"}]}"#).unwrap();
+        assert!(beyond(&same, &desired).is_empty());
+        let wide = PolicyDocument::parse(
+            r#"{"Statement":[{"Sid":"All","Effect":"Allow","Action":"logs:*","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            beyond(&wide, &desired),
+            vec!["logs:* on * (statement \"All\")"]
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! IAM policy documents and their local evaluation. Pure: no AWS calls.
+
+pub mod document;
+pub mod eval;
+pub mod pattern;
+pub mod trust;
+
+pub use document::{PolicyDocument, canonical, url_decode};
+pub use eval::{Principal, Requirement, Source, Verdict, beyond, fix_document, requirements};

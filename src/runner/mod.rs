@@ -1,0 +1,394 @@
+//! The engine loop that both front ends drive: for each selected step, in
+//! dependency order, probe; if the probes fail, plan the action, confirm it,
+//! apply it, and probe again. State is saved after every transition so that a
+//! run interrupted at any point resumes where it stopped.
+
+mod probes;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::aws::context::AwsContext;
+use crate::aws::error::AwsError;
+use crate::aws::exec::{Audit, Change, Exec, Sink};
+use crate::aws::registry::{self, Run};
+use crate::engine::inputs::Values;
+use crate::engine::library::Library;
+use crate::engine::model::{Checklist, Step};
+use crate::engine::order;
+use crate::engine::outcome::{ProbeResult, Status, step_status};
+use crate::engine::state::{self, Event, RunState, StepState, scope_key};
+use crate::engine::store::Store;
+use crate::engine::template;
+
+pub use probes::run_probes;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Probes only.
+    Verify,
+    /// Probes, then what the actions would change. Changes nothing, writes nothing.
+    Plan,
+    /// Probes, then apply what fails, then probe again.
+    Run,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub mode: Mode,
+    pub step: Option<String>,
+    pub deep: bool,
+    /// Apply without asking.
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    pub id: String,
+    pub title: String,
+    pub status: Status,
+    pub probes: Vec<ProbeResult>,
+    pub changes: Vec<Change>,
+    /// True when the action ran in this run.
+    pub applied: bool,
+    pub outputs: BTreeMap<String, String>,
+    pub error: Option<String>,
+    pub fix: Option<String>,
+    /// A manual step the operator has confirmed.
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChecklistReport {
+    pub id: String,
+    pub title: String,
+    pub steps: Vec<StepReport>,
+}
+
+pub enum Confirm {
+    Yes,
+    No,
+    /// No terminal to ask on.
+    CannotAsk,
+}
+
+/// What a front end sees of a run, and how it is asked for consent.
+pub trait Frontend: Sink {
+    fn step_started(&self, checklist: &str, step: &Step);
+    fn step_finished(&self, checklist: &str, report: &StepReport);
+    fn confirm<'a>(
+        &'a self,
+        checklist: &'a str,
+        step: &'a Step,
+        changes: &'a [Change],
+    ) -> registry::BoxFut<'a, Confirm>;
+}
+
+/// Why a run stopped before its end.
+#[derive(Debug)]
+pub enum Stop {
+    /// AWS unreachable or no credentials (exit 3).
+    Aws(AwsError),
+    /// A change needs consent and there is no terminal to ask (exit 2).
+    NeedsConsent {
+        checklist: String,
+        step: String,
+        changes: Vec<Change>,
+    },
+    /// The state could not be written.
+    State(String),
+}
+
+struct StoreAudit(Arc<Store>);
+
+impl Audit for StoreAudit {
+    fn record(&self, line: serde_json::Value) -> Result<(), String> {
+        self.0.append_audit(&line)
+    }
+}
+
+pub struct Runner {
+    pub aws: Arc<AwsContext>,
+    pub library: Arc<Library>,
+    pub values: Values,
+    pub front: Arc<dyn Frontend>,
+    /// None for `plan`, which writes nothing.
+    pub store: Option<Arc<Store>>,
+    pub state: RunState,
+}
+
+pub fn now() -> String {
+    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
+impl Runner {
+    fn scope(&self) -> String {
+        scope_key(&self.aws.account_id, &self.aws.region)
+    }
+
+    pub fn step_state(&self, checklist: &str, step: &str) -> Option<&StepState> {
+        self.state
+            .scopes
+            .get(&self.scope())?
+            .checklists
+            .get(checklist)?
+            .get(step)
+    }
+
+    fn record(&mut self, checklist: &str, step: &str, event: Event) -> Result<(), Stop> {
+        let scope = self.scope();
+        let now = now();
+        let entry = self
+            .state
+            .scopes
+            .entry(scope)
+            .or_default()
+            .checklists
+            .entry(checklist.to_string())
+            .or_default()
+            .entry(step.to_string())
+            .or_insert_with(|| StepState::new(&now));
+        state::apply(entry, event, &now).map_err(|e| Stop::State(format!("step {step}: {e}")))?;
+        match &self.store {
+            Some(store) => store.save(&self.state).map_err(Stop::State),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn exec(&self, checklist: &str, step: &str, apply: bool, deep: bool) -> Exec {
+        Exec {
+            aws: self.aws.clone(),
+            library: self.library.clone(),
+            values: self.values.clone(),
+            apply,
+            deep,
+            checklist: checklist.to_string(),
+            step: step.to_string(),
+            sink: self.front.clone(),
+            audit: self
+                .store
+                .clone()
+                .map(|s| Arc::new(StoreAudit(s)) as Arc<dyn Audit>),
+            changes: Vec::new(),
+            outputs: BTreeMap::new(),
+        }
+    }
+
+    /// Runs the step's action: a dry run when `apply` is false.
+    async fn action(
+        &self,
+        checklist: &str,
+        step: &Step,
+        apply: bool,
+    ) -> (Exec, Result<(), AwsError>) {
+        let mut x = self.exec(checklist, &step.id, apply, false);
+        let call = step.action.as_ref().expect("only steps with an action");
+        let result = match (
+            registry::find(&call.kind).map(|k| &k.run),
+            template::render_toml(&toml::Value::Table(call.params.clone()), &|n| {
+                self.values.lookup(n)
+            }),
+        ) {
+            (Some(Run::Action(run)), Ok(toml::Value::Table(params))) => run(&mut x, params).await,
+            (_, Err(name)) => Err(AwsError::other(format!(
+                "`{{{{{name}}}}}` has no value; set the input `{name}`"
+            ))),
+            _ => Err(AwsError::other(format!(
+                "{} is not an action kind",
+                call.kind
+            ))),
+        };
+        (x, result)
+    }
+
+    pub async fn run_checklist(
+        &mut self,
+        checklist: &Checklist,
+        opts: &Options,
+    ) -> Result<ChecklistReport, Stop> {
+        let mut reports: Vec<StepReport> = Vec::new();
+        let mut halted: Option<String> = None;
+        for idx in order::selection(&checklist.steps, opts.step.as_deref()) {
+            let step = &checklist.steps[idx];
+            let report = self
+                .run_step(checklist, step, opts, &reports, halted.as_deref())
+                .await?;
+            self.front.step_finished(&checklist.id, &report);
+            if opts.mode == Mode::Run
+                && halted.is_none()
+                && matches!(report.status, Status::Fail | Status::Error)
+            {
+                halted = Some(step.id.clone());
+            }
+            reports.push(report);
+        }
+        Ok(ChecklistReport {
+            id: checklist.id.clone(),
+            title: checklist.title.clone(),
+            steps: reports,
+        })
+    }
+
+    async fn run_step(
+        &mut self,
+        checklist: &Checklist,
+        step: &Step,
+        opts: &Options,
+        earlier: &[StepReport],
+        halted: Option<&str>,
+    ) -> Result<StepReport, Stop> {
+        let recorded = self.step_state(&checklist.id, &step.id).cloned();
+        let confirmed = recorded.as_ref().is_some_and(|s| s.confirmed_at.is_some());
+        let mut report = StepReport {
+            id: step.id.clone(),
+            title: step.title.clone(),
+            status: Status::Pending,
+            probes: Vec::new(),
+            changes: Vec::new(),
+            applied: false,
+            outputs: recorded
+                .as_ref()
+                .map(|s| s.outputs.clone())
+                .unwrap_or_default(),
+            error: None,
+            fix: None,
+            confirmed,
+        };
+        if recorded
+            .as_ref()
+            .is_some_and(|s| s.phase == state::Phase::Skipped)
+        {
+            report.status = Status::Skipped;
+            return Ok(report);
+        }
+        if let Some(failed) = halted {
+            report.error = Some(format!("not run: the run stopped at step {failed}"));
+            return Ok(report);
+        }
+        self.front.step_started(&checklist.id, step);
+
+        let (probes, outputs) = run_probes(self, checklist, step, opts.deep).await?;
+        report.status = step_status(&probes, confirmed);
+        report.outputs.extend(outputs.clone());
+        report.probes = probes.clone();
+        if opts.mode != Mode::Plan {
+            self.record(&checklist.id, &step.id, Event::Probed { probes, outputs })?;
+        }
+        if matches!(report.status, Status::Pass | Status::Manual) || opts.mode == Mode::Verify {
+            return Ok(report);
+        }
+        let Some(_) = &step.action else {
+            report.fix = Some(format!(
+                "this is a manual step: {}",
+                step.explain.lines().next().unwrap_or("")
+            ));
+            return Ok(report);
+        };
+        let blocked: Vec<&str> = step
+            .needs
+            .iter()
+            .filter(|n| {
+                earlier.iter().any(|r| {
+                    &r.id == *n
+                        && !matches!(r.status, Status::Pass | Status::Manual | Status::Skipped)
+                })
+            })
+            .map(String::as_str)
+            .collect();
+
+        // Look first: the dry run reads what exists and lists the calls that would change it.
+        let (plan, planned) = self.action(&checklist.id, step, false).await;
+        if let Err(e) = planned {
+            return self.failed(checklist, step, report, e, false);
+        }
+        report.changes = plan.changes;
+        if opts.mode == Mode::Plan {
+            return Ok(report);
+        }
+        if !blocked.is_empty() {
+            report.error = Some(format!(
+                "not run: it needs {}, which did not pass",
+                blocked.join(", ")
+            ));
+            return Ok(report);
+        }
+        if report.changes.is_empty() {
+            report.error = Some(
+                "the probes fail but there is nothing this step can change to fix it; see the fix"
+                    .into(),
+            );
+            return Ok(report);
+        }
+        if !opts.yes {
+            match self
+                .front
+                .confirm(&checklist.id, step, &report.changes)
+                .await
+            {
+                Confirm::Yes => {}
+                Confirm::No => {
+                    report.error = Some("not applied: declined".into());
+                    return Ok(report);
+                }
+                Confirm::CannotAsk => {
+                    return Err(Stop::NeedsConsent {
+                        checklist: checklist.id.clone(),
+                        step: step.id.clone(),
+                        changes: report.changes,
+                    });
+                }
+            }
+        }
+
+        self.record(&checklist.id, &step.id, Event::Start)?;
+        let (done, applied) = self.action(&checklist.id, step, true).await;
+        report.applied = true;
+        report.changes = done.changes;
+        if let Err(e) = applied {
+            return self.failed(checklist, step, report, e, true);
+        }
+        report.outputs.extend(done.outputs.clone());
+        self.record(
+            &checklist.id,
+            &step.id,
+            Event::Succeeded {
+                outputs: done.outputs,
+            },
+        )?;
+
+        let (probes, outputs) = probes::settle(self, checklist, step, opts.deep).await?;
+        report.status = step_status(&probes, confirmed);
+        report.outputs.extend(outputs.clone());
+        report.probes = probes.clone();
+        self.record(&checklist.id, &step.id, Event::Probed { probes, outputs })?;
+        Ok(report)
+    }
+
+    fn failed(
+        &mut self,
+        checklist: &Checklist,
+        step: &Step,
+        mut report: StepReport,
+        e: AwsError,
+        started: bool,
+    ) -> Result<StepReport, Stop> {
+        if e.is_fatal() {
+            return Err(Stop::Aws(e));
+        }
+        if started {
+            self.record(
+                &checklist.id,
+                &step.id,
+                Event::Failed {
+                    error: e.to_string(),
+                },
+            )?;
+        }
+        report.status = Status::Error;
+        report.fix = e.fix();
+        report.error = Some(e.to_string());
+        Ok(report)
+    }
+}
