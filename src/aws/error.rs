@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
@@ -63,6 +64,12 @@ const NOT_FOUND: &[&str] = &[
     "NotFoundException",
 ];
 
+fn xml_field(body: &str, name: &str) -> Option<String> {
+    let start = body.find(&format!("<{name}>"))? + name.len() + 2;
+    let end = start + body[start..].find(&format!("</{name}>"))?;
+    Some(body[start..end].to_string())
+}
+
 impl AwsError {
     pub fn other(message: impl Into<String>) -> Self {
         Self {
@@ -73,20 +80,34 @@ impl AwsError {
         }
     }
 
-    pub fn from_sdk<E, R>(
-        err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+    pub fn from_sdk<E>(
+        err: aws_smithy_runtime_api::client::result::SdkError<E, HttpResponse>,
         op: Option<&Op>,
     ) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug + Send + Sync + 'static,
     {
         use aws_smithy_runtime_api::client::result::SdkError;
         let chain = DisplayErrorContext(&err).to_string();
         let (kind, code, message) = match &err {
             SdkError::ServiceError(service) => {
                 let e = service.err();
-                let code = e.code().map(str::to_string);
+                // Some endpoints answer in an error shape the SDK does not parse
+                // (moto's <Errors><Error>): read code and message from the body.
+                let body = std::str::from_utf8(service.raw().body().bytes().unwrap_or_default())
+                    .unwrap_or_default();
+                let code = e
+                    .code()
+                    .map(str::to_string)
+                    .or_else(|| xml_field(body, "Code"))
+                    .or_else(|| match service.raw().status().as_u16() {
+                        403 => Some("AccessDenied".to_string()),
+                        _ => None,
+                    });
+                let message = e
+                    .message()
+                    .map(str::to_string)
+                    .or_else(|| xml_field(body, "Message"));
                 let kind = match code.as_deref() {
                     Some(c) if DENIED.contains(&c) => ErrorKind::AccessDenied,
                     Some(c) if NOT_FOUND.contains(&c) || c.ends_with("NotFoundException") => {
@@ -101,13 +122,7 @@ impl AwsError {
                     ) => ErrorKind::Credentials,
                     _ => ErrorKind::Other,
                 };
-                (
-                    kind,
-                    code,
-                    e.message()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| chain.clone()),
-                )
+                (kind, code, message.unwrap_or_else(|| chain.clone()))
             }
             SdkError::TimeoutError(_) => (
                 ErrorKind::Unreachable,

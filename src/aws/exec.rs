@@ -88,14 +88,21 @@ impl Exec {
     }
 
     /// A read-only call.
-    pub async fn read<T, E, R>(
+    pub async fn read<T, E>(
         &self,
         op: Op,
-        call: impl Future<Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>>,
+        call: impl Future<
+            Output = Result<
+                T,
+                aws_smithy_runtime_api::client::result::SdkError<
+                    E,
+                    aws_smithy_runtime_api::http::Response,
+                >,
+            >,
+        >,
     ) -> Result<T, AwsError>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
         let started = Instant::now();
         let result = call.await.map_err(|e| AwsError::from_sdk(e, Some(&op)));
@@ -109,14 +116,21 @@ impl Exec {
     }
 
     /// A read-only call whose NotFound answer means "absent".
-    pub async fn read_opt<T, E, R>(
+    pub async fn read_opt<T, E>(
         &self,
         op: Op,
-        call: impl Future<Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>>,
+        call: impl Future<
+            Output = Result<
+                T,
+                aws_smithy_runtime_api::client::result::SdkError<
+                    E,
+                    aws_smithy_runtime_api::http::Response,
+                >,
+            >,
+        >,
     ) -> Result<Option<T>, AwsError>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
         match self.read(op, call).await {
             Ok(v) => Ok(Some(v)),
@@ -127,15 +141,22 @@ impl Exec {
 
     /// A call that changes the account. In a plan it is only recorded (the
     /// future is dropped unpolled, so no request is sent) and `None` is returned.
-    pub async fn change<T, E, R>(
+    pub async fn change<T, E>(
         &mut self,
         op: Op,
         detail: impl Into<String>,
-        call: impl Future<Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>>,
+        call: impl Future<
+            Output = Result<
+                T,
+                aws_smithy_runtime_api::client::result::SdkError<
+                    E,
+                    aws_smithy_runtime_api::http::Response,
+                >,
+            >,
+        >,
     ) -> Result<Option<T>, AwsError>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
         self.changes.push(Change {
             service: op.service,

@@ -145,6 +145,24 @@ pub fn provided(
 /// Fails early, before AWS is contacted, when a required input has no value
 /// and nobody can be asked for it.
 pub fn precheck(defs: &[InputDef], provided: &BTreeMap<String, Value>) -> Result<(), Failure> {
+    let invalid: Vec<String> = defs
+        .iter()
+        .filter_map(|d| provided.get(&d.name).map(|v| (d, v)))
+        .filter_map(|(d, v)| {
+            inputs::resolve(
+                std::slice::from_ref(d),
+                &BTreeMap::from([(d.name.clone(), v.clone())]),
+                &BTreeMap::new(),
+            )
+            .invalid
+            .into_iter()
+            .next()
+        })
+        .map(|e| format!("error: {e}"))
+        .collect();
+    if !invalid.is_empty() {
+        return Err(usage(invalid.join("\n")));
+    }
     if interactive() {
         return Ok(());
     }

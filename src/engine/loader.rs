@@ -90,6 +90,16 @@ struct Errors<'a> {
 }
 
 impl Errors<'_> {
+    fn table_region(&self, span: Range<usize>) -> Range<usize> {
+        let start = span.start.min(self.text.len());
+        let rest = &self.text[start..];
+        let body = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let end = rest[body..]
+            .find("\n[")
+            .map_or(self.text.len(), |i| start + body + i + 1);
+        start..end.max(span.end.min(self.text.len()))
+    }
+
     fn at(&mut self, offset: usize, message: impl Into<String>) {
         let before = &self.text[..offset.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
@@ -103,7 +113,10 @@ impl Errors<'_> {
     }
 
     /// Points at `needle` inside `within` when it is there, else at the start of `within`.
+    /// A `[table]` header's span covers only the header: the region then runs
+    /// on to the next header.
     fn near(&mut self, within: Range<usize>, needle: &str, message: impl Into<String>) {
+        let within = self.table_region(within);
         let slice = &self.text[within.clone()];
         let offset = slice
             .find(needle)
@@ -217,74 +230,81 @@ pub fn load_one(
                 format!("step id \"{id}\" must be lowercase letters, digits and dashes"),
             );
         }
-        let check_call = |role: Role,
-                          table: &Spanned<toml::Table>,
-                          errs: &mut Errors|
-         -> Option<Call> {
-            let mut params = table.get_ref().clone();
-            let kind = match params.remove("kind") {
-                Some(toml::Value::String(k)) => k,
-                _ => {
-                    errs.at(
+        let check_call =
+            |role: Role, table: &Spanned<toml::Table>, errs: &mut Errors| -> Option<Call> {
+                let mut params = table.get_ref().clone();
+                let kind = match params.remove("kind") {
+                    Some(toml::Value::String(k)) => k,
+                    _ => {
+                        errs.at(
                         table.span().start,
                         format!(
                             "this {} has no `kind`; add kind = \"...\" naming a registered kind",
                             role_name(role)
                         ),
                     );
-                    return None;
+                        return None;
+                    }
+                };
+                if role == Role::Probe {
+                    params.remove("id");
                 }
-            };
-            if role == Role::Probe {
-                params.remove("id");
-            }
-            let mut used_assets = Vec::new();
-            match catalog.check(role, &kind, &params) {
-                Err(KindError::Unknown { known }) => errs.near(
-                    table.span(),
-                    &format!("\"{kind}\""),
-                    format!(
-                        "unknown {} kind \"{kind}\"; known kinds: {}",
-                        role_name(role),
-                        known.join(", ")
+                let mut used_assets = Vec::new();
+                match catalog.check(role, &kind, &params) {
+                    Err(KindError::Unknown { known }) => errs.near(
+                        table.span(),
+                        &format!("\"{kind}\""),
+                        format!(
+                            "unknown {} kind \"{kind}\"; known kinds: {}",
+                            role_name(role),
+                            known.join(", ")
+                        ),
                     ),
-                ),
-                Err(KindError::Params(e)) => errs.near(
-                    table.span(),
-                    &format!("\"{kind}\""),
-                    format!("{} \"{kind}\": {e}", role_name(role)),
-                ),
-                Ok(assets) => {
-                    used_assets = assets.clone();
-                    for asset in assets {
-                        match library.asset(&asset) {
-                            None => errs.near(
-                                table.span(),
-                                &asset,
-                                format!("asset \"{asset}\" does not exist under assets/"),
-                            ),
-                            Some(text) => check_names(
-                                asset_names(text),
-                                table.span(),
-                                &format!("asset \"{asset}\""),
-                                errs,
-                            ),
+                    Err(KindError::Params(e)) => {
+                        // Point at the field the message names (`field`), else at the kind.
+                        let field = e
+                            .split('`')
+                            .nth(1)
+                            .filter(|f| params.contains_key(*f))
+                            .map(|f| format!("{f} ="));
+                        let needle = field.unwrap_or_else(|| format!("\"{kind}\""));
+                        errs.near(
+                            table.span(),
+                            &needle,
+                            format!("{} \"{kind}\": {e}", role_name(role)),
+                        )
+                    }
+                    Ok(assets) => {
+                        used_assets = assets.clone();
+                        for asset in assets {
+                            match library.asset(&asset) {
+                                None => errs.near(
+                                    table.span(),
+                                    &asset,
+                                    format!("asset \"{asset}\" does not exist under assets/"),
+                                ),
+                                Some(text) => check_names(
+                                    asset_names(text),
+                                    table.span(),
+                                    &format!("asset \"{asset}\""),
+                                    errs,
+                                ),
+                            }
                         }
                     }
                 }
-            }
-            check_names(
-                template::toml_names(&toml::Value::Table(params.clone())),
-                table.span(),
-                &format!("{} of step \"{id}\"", role_name(role)),
-                errs,
-            );
-            Some(Call {
-                kind,
-                params,
-                assets: used_assets,
-            })
-        };
+                check_names(
+                    template::toml_names(&toml::Value::Table(params.clone())),
+                    table.span(),
+                    &format!("{} of step \"{id}\"", role_name(role)),
+                    errs,
+                );
+                Some(Call {
+                    kind,
+                    params,
+                    assets: used_assets,
+                })
+            };
         let explain_at = text[span.clone()]
             .find("explain")
             .map_or(span.start, |i| span.start + i);

@@ -1,0 +1,181 @@
+//! The loader's error messages, one bad checklist each: every message names
+//! file, line and column and what would fix it. Snapshots live in tests/snapshots/.
+
+use preflight::aws::registry::Registry;
+use preflight::engine::library::Library;
+use preflight::engine::loader::{load_all, load_one};
+
+const ASSET: &str = r#"{"Statement":[{"Effect":"Allow","Action":"logs:StartQuery","Resource":"arn:aws:logs:{{region}}:{{account_id}}:log-group:/{{project}}/*"}]}"#;
+
+const GOOD: &str = r#"id = "demo"
+title = "Demo"
+summary = "A small checklist"
+source = "seed 000 §3"
+
+[[inputs]]
+name = "project"
+prompt = "Project?"
+kind = "text"
+required = true
+
+[[inputs]]
+name = "role"
+prompt = "Role?"
+kind = "text"
+default = "{{project}}-role"
+
+[[steps]]
+id = "policy"
+title = "Policy"
+explain = "Creates the policy."
+
+[steps.action]
+kind = "iam.ensure_policy"
+name = "{{project}}-runtime"
+document = "iam/p.json"
+
+[[steps.probes]]
+id = "document"
+kind = "iam.policy_grants"
+name = "{{project}}-runtime"
+document = "iam/p.json"
+
+[[steps]]
+id = "grant"
+title = "Grant"
+explain = "Attaches it."
+needs = ["policy"]
+
+[[steps.probes]]
+id = "effective"
+kind = "iam.allows"
+principal_kind = "role"
+principal_name = "{{role}}"
+document = "iam/p.json"
+"#;
+
+fn errors(file: &str, text: &str) -> String {
+    let library = Library::from_files([(file, text), ("assets/iam/p.json", ASSET)]);
+    match load_one(file, text, &library, &Registry) {
+        Ok(_) => "no error".into(),
+        Err(errors) => errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+fn demo(text: &str) -> String {
+    errors("checklists/demo.toml", text)
+}
+
+#[test]
+fn the_good_checklist_loads() {
+    assert_eq!(demo(GOOD), "no error");
+}
+
+#[test]
+fn builtin_checklists_load() {
+    let library = Library::builtin();
+    let all = load_all(&library, &Registry).unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            e.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    assert!(all.iter().any(|c| c.id == "iam-policy"));
+}
+
+#[test]
+fn toml_syntax() {
+    insta::assert_snapshot!(demo(&GOOD.replace("title = \"Policy\"", "title = Policy")));
+}
+
+#[test]
+fn unknown_field_in_a_step() {
+    insta::assert_snapshot!(demo(
+        &GOOD.replace("needs = [\"policy\"]", "need = [\"policy\"]")
+    ));
+}
+
+#[test]
+fn duplicate_step_ids() {
+    insta::assert_snapshot!(demo(&GOOD.replace("id = \"grant\"", "id = \"policy\"")));
+}
+
+#[test]
+fn needs_an_unknown_step() {
+    insta::assert_snapshot!(demo(
+        &GOOD.replace("needs = [\"policy\"]", "needs = [\"polcy\"]")
+    ));
+}
+
+#[test]
+fn dependency_cycle() {
+    let text = GOOD.replace(
+        "explain = \"Creates the policy.\"",
+        "explain = \"Creates the policy.\"\nneeds = [\"grant\"]",
+    );
+    insta::assert_snapshot!(demo(&text));
+}
+
+#[test]
+fn unknown_action_kind() {
+    insta::assert_snapshot!(demo(&GOOD.replace(
+        "kind = \"iam.ensure_policy\"",
+        "kind = \"iam.ensure_polcy\""
+    )));
+}
+
+#[test]
+fn bad_action_parameters() {
+    insta::assert_snapshot!(demo(&GOOD.replace(
+        "name = \"{{project}}-runtime\"\ndocument = \"iam/p.json\"\n\n[[steps.probes]]",
+        "name = \"{{project}}-runtime\"\ndocumnet = \"iam/p.json\"\n\n[[steps.probes]]"
+    )));
+}
+
+#[test]
+fn unknown_template_name() {
+    insta::assert_snapshot!(demo(&GOOD.replace(
+        "principal_name = \"{{role}}\"",
+        "principal_name = \"{{rol}}\""
+    )));
+}
+
+#[test]
+fn missing_asset() {
+    insta::assert_snapshot!(demo(&GOOD.replace(
+        "document = \"iam/p.json\"\n\n[[steps.probes]]",
+        "document = \"iam/missing.json\"\n\n[[steps.probes]]"
+    )));
+}
+
+#[test]
+fn input_default_cycle() {
+    insta::assert_snapshot!(demo(
+        &GOOD.replace("required = true", "default = \"{{role}}-x\"")
+    ));
+}
+
+#[test]
+fn id_must_match_the_file_name() {
+    insta::assert_snapshot!(errors("checklists/other.toml", GOOD));
+}
+
+#[test]
+fn a_step_needs_a_probe() {
+    let text = GOOD.replace("[[steps.probes]]\nid = \"effective\"\nkind = \"iam.allows\"\nprincipal_kind = \"role\"\nprincipal_name = \"{{role}}\"\ndocument = \"iam/p.json\"\n", "");
+    insta::assert_snapshot!(demo(&text));
+}
+
+#[test]
+fn a_probe_kind_is_not_an_action_kind() {
+    insta::assert_snapshot!(demo(
+        &GOOD.replace("kind = \"iam.ensure_policy\"", "kind = \"iam.allows\"")
+    ));
+}

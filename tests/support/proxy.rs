@@ -1,0 +1,222 @@
+//! A small HTTP double in front of moto, on 127.0.0.1.
+//!
+//! It forwards every request to moto unchanged, except:
+//! - `iam:SimulatePrincipalPolicy`, which moto does not implement: answered
+//!   here in the documented Query/XML wire format (SimulatePrincipalPolicyResponse
+//!   with EvaluationResults/member/EvalActionName, EvalResourceName,
+//!   EvalDecision), deciding `allowed` unless the action is listed in `deny`;
+//! - one chosen operation can be held (not answered) until released, so that a
+//!   test can kill preflight while a change is in flight.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Default)]
+pub struct Behaviour {
+    /// Actions the simulated policy evaluation denies (explicitDeny).
+    pub deny: Mutex<Vec<String>>,
+    /// SimulatePrincipalPolicy answers AccessDenied, as for a caller without iam:SimulatePrincipalPolicy.
+    pub simulate_forbidden: AtomicBool,
+    /// The operation to hold.
+    pub hold: Mutex<Option<String>>,
+    /// Set when the held operation arrived.
+    pub holding: AtomicBool,
+    pub release: AtomicBool,
+    /// The held request is dropped instead of forwarded: it never reached AWS.
+    pub abandon: AtomicBool,
+    pub simulate_calls: Mutex<usize>,
+}
+
+pub struct Proxy {
+    pub url: String,
+    pub behaviour: Arc<Behaviour>,
+    server: Arc<tiny_http::Server>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Proxy {
+    pub fn start(upstream: &str) -> Self {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind proxy"));
+        let url = format!("http://{}", server.server_addr().to_ip().unwrap());
+        let behaviour = Arc::new(Behaviour::default());
+        let (srv, upstream, b) = (server.clone(), upstream.to_string(), behaviour.clone());
+        let thread = std::thread::spawn(move || {
+            for request in srv.incoming_requests() {
+                let (upstream, b) = (upstream.clone(), b.clone());
+                std::thread::spawn(move || handle(request, &upstream, &b));
+            }
+        });
+        Self {
+            url,
+            behaviour,
+            server,
+            thread: Some(thread),
+        }
+    }
+
+    /// Waits (bounded) until the held operation has arrived.
+    pub fn wait_holding(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if self.behaviour.holding.load(Ordering::SeqCst) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.behaviour.release.store(true, Ordering::SeqCst);
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn form(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            let dec = |s: &str| {
+                percent_encoding::percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (dec(k), dec(v))
+        })
+        .collect()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn simulate(params: &[(String, String)], b: &Behaviour) -> (u16, String) {
+    *b.simulate_calls.lock().unwrap() += 1;
+    if b.simulate_forbidden.load(Ordering::SeqCst) {
+        return (
+            403,
+            r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/moto is not authorized to perform: iam:SimulatePrincipalPolicy</Message></Error><RequestId>double-1</RequestId></ErrorResponse>"#.into(),
+        );
+    }
+    let actions: Vec<&str> = params
+        .iter()
+        .filter(|(k, _)| k.starts_with("ActionNames.member."))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let resources: Vec<&str> = params
+        .iter()
+        .filter(|(k, _)| k.starts_with("ResourceArns.member."))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let deny = b.deny.lock().unwrap().clone();
+    let mut members = String::new();
+    for action in &actions {
+        for resource in if resources.is_empty() {
+            vec!["*"]
+        } else {
+            resources.clone()
+        } {
+            let decision = if deny.iter().any(|d| d.eq_ignore_ascii_case(action)) {
+                "explicitDeny"
+            } else {
+                "allowed"
+            };
+            members.push_str(&format!(
+                "<member><EvalActionName>{}</EvalActionName><EvalResourceName>{}</EvalResourceName><EvalDecision>{decision}</EvalDecision><MatchedStatements/><MissingContextValues/></member>",
+                xml_escape(action),
+                xml_escape(resource)
+            ));
+        }
+    }
+    (
+        200,
+        format!(
+            r#"<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated><EvaluationResults>{members}</EvaluationResults></SimulatePrincipalPolicyResult><ResponseMetadata><RequestId>double-2</RequestId></ResponseMetadata></SimulatePrincipalPolicyResponse>"#
+        ),
+    )
+}
+
+fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
+    let mut body = Vec::new();
+    let _ = request.as_reader().read_to_end(&mut body);
+    let params = form(&String::from_utf8_lossy(&body));
+    let action = params
+        .iter()
+        .find(|(k, _)| k == "Action")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+
+    if action == "SimulatePrincipalPolicy" {
+        let (code, xml) = simulate(&params, b);
+        let resp = tiny_http::Response::from_string(xml)
+            .with_status_code(code)
+            .with_header(tiny_http::Header::from_bytes("Content-Type", "text/xml").unwrap());
+        let _ = request.respond(resp);
+        return;
+    }
+    if b.hold.lock().unwrap().as_deref() == Some(action.as_str()) {
+        b.holding.store(true, Ordering::SeqCst);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !b.release.load(Ordering::SeqCst)
+            && !b.abandon.load(Ordering::SeqCst)
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if b.abandon.load(Ordering::SeqCst) {
+            let _ = request
+                .respond(tiny_http::Response::from_string("abandoned").with_status_code(502));
+            return;
+        }
+    }
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut builder = ureq::http::Request::builder()
+        .method(request.method().as_str())
+        .uri(format!("{upstream}{}", request.url()));
+    for h in request.headers() {
+        let name = h.field.as_str().as_str();
+        if !["host", "content-length", "connection", "transfer-encoding"]
+            .contains(&name.to_ascii_lowercase().as_str())
+        {
+            builder = builder.header(name, h.value.as_str());
+        }
+    }
+    let forwarded = builder.body(body).unwrap();
+    match agent.run(forwarded) {
+        Ok(mut resp) => {
+            let code = resp.status().as_u16();
+            let headers: Vec<tiny_http::Header> = resp
+                .headers()
+                .iter()
+                .filter(|(k, _)| {
+                    !["content-length", "connection", "transfer-encoding"].contains(&k.as_str())
+                })
+                .filter_map(|(k, v)| tiny_http::Header::from_bytes(k.as_str(), v.as_bytes()).ok())
+                .collect();
+            let data = resp.body_mut().read_to_vec().unwrap_or_default();
+            let mut out = tiny_http::Response::from_data(data).with_status_code(code);
+            for h in headers {
+                out.add_header(h);
+            }
+            let _ = request.respond(out);
+        }
+        Err(e) => {
+            let _ = request.respond(
+                tiny_http::Response::from_string(format!("proxy: {e}")).with_status_code(502),
+            );
+        }
+    }
+}
