@@ -219,8 +219,8 @@ pub fn fix_document(missing: &[&Requirement]) -> Value {
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
-/// What `actual` allows beyond `desired`: one line per action/resource pattern
-/// pair that no Allow statement of the desired document covers.
+/// What `actual` allows beyond `desired`, one line per statement of `actual`:
+/// the action and resource patterns that no Allow statement of `desired` covers.
 pub fn beyond(actual: &PolicyDocument, desired: &PolicyDocument) -> Vec<String> {
     let mut out = Vec::new();
     for st in actual
@@ -233,6 +233,7 @@ pub fn beyond(actual: &PolicyDocument, desired: &PolicyDocument) -> Vec<String> 
             out.push(format!("{} uses NotAction/NotResource", st.label()));
             continue;
         };
+        let (mut extra_actions, mut extra_resources) = (Vec::new(), Vec::new());
         for action in actions {
             for resource in resources {
                 let covered = desired.statements.iter().any(|d| {
@@ -242,9 +243,22 @@ pub fn beyond(actual: &PolicyDocument, desired: &PolicyDocument) -> Vec<String> 
                         && grants_resource(&d.resources, resource)
                 });
                 if !covered {
-                    out.push(format!("{action} on {resource} ({})", st.label()));
+                    if !extra_actions.contains(action) {
+                        extra_actions.push(action.clone());
+                    }
+                    if !extra_resources.contains(resource) {
+                        extra_resources.push(resource.clone());
+                    }
                 }
             }
+        }
+        if !extra_actions.is_empty() {
+            out.push(format!(
+                "{}: {} on {}",
+                st.label(),
+                extra_actions.join(", "),
+                extra_resources.join(", ")
+            ));
         }
     }
     out
@@ -406,7 +420,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             beyond(&wide, &desired),
-            vec!["logs:* on * (statement \"All\")"]
+            vec!["statement \"All\": logs:* on *"]
         );
     }
 }
