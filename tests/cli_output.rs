@@ -38,7 +38,13 @@ async fn verify_json_with_a_deny() {
     assert_eq!(sb.run(&["run", "iam-policy", "--yes"]).code, 0);
     let iam = support::iam(&moto.url).await;
     let deny = r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoInsights","Effect":"Deny","Action":"logs:StartQuery","Resource":"*"}]}"#;
-    iam.put_role_policy().role_name("comafi-ecs-task-role").policy_name("guard").policy_document(deny).send().await.unwrap();
+    iam.put_role_policy()
+        .role_name("comafi-ecs-task-role")
+        .policy_name("guard")
+        .policy_document(deny)
+        .send()
+        .await
+        .unwrap();
     let out = sb.run(&["verify", "iam-policy", "--json"]);
     assert_eq!(out.code, 1);
     insta::assert_json_snapshot!(out.json());

@@ -70,11 +70,16 @@ fn now() -> String {
 
 impl Exec {
     fn report(&self, op: &Op, mutating: bool, started: Instant, outcome: Result<(), String>) {
+        let op = Op {
+            resource: self.values.scrub(&op.resource),
+            ..op.clone()
+        };
+        let outcome = outcome.map_err(|e| self.values.scrub(&e));
         self.sink.activity(
             &self.checklist,
             &self.step,
             Activity::Call {
-                op: op.clone(),
+                op,
                 mutating,
                 millis: started.elapsed().as_millis(),
                 outcome,
@@ -83,8 +88,9 @@ impl Exec {
     }
 
     pub fn note(&self, text: impl Into<String>) {
+        let text = self.values.scrub(&text.into());
         self.sink
-            .activity(&self.checklist, &self.step, Activity::Note(text.into()));
+            .activity(&self.checklist, &self.step, Activity::Note(text));
     }
 
     /// A read-only call.
@@ -171,7 +177,7 @@ impl Exec {
             serde_json::json!({
                 "time": now(), "account": self.aws.account_id, "region": self.aws.region,
                 "checklist": self.checklist, "step": self.step,
-                "service": op.service, "operation": op.operation, "resource": op.resource, "outcome": outcome,
+                "service": op.service, "operation": op.operation, "resource": self.values.scrub(&op.resource), "outcome": outcome,
             })
         };
         if let Some(audit) = &self.audit {

@@ -91,6 +91,17 @@ impl Values {
             .map_err(|name| format!("`{{{{{name}}}}}` has no value; set the input `{name}`"))
     }
 
+    /// Replaces every secret value in `text` with a mask. Everything a step
+    /// produces (messages, fixes, errors, change details, outputs, log lines)
+    /// passes through here before it is shown, logged or written.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for secret in self.secrets().into_iter().filter(|s| !s.is_empty()) {
+            out = out.replace(secret, "********");
+        }
+        out
+    }
+
     /// Every secret value, so that outputs can be checked not to contain them.
     pub fn secrets(&self) -> Vec<&str> {
         self.inputs
@@ -408,5 +419,6 @@ mod tests {
         assert!(!format!("{v:?}").contains("hunter2"));
         assert_eq!(res.values.lookup("token").unwrap(), "hunter2");
         assert_eq!(res.values.secrets(), vec!["hunter2"]);
+        assert_eq!(res.values.scrub("token=hunter2;"), "token=********;");
     }
 }

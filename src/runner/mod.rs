@@ -200,6 +200,15 @@ impl Runner {
                 call.kind
             ))),
         };
+        for c in &mut x.changes {
+            c.detail = self.values.scrub(&c.detail);
+            c.resource = self.values.scrub(&c.resource);
+        }
+        x.outputs = x
+            .outputs
+            .into_iter()
+            .map(|(k, v)| (k, self.values.scrub(&v)))
+            .collect();
         (x, result)
     }
 
@@ -377,18 +386,19 @@ impl Runner {
         if e.is_fatal() {
             return Err(Stop::Aws(e));
         }
+        let error = self.values.scrub(&e.to_string());
         if started {
             self.record(
                 &checklist.id,
                 &step.id,
                 Event::Failed {
-                    error: e.to_string(),
+                    error: error.clone(),
                 },
             )?;
         }
         report.status = Status::Error;
-        report.fix = e.fix();
-        report.error = Some(e.to_string());
+        report.fix = e.fix().map(|f| self.values.scrub(&f));
+        report.error = Some(error);
         Ok(report)
     }
 }

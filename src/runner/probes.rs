@@ -51,6 +51,15 @@ pub async fn run_probes(
         }
         outputs.extend(x.outputs);
     }
+    let v = &runner.values;
+    for r in &mut results {
+        r.message = v.scrub(&r.message);
+        r.fix = r.fix.as_deref().map(|f| v.scrub(f));
+    }
+    let outputs = outputs
+        .into_iter()
+        .map(|(k, val)| (k, v.scrub(&val)))
+        .collect();
     Ok((results, outputs))
 }
 
