@@ -4,20 +4,14 @@
 use std::path::Path;
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut entries: Vec<_> =
+        std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     entries.sort();
     for path in entries {
         if path.is_dir() {
             collect(root, &path, out);
         } else {
-            out.push(
-                path.strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/"),
-            );
+            out.push(path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"));
         }
     }
 }
@@ -31,17 +25,8 @@ fn main() {
     }
     let body: String = files
         .iter()
-        .map(|f| {
-            format!(
-                "    ({f:?}, include_str!({:?})),\n",
-                root.join(f).display().to_string()
-            )
-        })
+        .map(|f| format!("    ({f:?}, include_str!({:?})),\n", root.join(f).display().to_string()))
         .collect();
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin.rs");
-    std::fs::write(
-        out,
-        format!("pub static FILES: &[(&str, &str)] = &[\n{body}];\n"),
-    )
-    .unwrap();
+    std::fs::write(out, format!("pub static FILES: &[(&str, &str)] = &[\n{body}];\n")).unwrap();
 }

@@ -18,12 +18,7 @@ fn statuses(doc: &serde_json::Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| {
-            (
-                s["id"].as_str().unwrap().to_string(),
-                s["status"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|s| (s["id"].as_str().unwrap().to_string(), s["status"].as_str().unwrap().to_string()))
         .collect()
 }
 
@@ -33,16 +28,8 @@ fn all_pass(doc: &serde_json::Value) -> bool {
 
 fn probe<'a>(doc: &'a serde_json::Value, step: &str, probe: &str) -> &'a serde_json::Value {
     let steps = doc["checklists"][0]["steps"].as_array().unwrap();
-    let s = steps
-        .iter()
-        .find(|s| s["id"] == step)
-        .unwrap_or_else(|| panic!("no step {step}"));
-    s["probes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == probe)
-        .unwrap_or_else(|| panic!("no probe {probe}"))
+    let s = steps.iter().find(|s| s["id"] == step).unwrap_or_else(|| panic!("no step {step}"));
+    s["probes"].as_array().unwrap().iter().find(|p| p["id"] == probe).unwrap_or_else(|| panic!("no probe {probe}"))
 }
 
 /// The runtime policy document without one statement, as the operator might have written it.
@@ -51,15 +38,9 @@ fn runtime_policy_without(sid: &str) -> String {
         .replace("{{region}}", "us-east-1")
         .replace("{{account_id}}", "123456789012")
         .replace("{{log_group_prefix}}", "/comafi")
-        .replace(
-            "{{bedrock_model_id}}",
-            "anthropic.claude-3-haiku-20240307-v1:0",
-        );
+        .replace("{{bedrock_model_id}}", "anthropic.claude-3-haiku-20240307-v1:0");
     let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-    doc["Statement"]
-        .as_array_mut()
-        .unwrap()
-        .retain(|s| s["Sid"] != sid);
+    doc["Statement"].as_array_mut().unwrap().retain(|s| s["Sid"] != sid);
     doc.to_string()
 }
 
@@ -81,10 +62,7 @@ async fn fresh_account_run_then_verify_passes() {
     let sb = Sandbox::new("fresh", &moto.url);
     let before = sb.run(&["verify", "iam-policy", "--json"]);
     assert_eq!(before.code, 1, "{before:?}");
-    assert!(
-        statuses(&before.json()).iter().all(|(_, s)| s == "fail"),
-        "{before:?}"
-    );
+    assert!(statuses(&before.json()).iter().all(|(_, s)| s == "fail"), "{before:?}");
 
     let run = sb.run(&["run", "iam-policy", "--yes"]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -98,40 +76,17 @@ async fn fresh_account_run_then_verify_passes() {
 
     // The account itself, read with the SDK.
     let iam = support::iam(&moto.url).await;
-    let role = iam
-        .get_role()
-        .role_name(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .role
-        .unwrap();
+    let role = iam.get_role().role_name(ROLE).send().await.unwrap().role.unwrap();
     let trust = percent_encoding::percent_decode_str(role.assume_role_policy_document().unwrap())
         .decode_utf8_lossy()
         .into_owned();
     assert!(trust.contains("ecs-tasks.amazonaws.com"), "{trust}");
-    let attached = iam
-        .list_attached_role_policies()
-        .role_name(ROLE)
-        .send()
-        .await
-        .unwrap();
+    let attached = iam.list_attached_role_policies().role_name(ROLE).send().await.unwrap();
     assert_eq!(
-        attached
-            .attached_policies()
-            .iter()
-            .filter_map(|p| p.policy_arn())
-            .collect::<Vec<_>>(),
+        attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect::<Vec<_>>(),
         vec![POLICY_ARN]
     );
-    let policy = iam
-        .get_policy()
-        .policy_arn(POLICY_ARN)
-        .send()
-        .await
-        .unwrap()
-        .policy
-        .unwrap();
+    let policy = iam.get_policy().policy_arn(POLICY_ARN).send().await.unwrap().policy.unwrap();
     let version = iam
         .get_policy_version()
         .policy_arn(POLICY_ARN)
@@ -139,13 +94,11 @@ async fn fresh_account_run_then_verify_passes() {
         .send()
         .await
         .unwrap();
-    let doc =
-        percent_encoding::percent_decode_str(version.policy_version().unwrap().document().unwrap())
-            .decode_utf8_lossy()
-            .into_owned();
+    let doc = percent_encoding::percent_decode_str(version.policy_version().unwrap().document().unwrap())
+        .decode_utf8_lossy()
+        .into_owned();
     assert!(
-        doc.contains("arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*")
-            && doc.contains("logs:StartQuery"),
+        doc.contains("arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*") && doc.contains("logs:StartQuery"),
         "{doc}"
     );
 
@@ -161,10 +114,7 @@ async fn fresh_account_run_then_verify_passes() {
     let audit = std::fs::read_to_string(sb.dir.join(".preflight/audit.jsonl")).unwrap();
     for op in ["CreatePolicy", "CreateRole", "AttachRolePolicy"] {
         assert!(
-            audit
-                .lines()
-                .any(|l| l.contains(&format!("\"operation\":\"{op}\""))
-                    && l.contains("\"outcome\":\"ok\"")),
+            audit.lines().any(|l| l.contains(&format!("\"operation\":\"{op}\"")) && l.contains("\"outcome\":\"ok\"")),
             "{audit}"
         );
     }
@@ -178,25 +128,14 @@ async fn a_second_run_makes_zero_mutating_calls() {
     assert_eq!(sb.run(&["run", "iam-policy", "--yes"]).code, 0);
     let first = moto.recorded_operations();
     let mutating: Vec<&String> = first.iter().filter(|o| is_mutating(o)).collect();
-    assert_eq!(
-        mutating,
-        vec!["CreatePolicy", "CreateRole", "AttachRolePolicy"],
-        "recorder: {first:?}"
-    );
+    assert_eq!(mutating, vec!["CreatePolicy", "CreateRole", "AttachRolePolicy"], "recorder: {first:?}");
 
     moto.start_recording();
     let again = sb.run(&["run", "iam-policy", "--yes"]);
     assert_eq!(again.code, 0, "{again:?}");
     let second = moto.recorded_operations();
-    assert!(
-        second.iter().any(|o| o == "GetPolicyVersion"),
-        "the re-run must look: {second:?}"
-    );
-    assert_eq!(
-        second.iter().filter(|o| is_mutating(o)).count(),
-        0,
-        "re-run changed something: {second:?}"
-    );
+    assert!(second.iter().any(|o| o == "GetPolicyVersion"), "the re-run must look: {second:?}");
+    assert_eq!(second.iter().filter(|o| is_mutating(o)).count(), 0, "re-run changed something: {second:?}");
 
     // plan makes no mutating call either, even when everything is missing.
     let fresh = Moto::start();
@@ -214,14 +153,8 @@ async fn a_second_run_makes_zero_mutating_calls() {
         .flat_map(|s| s["changes"].as_array().unwrap())
         .map(|c| c["operation"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        planned,
-        vec!["CreatePolicy", "CreateRole", "AttachRolePolicy"]
-    );
-    assert!(
-        !sb.dir.join(".preflight/state.json").exists(),
-        "plan writes no state"
-    );
+    assert_eq!(planned, vec!["CreatePolicy", "CreateRole", "AttachRolePolicy"]);
+    assert!(!sb.dir.join(".preflight/state.json").exists(), "plan writes no state");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -255,52 +188,26 @@ async fn a_policy_without_start_query_fails_with_the_fix_and_run_repairs_it() {
         assert_eq!(p["status"], "fail");
         let message = p["message"].as_str().unwrap();
         assert!(
-            message.contains(
-                "logs:StartQuery on arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*"
-            ),
+            message.contains("logs:StartQuery on arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*"),
             "{message}"
         );
         let fix = p["fix"].as_str().unwrap();
-        assert!(
-            fix.contains("\"Sid\": \"CloudWatchLogsQuery\"") && fix.contains("\"logs:StartQuery\""),
-            "{fix}"
-        );
-        assert!(
-            !fix.contains("PutMetricData"),
-            "the fix holds only what is missing: {fix}"
-        );
+        assert!(fix.contains("\"Sid\": \"CloudWatchLogsQuery\"") && fix.contains("\"logs:StartQuery\""), "{fix}");
+        assert!(!fix.contains("PutMetricData"), "the fix holds only what is missing: {fix}");
     }
     let human = sb.run(&["verify", "iam-policy"]);
     assert_eq!(human.code, 1);
-    assert!(
-        human.stdout.contains("logs:StartQuery") && human.stdout.contains("fix:"),
-        "{human:?}"
-    );
+    assert!(human.stdout.contains("logs:StartQuery") && human.stdout.contains("fix:"), "{human:?}");
 
     // run repairs it: the oldest non-default version goes, a new default comes.
     moto.start_recording();
     let repair = sb.run(&["run", "iam-policy", "--yes"]);
     assert_eq!(repair.code, 0, "{repair:?}");
-    let ops: Vec<String> = moto
-        .recorded_operations()
-        .into_iter()
-        .filter(|o| is_mutating(o))
-        .collect();
+    let ops: Vec<String> = moto.recorded_operations().into_iter().filter(|o| is_mutating(o)).collect();
     assert_eq!(ops, vec!["DeletePolicyVersion", "CreatePolicyVersion"]);
-    let versions = iam
-        .list_policy_versions()
-        .policy_arn(POLICY_ARN)
-        .send()
-        .await
-        .unwrap();
+    let versions = iam.list_policy_versions().policy_arn(POLICY_ARN).send().await.unwrap();
     assert_eq!(versions.versions().len(), 5);
-    assert!(
-        !versions
-            .versions()
-            .iter()
-            .any(|v| v.version_id() == Some("v1")),
-        "v1 was the oldest"
-    );
+    assert!(!versions.versions().iter().any(|v| v.version_id() == Some("v1")), "v1 was the oldest");
     assert_eq!(sb.run(&["verify", "iam-policy"]).code, 0);
 }
 
@@ -311,13 +218,7 @@ async fn an_explicit_deny_fails_and_run_cannot_paper_over_it() {
     assert_eq!(sb.run(&["run", "iam-policy", "--yes"]).code, 0);
     let iam = support::iam(&moto.url).await;
     let deny = r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoInsights","Effect":"Deny","Action":"logs:StartQuery","Resource":"*"}]}"#;
-    iam.put_role_policy()
-        .role_name(ROLE)
-        .policy_name("guard")
-        .policy_document(deny)
-        .send()
-        .await
-        .unwrap();
+    iam.put_role_policy().role_name(ROLE).policy_name("guard").policy_document(deny).send().await.unwrap();
 
     let verify = sb.run(&["verify", "iam-policy", "--json"]);
     assert_eq!(verify.code, 1, "{verify:?}");
@@ -326,21 +227,12 @@ async fn an_explicit_deny_fails_and_run_cannot_paper_over_it() {
     let p = probe(&doc, "grant", "effective");
     assert_eq!(p["status"], "fail");
     assert!(p["message"].as_str().unwrap().contains("logs:StartQuery on arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*: explicitly denied by statement \"NoInsights\" of inline policy guard"), "{p}");
-    assert!(
-        p["fix"]
-            .as_str()
-            .unwrap()
-            .contains("remove or narrow the Deny"),
-        "{p}"
-    );
+    assert!(p["fix"].as_str().unwrap().contains("remove or narrow the Deny"), "{p}");
 
     moto.start_recording();
     let run = sb.run(&["run", "iam-policy", "--yes"]);
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(
-        run.stdout.contains("nothing this step can change"),
-        "{run:?}"
-    );
+    assert!(run.stdout.contains("nothing this step can change"), "{run:?}");
     let ops = moto.recorded_operations();
     assert_eq!(ops.iter().filter(|o| is_mutating(o)).count(), 0, "{ops:?}");
 }
@@ -351,25 +243,13 @@ async fn permissions_split_across_inline_and_managed_policies_pass() {
     let sb = Sandbox::new("split", &moto.url);
     // The runtime policy and the role exist, but the policy is not attached:
     // the permissions come from an inline policy and another managed policy.
-    assert_eq!(
-        sb.run(&["run", "iam-policy", "--step", "runtime-policy", "--yes"])
-            .code,
-        0
-    );
-    assert_eq!(
-        sb.run(&["run", "iam-policy", "--step", "runtime-principal", "--yes"])
-            .code,
-        0
-    );
+    assert_eq!(sb.run(&["run", "iam-policy", "--step", "runtime-policy", "--yes"]).code, 0);
+    assert_eq!(sb.run(&["run", "iam-policy", "--step", "runtime-principal", "--yes"]).code, 0);
     let iam = support::iam(&moto.url).await;
     iam.put_role_policy()
         .role_name(ROLE)
         .policy_name("logs")
-        .policy_document(statements(&[
-            "CloudWatchLogsWrite",
-            "CloudWatchLogsQuery",
-            "CloudWatchLogsQueryResults",
-        ]))
+        .policy_document(statements(&["CloudWatchLogsWrite", "CloudWatchLogsQuery", "CloudWatchLogsQueryResults"]))
         .send()
         .await
         .unwrap();
@@ -382,20 +262,12 @@ async fn permissions_split_across_inline_and_managed_policies_pass() {
         .unwrap()
         .policy
         .unwrap();
-    iam.attach_role_policy()
-        .role_name(ROLE)
-        .policy_arn(shared.arn().unwrap())
-        .send()
-        .await
-        .unwrap();
+    iam.attach_role_policy().role_name(ROLE).policy_arn(shared.arn().unwrap()).send().await.unwrap();
 
     let verify = sb.run(&["verify", "iam-policy", "--json"]);
     assert_eq!(verify.code, 0, "{verify:?}");
     let doc = verify.json();
-    let message = probe(&doc, "grant", "effective")["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let message = probe(&doc, "grant", "effective")["message"].as_str().unwrap().to_string();
     assert!(
         message.contains("inline policy logs of role comafi-ecs-task-role")
             && message.contains("managed policy shared-ai"),
@@ -403,94 +275,44 @@ async fn permissions_split_across_inline_and_managed_policies_pass() {
     );
 
     // Half of it is not enough.
-    iam.delete_role_policy()
-        .role_name(ROLE)
-        .policy_name("logs")
-        .send()
-        .await
-        .unwrap();
+    iam.delete_role_policy().role_name(ROLE).policy_name("logs").send().await.unwrap();
     let verify = sb.run(&["verify", "iam-policy", "--json"]);
     assert_eq!(verify.code, 1, "{verify:?}");
-    assert!(
-        probe(&verify.json(), "grant", "effective")["message"]
-            .as_str()
-            .unwrap()
-            .contains("logs:PutLogEvents")
-    );
+    assert!(probe(&verify.json(), "grant", "effective")["message"].as_str().unwrap().contains("logs:PutLogEvents"));
 }
 
 #[test]
 fn a_missing_input_is_exit_2_naming_it_and_nothing_is_written() {
     // Nothing listens on this endpoint: the error must come before any AWS call.
-    let sb = Sandbox::new(
-        "missing-input",
-        &format!("http://127.0.0.1:{}", support::free_port()),
-    );
+    let sb = Sandbox::new("missing-input", &format!("http://127.0.0.1:{}", support::free_port()));
     std::fs::remove_file(sb.dir.join("preflight.toml")).unwrap();
     let out = sb.run(&["run", "iam-policy", "--yes"]);
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(
-        out.stderr.contains("input `project`") && out.stderr.contains("--set project=VALUE"),
-        "{out:?}"
-    );
-    assert!(
-        !sb.dir.join(".preflight").exists(),
-        "nothing may be written"
-    );
-    assert!(
-        !sb.dir.join("preflight.toml").exists(),
-        "nothing may be written"
-    );
+    assert!(out.stderr.contains("input `project`") && out.stderr.contains("--set project=VALUE"), "{out:?}");
+    assert!(!sb.dir.join(".preflight").exists(), "nothing may be written");
+    assert!(!sb.dir.join("preflight.toml").exists(), "nothing may be written");
 
     let bad = sb.run(&["verify", "iam-policy", "--set", "project=Comafi AI"]);
     assert_eq!(bad.code, 2, "{bad:?}");
     let unknown = sb.run(&["verify", "iam-policy", "--set", "projct=comafi"]);
     assert_eq!(unknown.code, 2, "{unknown:?}");
-    assert!(
-        unknown
-            .stderr
-            .contains("no checklist has an input named `projct`"),
-        "{unknown:?}"
-    );
-    let no_step = sb.run(&[
-        "run",
-        "iam-policy",
-        "--step",
-        "nope",
-        "--set",
-        "project=comafi",
-    ]);
+    assert!(unknown.stderr.contains("no checklist has an input named `projct`"), "{unknown:?}");
+    let no_step = sb.run(&["run", "iam-policy", "--step", "nope", "--set", "project=comafi"]);
     assert_eq!(no_step.code, 2, "{no_step:?}");
-    assert!(
-        no_step
-            .stderr
-            .contains("runtime-policy, runtime-principal, grant"),
-        "{no_step:?}"
-    );
+    assert!(no_step.stderr.contains("runtime-policy, runtime-principal, grant"), "{no_step:?}");
     assert!(!sb.dir.join(".preflight").exists());
 }
 
 #[test]
 fn aws_unreachable_is_exit_3_quickly() {
-    let sb = Sandbox::new(
-        "down",
-        &format!("http://127.0.0.1:{}", support::free_port()),
-    );
-    for args in [
-        &["verify", "iam-policy"][..],
-        &["run", "iam-policy", "--yes"],
-        &["plan", "iam-policy", "--json"],
-    ] {
+    let sb = Sandbox::new("down", &format!("http://127.0.0.1:{}", support::free_port()));
+    for args in [&["verify", "iam-policy"][..], &["run", "iam-policy", "--yes"], &["plan", "iam-policy", "--json"]] {
         let started = Instant::now();
         let out = sb.run(args);
         assert_eq!(out.code, 3, "{args:?}: {out:?}");
         assert!(out.stderr.contains("AWS could not be reached"), "{out:?}");
         // A hang guard, not a benchmark: the SDK's own default retries stay bounded.
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "took {:?}",
-            started.elapsed()
-        );
+        assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
     }
     assert!(!sb.dir.join(".preflight/state.json").exists());
 }
@@ -502,10 +324,7 @@ fn without_yes_and_without_a_terminal_changes_are_refused() {
     moto.start_recording();
     let out = sb.run(&["run", "iam-policy"]);
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(
-        out.stderr.contains("no terminal to ask for consent") && out.stderr.contains("--yes"),
-        "{out:?}"
-    );
+    assert!(out.stderr.contains("no terminal to ask for consent") && out.stderr.contains("--yes"), "{out:?}");
     assert!(out.stderr.contains("iam:CreatePolicy"), "{out:?}");
     let ops = moto.recorded_operations();
     assert_eq!(ops.iter().filter(|o| is_mutating(o)).count(), 0, "{ops:?}");
@@ -518,25 +337,16 @@ fn a_killed_run_leaves_valid_state_and_resumes() {
     *proxy.behaviour.hold.lock().unwrap() = Some("AttachRolePolicy".into());
     let sb = Sandbox::new("kill", &proxy.url);
     let mut child = sb.command(&["run", "iam-policy", "--yes"]).spawn().unwrap();
-    assert!(
-        proxy.wait_holding(Duration::from_secs(60)),
-        "the run never reached AttachRolePolicy"
-    );
+    assert!(proxy.wait_holding(Duration::from_secs(60)), "the run never reached AttachRolePolicy");
 
     // While it runs, a second run on the same profile is refused.
     let second = sb.run(&["verify", "iam-policy"]);
     assert_eq!(second.code, 2, "{second:?}");
-    assert!(
-        second.stderr.contains("another preflight run"),
-        "{second:?}"
-    );
+    assert!(second.stderr.contains("another preflight run"), "{second:?}");
 
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    proxy
-        .behaviour
-        .abandon
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    proxy.behaviour.abandon.store(true, std::sync::atomic::Ordering::SeqCst);
     let state = sb.state();
     let steps = &state["scopes"]["123456789012/us-east-1"]["checklists"]["iam-policy"];
     assert_eq!(steps["runtime-policy"]["phase"], "done");
@@ -546,24 +356,13 @@ fn a_killed_run_leaves_valid_state_and_resumes() {
     let status = sb.run(&["status", "iam-policy", "--json"]);
     assert_eq!(status.code, 0, "{status:?}");
     let grant = status.json()["checklists"][0]["steps"][2].clone();
-    assert!(
-        grant["error"].as_str().unwrap().starts_with("interrupted"),
-        "{grant}"
-    );
+    assert!(grant["error"].as_str().unwrap().starts_with("interrupted"), "{grant}");
 
     moto.start_recording();
     let resumed = sb.run(&["run", "iam-policy", "--yes"]);
     assert_eq!(resumed.code, 0, "{resumed:?}");
-    let ops: Vec<String> = moto
-        .recorded_operations()
-        .into_iter()
-        .filter(|o| is_mutating(o))
-        .collect();
-    assert_eq!(
-        ops,
-        vec!["AttachRolePolicy"],
-        "only the interrupted step is finished"
-    );
+    let ops: Vec<String> = moto.recorded_operations().into_iter().filter(|o| is_mutating(o)).collect();
+    assert_eq!(ops, vec!["AttachRolePolicy"], "only the interrupted step is finished");
     assert_eq!(sb.run(&["verify", "iam-policy"]).code, 0);
 }
 
@@ -592,22 +391,19 @@ fn deep_verify_asks_the_policy_simulator_for_a_second_opinion() {
     assert_eq!(*proxy.behaviour.simulate_calls.lock().unwrap(), calls);
 
     // The simulator sees something the local evaluation cannot (an SCP, say): the probe fails.
-    proxy
-        .behaviour
-        .deny
-        .lock()
-        .unwrap()
-        .push("logs:StartQuery".into());
+    proxy.behaviour.deny.lock().unwrap().push("logs:StartQuery".into());
     let disagree = sb.run(&["verify", "iam-policy", "--deep", "--json"]);
     assert_eq!(disagree.code, 1, "{disagree:?}");
     let p = probe(&disagree.json(), "grant", "effective").clone();
-    assert!(p["fix"].as_str().unwrap().contains("logs:StartQuery on arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*: simulator says explicitDeny"), "{p}");
+    assert!(
+        p["fix"].as_str().unwrap().contains(
+            "logs:StartQuery on arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*: simulator says explicitDeny"
+        ),
+        "{p}"
+    );
 
     // A caller that may not simulate gets the local verdict and a note.
-    proxy
-        .behaviour
-        .simulate_forbidden
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    proxy.behaviour.simulate_forbidden.store(true, std::sync::atomic::Ordering::SeqCst);
     let forbidden = sb.run(&["verify", "iam-policy", "--deep", "--json"]);
     assert_eq!(forbidden.code, 0, "{forbidden:?}");
     assert!(
@@ -625,43 +421,27 @@ async fn access_denied_names_the_action_and_the_statement_that_fixes_it() {
     // the denied calls here are GetPolicy and CreateUser, whose bodies are plain.)
     let moto = Moto::start();
     let iam = support::iam(&moto.url).await;
-    iam.create_user()
-        .user_name("deployer")
-        .send()
-        .await
-        .unwrap();
+    iam.create_user().user_name("deployer").send().await.unwrap();
     let limited = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetUser","iam:List*","sts:GetCallerIdentity"],"Resource":"*"}]}"#;
-    iam.put_user_policy()
-        .user_name("deployer")
-        .policy_name("limited")
-        .policy_document(limited)
-        .send()
-        .await
-        .unwrap();
-    let key = iam
-        .create_access_key()
-        .user_name("deployer")
-        .send()
-        .await
-        .unwrap()
-        .access_key
-        .unwrap();
+    iam.put_user_policy().user_name("deployer").policy_name("limited").policy_document(limited).send().await.unwrap();
+    let key = iam.create_access_key().user_name("deployer").send().await.unwrap().access_key.unwrap();
     moto.enforce_iam();
 
     let mut sb = Sandbox::new("denied", &moto.url);
-    sb.env
-        .push(("AWS_ACCESS_KEY_ID".into(), key.access_key_id().to_string()));
-    sb.env.push((
-        "AWS_SECRET_ACCESS_KEY".into(),
-        key.secret_access_key().to_string(),
-    ));
+    sb.env.push(("AWS_ACCESS_KEY_ID".into(), key.access_key_id().to_string()));
+    sb.env.push(("AWS_SECRET_ACCESS_KEY".into(), key.secret_access_key().to_string()));
 
     // A read the probe needs is denied: the probe errors, naming the call and the fix.
     let verify = sb.run(&["verify", "iam-policy", "--json"]);
     assert_eq!(verify.code, 1, "{verify:?}");
     let p = probe(&verify.json(), "runtime-policy", "document").clone();
     assert_eq!(p["status"], "error", "{p}");
-    assert!(p["message"].as_str().unwrap().starts_with("AccessDenied: the caller may not call iam:GetPolicy on arn:aws:iam::123456789012:policy/comafi-runtime"), "{p}");
+    assert!(
+        p["message"].as_str().unwrap().starts_with(
+            "AccessDenied: the caller may not call iam:GetPolicy on arn:aws:iam::123456789012:policy/comafi-runtime"
+        ),
+        "{p}"
+    );
     let fix = p["fix"].as_str().unwrap();
     assert!(
         fix.contains("\"Action\": \"iam:GetPolicy\"")
@@ -685,25 +465,20 @@ async fn access_denied_names_the_action_and_the_statement_that_fixes_it() {
     assert_eq!(run.code, 1, "{run:?}");
     let step = run.json()["checklists"][0]["steps"][0].clone();
     assert_eq!(step["status"], "error", "{step}");
-    assert!(step["error"].as_str().unwrap().starts_with("AccessDenied: the caller may not call iam:CreateUser on arn:aws:iam::123456789012:user/comafi-dev"), "{step}");
     assert!(
-        step["fix"]
-            .as_str()
-            .unwrap()
-            .contains("\"Action\": \"iam:CreateUser\""),
+        step["error"].as_str().unwrap().starts_with(
+            "AccessDenied: the caller may not call iam:CreateUser on arn:aws:iam::123456789012:user/comafi-dev"
+        ),
         "{step}"
     );
+    assert!(step["fix"].as_str().unwrap().contains("\"Action\": \"iam:CreateUser\""), "{step}");
     let audit = std::fs::read_to_string(sb.dir.join(".preflight/audit.jsonl")).unwrap();
     assert!(
-        audit.contains("\"operation\":\"CreateUser\"")
-            && audit.contains("\"outcome\":\"AccessDenied\""),
+        audit.contains("\"operation\":\"CreateUser\"") && audit.contains("\"outcome\":\"AccessDenied\""),
         "{audit}"
     );
     for out in [&verify, &run] {
-        assert!(
-            !out.all().contains(key.secret_access_key()),
-            "the secret key never appears in any output"
-        );
+        assert!(!out.all().contains(key.secret_access_key()), "the secret key never appears in any output");
     }
     assert!(
         !audit.contains(key.secret_access_key())
@@ -728,21 +503,10 @@ async fn a_user_principal_for_local_development() {
     ]);
     assert_eq!(run.code, 0, "{run:?}");
     let iam = support::iam(&moto.url).await;
-    let attached = iam
-        .list_attached_user_policies()
-        .user_name("comafi-dev")
-        .send()
-        .await
-        .unwrap();
+    let attached = iam.list_attached_user_policies().user_name("comafi-dev").send().await.unwrap();
     assert_eq!(attached.attached_policies().len(), 1);
     assert!(
-        iam.list_access_keys()
-            .user_name("comafi-dev")
-            .send()
-            .await
-            .unwrap()
-            .access_key_metadata()
-            .is_empty(),
+        iam.list_access_keys().user_name("comafi-dev").send().await.unwrap().access_key_metadata().is_empty(),
         "preflight never creates access keys"
     );
     assert_eq!(
@@ -757,6 +521,30 @@ async fn a_user_principal_for_local_development() {
         .code,
         0
     );
+    // Permissions that come through a group count too.
+    let as_user = [
+        "verify",
+        "iam-policy",
+        "--json",
+        "--set",
+        "runtime_principal_kind=user",
+        "--set",
+        "runtime_principal_name=comafi-dev",
+    ];
+    let policy = "arn:aws:iam::123456789012:policy/comafi-runtime";
+    iam.detach_user_policy().user_name("comafi-dev").policy_arn(policy).send().await.unwrap();
+    assert_eq!(sb.run(&as_user).code, 1);
+    iam.create_group().group_name("ai-apps").send().await.unwrap();
+    iam.attach_group_policy().group_name("ai-apps").policy_arn(policy).send().await.unwrap();
+    iam.add_user_to_group().group_name("ai-apps").user_name("comafi-dev").send().await.unwrap();
+    let via_group = sb.run(&as_user);
+    assert_eq!(via_group.code, 0, "{via_group:?}");
+    assert!(
+        probe(&via_group.json(), "grant", "effective")["message"]
+            .as_str()
+            .unwrap()
+            .contains("attached to group ai-apps")
+    );
 }
 
 #[test]
@@ -766,22 +554,14 @@ fn state_is_kept_per_account_and_region() {
     assert_eq!(sb.run(&["run", "iam-policy", "--yes"]).code, 0);
     let here = sb.run(&["status", "iam-policy", "--json"]).json();
     assert!(all_pass(&here), "{here}");
-    let elsewhere = sb
-        .run(&["status", "iam-policy", "--json", "--region", "eu-west-1"])
-        .json();
+    let elsewhere = sb.run(&["status", "iam-policy", "--json", "--region", "eu-west-1"]).json();
     assert_eq!(elsewhere["region"], "eu-west-1");
-    assert!(
-        statuses(&elsewhere).iter().all(|(_, s)| s == "pending"),
-        "{elsewhere}"
-    );
+    assert!(statuses(&elsewhere).iter().all(|(_, s)| s == "pending"), "{elsewhere}");
 
     // reset forgets, confirm refuses steps that probes settle.
     assert_eq!(sb.run(&["reset", "iam-policy", "--step", "grant"]).code, 0);
     let after = sb.run(&["status", "iam-policy", "--json"]).json();
-    assert_eq!(
-        statuses(&after)[2],
-        ("grant".to_string(), "pending".to_string())
-    );
+    assert_eq!(statuses(&after)[2], ("grant".to_string(), "pending".to_string()));
     let confirm = sb.run(&["confirm", "iam-policy", "--step", "grant"]);
     assert_eq!(confirm.code, 2, "{confirm:?}");
 }

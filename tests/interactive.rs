@@ -21,13 +21,9 @@ impl Terminal {
     fn start(sb: &Sandbox, args: &str) -> Self {
         let bin = env!("CARGO_BIN_EXE_preflight");
         // `script` gives preflight a pseudo-terminal on stdin/stdout/stderr.
-        let mut child = sb_command_with(
-            sb,
-            "script",
-            &["-qec", &format!("{bin} {args}"), "/dev/null"],
-        )
-        .spawn()
-        .expect("util-linux `script` is needed for this test");
+        let mut child = sb_command_with(sb, "script", &["-qec", &format!("{bin} {args}"), "/dev/null"])
+            .spawn()
+            .expect("util-linux `script` is needed for this test");
         let input = child.stdin.take().unwrap();
         let mut out = child.stdout.take().unwrap();
         let screen = Arc::new(Mutex::new(String::new()));
@@ -38,16 +34,10 @@ impl Terminal {
                 if n == 0 {
                     break;
                 }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         });
-        Self {
-            child,
-            input,
-            screen,
-        }
+        Self { child, input, screen }
     }
 
     /// Waits (at most 30 s) until `text` has been printed since the last `expect`.
@@ -60,10 +50,7 @@ impl Terminal {
                     screen.drain(..i + text.len());
                     return;
                 }
-                assert!(
-                    Instant::now() < deadline,
-                    "never saw {text:?}; screen:\n{screen}"
-                );
+                assert!(Instant::now() < deadline, "never saw {text:?}; screen:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -93,10 +80,7 @@ fn sb_command_with(sb: &Sandbox, program: &str, args: &[&str]) -> std::process::
     for (k, v) in base.get_envs().filter_map(|(k, v)| Some((k, v?))) {
         cmd.env(k, v);
     }
-    cmd.env("TERM", "xterm")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    cmd.env("TERM", "xterm").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null());
     cmd
 }
 
@@ -125,19 +109,8 @@ fn asks_for_missing_inputs_and_for_consent_in_a_terminal() {
     t.expect("not applied: declined");
     assert_eq!(t.finish(), 1, "a declined step leaves the run unfinished");
 
-    let ops: Vec<String> = moto
-        .recorded_operations()
-        .into_iter()
-        .filter(|o| is_mutating(o))
-        .collect();
-    assert_eq!(
-        ops,
-        vec!["CreatePolicy", "CreateRole"],
-        "nothing is changed without consent"
-    );
+    let ops: Vec<String> = moto.recorded_operations().into_iter().filter(|o| is_mutating(o)).collect();
+    assert_eq!(ops, vec!["CreatePolicy", "CreateRole"], "nothing is changed without consent");
     let profile = std::fs::read_to_string(sb.dir.join("preflight.toml")).unwrap();
-    assert!(
-        profile.contains("# my profile") && profile.contains("project = \"comafi\""),
-        "{profile}"
-    );
+    assert!(profile.contains("# my profile") && profile.contains("project = \"comafi\""), "{profile}");
 }

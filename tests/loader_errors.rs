@@ -58,11 +58,7 @@ fn errors(file: &str, text: &str) -> String {
     let library = Library::from_files([(file, text), ("assets/iam/p.json", ASSET)]);
     match load_one(file, text, &library, &Registry) {
         Ok(_) => "no error".into(),
-        Err(errors) => errors
-            .iter()
-            .map(|e| e.to_string())
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Err(errors) => errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
     }
 }
 
@@ -78,15 +74,8 @@ fn the_good_checklist_loads() {
 #[test]
 fn builtin_checklists_load() {
     let library = Library::builtin();
-    let all = load_all(&library, &Registry).unwrap_or_else(|e| {
-        panic!(
-            "{}",
-            e.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    });
+    let all = load_all(&library, &Registry)
+        .unwrap_or_else(|e| panic!("{}", e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")));
     assert!(all.iter().any(|c| c.id == "iam-policy"));
 }
 
@@ -97,9 +86,7 @@ fn toml_syntax() {
 
 #[test]
 fn unknown_field_in_a_step() {
-    insta::assert_snapshot!(demo(
-        &GOOD.replace("needs = [\"policy\"]", "need = [\"policy\"]")
-    ));
+    insta::assert_snapshot!(demo(&GOOD.replace("needs = [\"policy\"]", "need = [\"policy\"]")));
 }
 
 #[test]
@@ -109,26 +96,19 @@ fn duplicate_step_ids() {
 
 #[test]
 fn needs_an_unknown_step() {
-    insta::assert_snapshot!(demo(
-        &GOOD.replace("needs = [\"policy\"]", "needs = [\"polcy\"]")
-    ));
+    insta::assert_snapshot!(demo(&GOOD.replace("needs = [\"policy\"]", "needs = [\"polcy\"]")));
 }
 
 #[test]
 fn dependency_cycle() {
-    let text = GOOD.replace(
-        "explain = \"Creates the policy.\"",
-        "explain = \"Creates the policy.\"\nneeds = [\"grant\"]",
-    );
+    let text =
+        GOOD.replace("explain = \"Creates the policy.\"", "explain = \"Creates the policy.\"\nneeds = [\"grant\"]");
     insta::assert_snapshot!(demo(&text));
 }
 
 #[test]
 fn unknown_action_kind() {
-    insta::assert_snapshot!(demo(&GOOD.replace(
-        "kind = \"iam.ensure_policy\"",
-        "kind = \"iam.ensure_polcy\""
-    )));
+    insta::assert_snapshot!(demo(&GOOD.replace("kind = \"iam.ensure_policy\"", "kind = \"iam.ensure_polcy\"")));
 }
 
 #[test]
@@ -141,10 +121,7 @@ fn bad_action_parameters() {
 
 #[test]
 fn unknown_template_name() {
-    insta::assert_snapshot!(demo(&GOOD.replace(
-        "principal_name = \"{{role}}\"",
-        "principal_name = \"{{rol}}\""
-    )));
+    insta::assert_snapshot!(demo(&GOOD.replace("principal_name = \"{{role}}\"", "principal_name = \"{{rol}}\"")));
 }
 
 #[test]
@@ -157,9 +134,7 @@ fn missing_asset() {
 
 #[test]
 fn input_default_cycle() {
-    insta::assert_snapshot!(demo(
-        &GOOD.replace("required = true", "default = \"{{role}}-x\"")
-    ));
+    insta::assert_snapshot!(demo(&GOOD.replace("required = true", "default = \"{{role}}-x\"")));
 }
 
 #[test]
@@ -175,7 +150,5 @@ fn a_step_needs_a_probe() {
 
 #[test]
 fn a_probe_kind_is_not_an_action_kind() {
-    insta::assert_snapshot!(demo(
-        &GOOD.replace("kind = \"iam.ensure_policy\"", "kind = \"iam.allows\"")
-    ));
+    insta::assert_snapshot!(demo(&GOOD.replace("kind = \"iam.ensure_policy\"", "kind = \"iam.allows\"")));
 }

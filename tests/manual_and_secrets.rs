@@ -40,10 +40,7 @@ fn sandbox(moto: &Moto) -> Sandbox {
     std::fs::create_dir_all(sb.dir.join("lib/checklists")).unwrap();
     std::fs::create_dir_all(sb.dir.join("lib/assets")).unwrap();
     std::fs::write(sb.dir.join("lib/checklists/demo.toml"), DEMO).unwrap();
-    sb.env.push((
-        "PREFLIGHT_LIBRARY".into(),
-        sb.dir.join("lib").display().to_string(),
-    ));
+    sb.env.push(("PREFLIGHT_LIBRARY".into(), sb.dir.join("lib").display().to_string()));
     sb
 }
 
@@ -56,26 +53,17 @@ fn manual_steps_and_secrets() {
     let missing = sb.run(&["verify", "demo"]);
     assert_eq!(missing.code, 2, "{missing:?}");
     assert!(
-        missing.stderr.contains("input `api_token`")
-            && missing.stderr.contains("PREFLIGHT_SECRET_API_TOKEN"),
+        missing.stderr.contains("input `api_token`") && missing.stderr.contains("PREFLIGHT_SECRET_API_TOKEN"),
         "{missing:?}"
     );
     let on_command_line = sb.run(&["verify", "demo", "--set", &format!("api_token={SECRET}")]);
     assert_eq!(on_command_line.code, 2, "{on_command_line:?}");
-    assert!(
-        on_command_line
-            .stderr
-            .contains("would be visible in the process list")
-    );
+    assert!(on_command_line.stderr.contains("would be visible in the process list"));
 
-    sb.env
-        .push(("PREFLIGHT_SECRET_API_TOKEN".into(), SECRET.into()));
+    sb.env.push(("PREFLIGHT_SECRET_API_TOKEN".into(), SECRET.into()));
     let mut outputs = Vec::new();
     let verify = sb.run(&["verify", "demo", "--json"]);
-    assert_eq!(
-        verify.code, 0,
-        "an unconfirmed manual step does not fail verify: {verify:?}"
-    );
+    assert_eq!(verify.code, 0, "an unconfirmed manual step does not fail verify: {verify:?}");
     let doc = verify.json();
     let step = &doc["checklists"][0]["steps"][0];
     assert_eq!(step["status"], "manual");
@@ -83,12 +71,7 @@ fn manual_steps_and_secrets() {
         step["probes"][0]["message"],
         "open the dashboard of comafi and check that the token ******** is listed"
     );
-    assert!(
-        step["probes"][0]["fix"]
-            .as_str()
-            .unwrap()
-            .contains("preflight confirm demo --step look")
-    );
+    assert!(step["probes"][0]["fix"].as_str().unwrap().contains("preflight confirm demo --step look"));
     outputs.push(verify.all());
 
     let strict = sb.run(&["verify", "demo", "--strict"]);
@@ -118,8 +101,6 @@ fn manual_steps_and_secrets() {
     }
     assert!(
         !sb.dir.join(".preflight/audit.jsonl").exists()
-            || !std::fs::read_to_string(sb.dir.join(".preflight/audit.jsonl"))
-                .unwrap()
-                .contains(SECRET)
+            || !std::fs::read_to_string(sb.dir.join(".preflight/audit.jsonl")).unwrap().contains(SECRET)
     );
 }

@@ -35,19 +35,15 @@ impl AwsContext {
     /// Loads the configuration and asks STS who we are.
     pub async fn connect(opts: &AwsOptions) -> Result<Self, AwsError> {
         let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
+            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
             .build_https();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .read_timeout(Duration::from_secs(30))
-                    .operation_timeout(Duration::from_secs(90))
-                    .build(),
-            );
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http).timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .read_timeout(Duration::from_secs(30))
+                .operation_timeout(Duration::from_secs(90))
+                .build(),
+        );
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
         }
@@ -60,23 +56,13 @@ impl AwsContext {
         } else if config.region().is_some() {
             "configuration"
         } else {
-            config = config
-                .into_builder()
-                .region(aws_config::Region::new(FALLBACK_REGION))
-                .build();
+            config = config.into_builder().region(aws_config::Region::new(FALLBACK_REGION)).build();
             "default (no region configured)"
         };
-        let region = config
-            .region()
-            .map(|r| r.to_string())
-            .unwrap_or_else(|| FALLBACK_REGION.into());
+        let region = config.region().map(|r| r.to_string()).unwrap_or_else(|| FALLBACK_REGION.into());
         let sts = aws_sdk_sts::Client::new(&config);
         let op = Op::new("sts", "GetCallerIdentity", "");
-        let who = sts
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(e, Some(&op)))?;
+        let who = sts.get_caller_identity().send().await.map_err(|e| AwsError::from_sdk(e, Some(&op)))?;
         Ok(Self {
             account_id: who.account().unwrap_or_default().to_string(),
             principal_arn: who.arn().unwrap_or_default().to_string(),
@@ -88,16 +74,11 @@ impl AwsContext {
     }
 
     pub fn iam(&self) -> &aws_sdk_iam::Client {
-        self.iam
-            .get_or_init(|| aws_sdk_iam::Client::new(&self.config))
+        self.iam.get_or_init(|| aws_sdk_iam::Client::new(&self.config))
     }
 
     /// The partition of the account (`aws`, `aws-cn`, `aws-us-gov`), from the caller's ARN.
     pub fn partition(&self) -> &str {
-        self.principal_arn
-            .split(':')
-            .nth(1)
-            .filter(|p| !p.is_empty())
-            .unwrap_or("aws")
+        self.principal_arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws")
     }
 }

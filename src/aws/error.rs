@@ -17,16 +17,8 @@ pub struct Op {
 }
 
 impl Op {
-    pub fn new(
-        service: &'static str,
-        operation: &'static str,
-        resource: impl Into<String>,
-    ) -> Self {
-        Self {
-            service,
-            operation,
-            resource: resource.into(),
-        }
+    pub fn new(service: &'static str, operation: &'static str, resource: impl Into<String>) -> Self {
+        Self { service, operation, resource: resource.into() }
     }
     pub fn action(&self) -> String {
         format!("{}:{}", self.service, self.operation)
@@ -50,19 +42,9 @@ pub struct AwsError {
     pub op: Option<Op>,
 }
 
-const DENIED: &[&str] = &[
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "AuthorizationError",
-    "UnauthorizedException",
-];
-const NOT_FOUND: &[&str] = &[
-    "NoSuchEntity",
-    "NoSuchEntityException",
-    "ResourceNotFoundException",
-    "NotFoundException",
-];
+const DENIED: &[&str] =
+    &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "UnauthorizedException"];
+const NOT_FOUND: &[&str] = &["NoSuchEntity", "NoSuchEntityException", "ResourceNotFoundException", "NotFoundException"];
 
 fn xml_field(body: &str, name: &str) -> Option<String> {
     let start = body.find(&format!("<{name}>"))? + name.len() + 2;
@@ -72,18 +54,10 @@ fn xml_field(body: &str, name: &str) -> Option<String> {
 
 impl AwsError {
     pub fn other(message: impl Into<String>) -> Self {
-        Self {
-            kind: ErrorKind::Other,
-            code: None,
-            message: message.into(),
-            op: None,
-        }
+        Self { kind: ErrorKind::Other, code: None, message: message.into(), op: None }
     }
 
-    pub fn from_sdk<E>(
-        err: aws_smithy_runtime_api::client::result::SdkError<E, HttpResponse>,
-        op: Option<&Op>,
-    ) -> Self
+    pub fn from_sdk<E>(err: aws_smithy_runtime_api::client::result::SdkError<E, HttpResponse>, op: Option<&Op>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
@@ -94,25 +68,17 @@ impl AwsError {
                 let e = service.err();
                 // Some endpoints answer in an error shape the SDK does not parse
                 // (moto's <Errors><Error>): read code and message from the body.
-                let body = std::str::from_utf8(service.raw().body().bytes().unwrap_or_default())
-                    .unwrap_or_default();
-                let code = e
-                    .code()
-                    .map(str::to_string)
-                    .or_else(|| xml_field(body, "Code"))
-                    .or_else(|| match service.raw().status().as_u16() {
+                let body = std::str::from_utf8(service.raw().body().bytes().unwrap_or_default()).unwrap_or_default();
+                let code = e.code().map(str::to_string).or_else(|| xml_field(body, "Code")).or_else(|| {
+                    match service.raw().status().as_u16() {
                         403 => Some("AccessDenied".to_string()),
                         _ => None,
-                    });
-                let message = e
-                    .message()
-                    .map(str::to_string)
-                    .or_else(|| xml_field(body, "Message"));
+                    }
+                });
+                let message = e.message().map(str::to_string).or_else(|| xml_field(body, "Message"));
                 let kind = match code.as_deref() {
                     Some(c) if DENIED.contains(&c) => ErrorKind::AccessDenied,
-                    Some(c) if NOT_FOUND.contains(&c) || c.ends_with("NotFoundException") => {
-                        ErrorKind::NotFound
-                    }
+                    Some(c) if NOT_FOUND.contains(&c) || c.ends_with("NotFoundException") => ErrorKind::NotFound,
                     Some(
                         "InvalidClientTokenId"
                         | "UnrecognizedClientException"
@@ -124,26 +90,15 @@ impl AwsError {
                 };
                 (kind, code, message.unwrap_or_else(|| chain.clone()))
             }
-            SdkError::TimeoutError(_) => (
-                ErrorKind::Unreachable,
-                None,
-                "the request timed out".to_string(),
-            ),
+            SdkError::TimeoutError(_) => (ErrorKind::Unreachable, None, "the request timed out".to_string()),
             SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
                 (ErrorKind::Unreachable, None, chain.clone())
             }
-            _ if chain.to_lowercase().contains("credential") => {
-                (ErrorKind::Credentials, None, chain.clone())
-            }
+            _ if chain.to_lowercase().contains("credential") => (ErrorKind::Credentials, None, chain.clone()),
             SdkError::DispatchFailure(_) => (ErrorKind::Unreachable, None, chain.clone()),
             _ => (ErrorKind::Other, None, chain.clone()),
         };
-        Self {
-            kind,
-            code,
-            message,
-            op: op.cloned(),
-        }
+        Self { kind, code, message, op: op.cloned() }
     }
 
     pub fn is_not_found(&self) -> bool {
@@ -176,23 +131,14 @@ impl AwsError {
 
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = self.op.as_ref().map(|op| {
-            format!(
-                "{} on {}",
-                op.action(),
-                if op.resource.is_empty() {
-                    "*"
-                } else {
-                    &op.resource
-                }
-            )
-        });
+        let what = self
+            .op
+            .as_ref()
+            .map(|op| format!("{} on {}", op.action(), if op.resource.is_empty() { "*" } else { &op.resource }));
         match (self.kind, what) {
-            (ErrorKind::AccessDenied, Some(what)) => write!(
-                f,
-                "AccessDenied: the caller may not call {what}: {}",
-                self.message
-            ),
+            (ErrorKind::AccessDenied, Some(what)) => {
+                write!(f, "AccessDenied: the caller may not call {what}: {}", self.message)
+            }
             (ErrorKind::Unreachable, Some(what)) => {
                 write!(f, "AWS could not be reached ({what}): {}", self.message)
             }
@@ -203,10 +149,7 @@ impl fmt::Display for AwsError {
             (_, Some(what)) => write!(
                 f,
                 "{what} failed: {}{}",
-                self.code
-                    .as_deref()
-                    .map(|c| format!("{c}: "))
-                    .unwrap_or_default(),
+                self.code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default(),
                 self.message
             ),
             (_, None) => write!(f, "{}", self.message),

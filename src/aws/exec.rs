@@ -28,12 +28,7 @@ pub struct Change {
 /// What happened during a step, as it happens (the CLI prints it, the TUI logs it).
 #[derive(Debug, Clone)]
 pub enum Activity {
-    Call {
-        op: Op,
-        mutating: bool,
-        millis: u128,
-        outcome: Result<(), String>,
-    },
+    Call { op: Op, mutating: bool, millis: u128, outcome: Result<(), String> },
     Note(String),
 }
 
@@ -70,27 +65,18 @@ fn now() -> String {
 
 impl Exec {
     fn report(&self, op: &Op, mutating: bool, started: Instant, outcome: Result<(), String>) {
-        let op = Op {
-            resource: self.values.scrub(&op.resource),
-            ..op.clone()
-        };
+        let op = Op { resource: self.values.scrub(&op.resource), ..op.clone() };
         let outcome = outcome.map_err(|e| self.values.scrub(&e));
         self.sink.activity(
             &self.checklist,
             &self.step,
-            Activity::Call {
-                op,
-                mutating,
-                millis: started.elapsed().as_millis(),
-                outcome,
-            },
+            Activity::Call { op, mutating, millis: started.elapsed().as_millis(), outcome },
         );
     }
 
     pub fn note(&self, text: impl Into<String>) {
         let text = self.values.scrub(&text.into());
-        self.sink
-            .activity(&self.checklist, &self.step, Activity::Note(text));
+        self.sink.activity(&self.checklist, &self.step, Activity::Note(text));
     }
 
     /// A read-only call.
@@ -100,10 +86,7 @@ impl Exec {
         call: impl Future<
             Output = Result<
                 T,
-                aws_smithy_runtime_api::client::result::SdkError<
-                    E,
-                    aws_smithy_runtime_api::http::Response,
-                >,
+                aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
             >,
         >,
     ) -> Result<T, AwsError>
@@ -112,12 +95,7 @@ impl Exec {
     {
         let started = Instant::now();
         let result = call.await.map_err(|e| AwsError::from_sdk(e, Some(&op)));
-        self.report(
-            &op,
-            false,
-            started,
-            result.as_ref().map(|_| ()).map_err(|e| e.to_string()),
-        );
+        self.report(&op, false, started, result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
         result
     }
 
@@ -128,10 +106,7 @@ impl Exec {
         call: impl Future<
             Output = Result<
                 T,
-                aws_smithy_runtime_api::client::result::SdkError<
-                    E,
-                    aws_smithy_runtime_api::http::Response,
-                >,
+                aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
             >,
         >,
     ) -> Result<Option<T>, AwsError>
@@ -154,10 +129,7 @@ impl Exec {
         call: impl Future<
             Output = Result<
                 T,
-                aws_smithy_runtime_api::client::result::SdkError<
-                    E,
-                    aws_smithy_runtime_api::http::Response,
-                >,
+                aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
             >,
         >,
     ) -> Result<Option<T>, AwsError>
@@ -195,12 +167,7 @@ impl Exec {
                 self.note(format!("warning: {e}"));
             }
         }
-        self.report(
-            &op,
-            true,
-            started,
-            result.as_ref().map(|_| ()).map_err(|e| e.to_string()),
-        );
+        self.report(&op, true, started, result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
         result.map(Some)
     }
 
@@ -210,16 +177,11 @@ impl Exec {
 
     /// An asset rendered with the inputs and context: JSON assets string by string.
     pub fn asset_json(&self, path: &str) -> Result<serde_json::Value, AwsError> {
-        let text = self
-            .library
-            .asset(path)
-            .ok_or_else(|| AwsError::other(format!("asset {path} is missing")))?;
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| AwsError::other(format!("asset {path} is not valid JSON: {e}")))?;
+        let text = self.library.asset(path).ok_or_else(|| AwsError::other(format!("asset {path} is missing")))?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| AwsError::other(format!("asset {path} is not valid JSON: {e}")))?;
         crate::engine::template::render_json(&value, &|n| self.values.lookup(n)).map_err(|name| {
-            AwsError::other(format!(
-                "asset {path}: `{{{{{name}}}}}` has no value; set the input `{name}`"
-            ))
+            AwsError::other(format!("asset {path}: `{{{{{name}}}}}` has no value; set the input `{name}`"))
         })
     }
 }

@@ -51,18 +51,13 @@ fn wanted(x: &Exec, p: &Params) -> Result<Vec<Requirement>, AwsError> {
     let mut out = Vec::new();
     if let Some(path) = &p.document {
         let json = x.asset_json(path)?;
-        let doc = PolicyDocument::from_value(&json)
-            .map_err(|e| AwsError::other(format!("asset {path}: {e}")))?;
+        let doc = PolicyDocument::from_value(&json).map_err(|e| AwsError::other(format!("asset {path}: {e}")))?;
         out.extend(requirements(&doc).map_err(AwsError::other)?);
     }
     for r in &p.require {
         for action in &r.actions {
             for resource in &r.resources {
-                out.push(Requirement {
-                    action: action.clone(),
-                    resource: resource.clone(),
-                    sid: r.sid.clone(),
-                });
+                out.push(Requirement { action: action.clone(), resource: resource.clone(), sid: r.sid.clone() });
             }
         }
     }
@@ -72,16 +67,8 @@ fn wanted(x: &Exec, p: &Params) -> Result<Vec<Requirement>, AwsError> {
 fn reason(v: &Verdict) -> String {
     match v {
         Verdict::Allowed { by } => format!("allowed by {}", by.join(", ")),
-        Verdict::Denied {
-            by,
-            conditional: false,
-            ..
-        } => format!("explicitly denied by {by}"),
-        Verdict::Denied {
-            by,
-            conditional: true,
-            ..
-        } => format!("possibly denied by {by} (a conditional Deny)"),
+        Verdict::Denied { by, conditional: false, .. } => format!("explicitly denied by {by}"),
+        Verdict::Denied { by, conditional: true, .. } => format!("possibly denied by {by} (a conditional Deny)"),
         Verdict::OnlyUnderCondition { by } => {
             format!("allowed only under conditions ({})", by.join(", "))
         }
@@ -95,36 +82,26 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
     let who = format!("{} {}", kind.word(), p.principal_name);
     let required = wanted(x, &p)?;
     let Some(principal) = principal_policies(x, kind, &p.principal_name).await? else {
-        return Ok(
-            ProbeResult::new(&id, Status::Fail, format!("{who} does not exist"))
-                .with_fix(format!("create it: preflight run {}", x.checklist)),
-        );
+        return Ok(ProbeResult::new(&id, Status::Fail, format!("{who} does not exist"))
+            .with_fix(format!("create it: preflight run {}", x.checklist)));
     };
-    let verdicts: Vec<(&Requirement, Verdict)> = required
-        .iter()
-        .map(|r| (r, principal.evaluate(&r.action, &r.resource)))
-        .collect();
-    let failed: Vec<&(&Requirement, Verdict)> =
-        verdicts.iter().filter(|(_, v)| !v.is_allowed()).collect();
-    let second = if x.deep {
-        Some(simulate(x, kind, &p.principal_name, &verdicts).await)
-    } else {
-        None
-    };
+    let verdicts: Vec<(&Requirement, Verdict)> =
+        required.iter().map(|r| (r, principal.evaluate(&r.action, &r.resource))).collect();
+    let failed: Vec<&(&Requirement, Verdict)> = verdicts.iter().filter(|(_, v)| !v.is_allowed()).collect();
+    let second = if x.deep { Some(simulate(x, kind, &p.principal_name, &verdicts).await) } else { None };
 
     if !failed.is_empty() {
-        let lines: Vec<String> = failed
-            .iter()
-            .map(|(r, v)| format!("{} on {}: {}", r.action, r.resource, reason(v)))
-            .collect();
+        let lines: Vec<String> =
+            failed.iter().map(|(r, v)| format!("{} on {}: {}", r.action, r.resource, reason(v))).collect();
         let mut fixes = Vec::new();
-        let missing: Vec<&Requirement> = failed
-            .iter()
-            .filter(|(_, v)| !matches!(v, Verdict::Denied { .. }))
-            .map(|(r, _)| *r)
-            .collect();
+        let missing: Vec<&Requirement> =
+            failed.iter().filter(|(_, v)| !matches!(v, Verdict::Denied { .. })).map(|(r, _)| *r).collect();
         if !missing.is_empty() {
-            fixes.push(format!("grant the missing permissions (e.g. as an inline policy of {who}, or run `preflight run {}`):\n{}", x.checklist, serde_json::to_string_pretty(&fix_document(&missing)).expect("json")));
+            fixes.push(format!(
+                "grant the missing permissions (e.g. as an inline policy of {who}, or run `preflight run {}`):\n{}",
+                x.checklist,
+                serde_json::to_string_pretty(&fix_document(&missing)).expect("json")
+            ));
         }
         let mut shown = BTreeSet::new();
         for (_, v) in &failed {
@@ -137,19 +114,24 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
                 ));
             }
         }
-        let mut message = format!(
-            "{who} may not do {} of {} required actions: {}",
-            failed.len(),
-            required.len(),
-            lines.join("; ")
-        );
+        let mut message =
+            format!("{who} may not do {} of {} required actions: {}", failed.len(), required.len(), lines.join("; "));
         if let Some(second) = second {
             message.push_str(&format!(" [simulator: {}]", second.summary));
         }
         return Ok(ProbeResult::new(&id, Status::Fail, message).with_fix(fixes.join("\n")));
     }
 
-    let sources: BTreeSet<String> = principal.policies.iter().filter(|s| verdicts.iter().any(|(_, v)| matches!(v, Verdict::Allowed { by } if by.iter().any(|b| b.ends_with(&s.name))))).map(|s| s.name.clone()).collect();
+    let sources: BTreeSet<String> = principal
+        .policies
+        .iter()
+        .filter(|s| {
+            verdicts
+                .iter()
+                .any(|(_, v)| matches!(v, Verdict::Allowed { by } if by.iter().any(|b| b.ends_with(&s.name))))
+        })
+        .map(|s| s.name.clone())
+        .collect();
     let mut message = format!(
         "{who} may do all {} required actions (granted by {})",
         required.len(),
@@ -173,23 +155,15 @@ struct SecondOpinion {
 }
 
 /// iam:SimulatePrincipalPolicy for the same requirements, compared with the local verdicts.
-async fn simulate(
-    x: &Exec,
-    kind: PrincipalKind,
-    name: &str,
-    verdicts: &[(&Requirement, Verdict)],
-) -> SecondOpinion {
+async fn simulate(x: &Exec, kind: PrincipalKind, name: &str, verdicts: &[(&Requirement, Verdict)]) -> SecondOpinion {
     let arn = principal_arn(x, kind, name);
     let iam = x.aws.iam().clone();
     let resources: BTreeSet<&str> = verdicts.iter().map(|(r, _)| r.resource.as_str()).collect();
     let mut disagreements = Vec::new();
     let mut checked = 0;
     for resource in resources {
-        let actions: Vec<String> = verdicts
-            .iter()
-            .filter(|(r, _)| r.resource == resource)
-            .map(|(r, _)| r.action.clone())
-            .collect();
+        let actions: Vec<String> =
+            verdicts.iter().filter(|(r, _)| r.resource == resource).map(|(r, _)| r.action.clone()).collect();
         let call = iam
             .simulate_principal_policy()
             .policy_source_arn(&arn)
@@ -199,30 +173,23 @@ async fn simulate(
             .items()
             .send()
             .collect::<Result<Vec<_>, _>>();
-        let results = match x
-            .read(Op::new("iam", "SimulatePrincipalPolicy", &arn), call)
-            .await
-        {
+        let results = match x.read(Op::new("iam", "SimulatePrincipalPolicy", &arn), call).await {
             Ok(r) => r,
             Err(e) if e.kind == ErrorKind::AccessDenied => {
                 return SecondOpinion {
-                    summary: "unavailable: the caller may not call iam:SimulatePrincipalPolicy"
-                        .into(),
+                    summary: "unavailable: the caller may not call iam:SimulatePrincipalPolicy".into(),
                     disagreements,
                 };
             }
             Err(e) => {
-                return SecondOpinion {
-                    summary: format!("unavailable: {e}"),
-                    disagreements,
-                };
+                return SecondOpinion { summary: format!("unavailable: {e}"), disagreements };
             }
         };
         for r in results {
             checked += 1;
-            let local = verdicts.iter().find(|(q, _)| {
-                q.resource == resource && q.action.eq_ignore_ascii_case(r.eval_action_name())
-            });
+            let local = verdicts
+                .iter()
+                .find(|(q, _)| q.resource == resource && q.action.eq_ignore_ascii_case(r.eval_action_name()));
             let allowed = *r.eval_decision() == Decision::Allowed;
             if let Some((_, v)) = local
                 && v.is_allowed() != allowed
@@ -241,8 +208,5 @@ async fn simulate(
     } else {
         format!("disagrees on {} of {checked} checks", disagreements.len())
     };
-    SecondOpinion {
-        summary,
-        disagreements,
-    }
+    SecondOpinion { summary, disagreements }
 }

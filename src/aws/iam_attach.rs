@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::error::{AwsError, Op};
 use super::exec::Exec;
 use super::iam_read::{PrincipalKind, attached, policy_arn, principal_arn};
-use super::registry::KindParams;
+use super::registry::{KindParams, root_path};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -13,12 +13,8 @@ pub struct Params {
     pub principal_kind: String,
     pub principal_name: String,
     pub policy_name: String,
-    #[serde(default = "root")]
+    #[serde(default = "root_path")]
     pub policy_path: String,
-}
-
-fn root() -> String {
-    "/".into()
 }
 
 impl KindParams for Params {}
@@ -28,37 +24,19 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let policy = policy_arn(x, &p.policy_path, &p.policy_name);
     let target = principal_arn(x, kind, &p.principal_name);
     // A principal that does not exist yet (a plan before its step ran) has nothing attached.
-    let current = attached(x, kind, &p.principal_name)
-        .await?
-        .unwrap_or_default();
-    if current
-        .iter()
-        .any(|a| a.policy_arn() == Some(policy.as_str()))
-    {
-        x.note(format!(
-            "{} is already attached to {} {}",
-            p.policy_name,
-            kind.word(),
-            p.principal_name
-        ));
+    let current = attached(x, kind, &p.principal_name).await?.unwrap_or_default();
+    if current.iter().any(|a| a.policy_arn() == Some(policy.as_str())) {
+        x.note(format!("{} is already attached to {} {}", p.policy_name, kind.word(), p.principal_name));
         return Ok(());
     }
     let iam = x.aws.iam().clone();
-    let detail = format!(
-        "attach {} to {} {}",
-        p.policy_name,
-        kind.word(),
-        p.principal_name
-    );
+    let detail = format!("attach {} to {} {}", p.policy_name, kind.word(), p.principal_name);
     match kind {
         PrincipalKind::Role => x
             .change(
                 Op::new("iam", "AttachRolePolicy", &target),
                 detail,
-                iam.attach_role_policy()
-                    .role_name(&p.principal_name)
-                    .policy_arn(&policy)
-                    .send(),
+                iam.attach_role_policy().role_name(&p.principal_name).policy_arn(&policy).send(),
             )
             .await
             .map(|_| ())?,
@@ -66,10 +44,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
             .change(
                 Op::new("iam", "AttachUserPolicy", &target),
                 detail,
-                iam.attach_user_policy()
-                    .user_name(&p.principal_name)
-                    .policy_arn(&policy)
-                    .send(),
+                iam.attach_user_policy().user_name(&p.principal_name).policy_arn(&policy).send(),
             )
             .await
             .map(|_| ())?,

@@ -7,11 +7,9 @@ use serde::Deserialize;
 use super::error::{AwsError, Op};
 use super::exec::Exec;
 use super::iam_read::{managed_policy, policy_arn};
-use super::registry::KindParams;
+use super::registry::{KindParams, root_path};
 use crate::engine::outcome::{ProbeResult, Status};
-use crate::policy::{
-    PolicyDocument, Principal, Source, beyond, canonical, fix_document, requirements,
-};
+use crate::policy::{PolicyDocument, Principal, Source, beyond, canonical, fix_document, requirements};
 
 /// IAM keeps at most this many versions of a managed policy.
 const MAX_VERSIONS: usize = 5;
@@ -22,13 +20,9 @@ pub struct Params {
     pub name: String,
     /// Asset path of the policy document (a template).
     pub document: String,
-    #[serde(default = "root")]
+    #[serde(default = "root_path")]
     pub path: String,
     pub description: Option<String>,
-}
-
-fn root() -> String {
-    "/".into()
 }
 
 impl KindParams for Params {
@@ -39,8 +33,7 @@ impl KindParams for Params {
 
 fn desired(x: &Exec, p: &Params) -> Result<(serde_json::Value, PolicyDocument), AwsError> {
     let json = x.asset_json(&p.document)?;
-    let doc = PolicyDocument::from_value(&json)
-        .map_err(|e| AwsError::other(format!("asset {}: {e}", p.document)))?;
+    let doc = PolicyDocument::from_value(&json).map_err(|e| AwsError::other(format!("asset {}: {e}", p.document)))?;
     Ok((json, doc))
 }
 
@@ -55,11 +48,7 @@ pub fn describe_diff(current: &PolicyDocument, desired: &PolicyDocument) -> Stri
     if !removed.is_empty() {
         parts.push(format!("stops granting {}", removed.join("; ")));
     }
-    if parts.is_empty() {
-        "statement ids, denies or conditions differ".into()
-    } else {
-        parts.join("; ")
-    }
+    if parts.is_empty() { "statement ids, denies or conditions differ".into() } else { parts.join("; ") }
 }
 
 pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
@@ -77,22 +66,15 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
             .policy_document(&body)
             .set_description(p.description.clone())
             .send();
-        x.change(Op::new("iam", "CreatePolicy", &arn), detail, call)
-            .await?;
+        x.change(Op::new("iam", "CreatePolicy", &arn), detail, call).await?;
         return Ok(());
     };
     if canonical(&current) == canonical(&want) {
-        x.note(format!(
-            "policy {} already has the desired document",
-            p.name
-        ));
+        x.note(format!("policy {} already has the desired document", p.name));
         return Ok(());
     }
     let versions: Vec<PolicyVersion> = x
-        .read(
-            Op::new("iam", "ListPolicyVersions", &arn),
-            iam.list_policy_versions().policy_arn(&arn).send(),
-        )
+        .read(Op::new("iam", "ListPolicyVersions", &arn), iam.list_policy_versions().policy_arn(&arn).send())
         .await?
         .versions
         .unwrap_or_default();
@@ -102,16 +84,11 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
             .filter(|v| !v.is_default_version)
             .min_by_key(|v| v.create_date.map(|d| (d.secs(), d.subsec_nanos())));
         if let Some(id) = oldest.and_then(|v| v.version_id()) {
-            let detail = format!(
-                "delete the oldest non-default version {id}: IAM keeps at most {MAX_VERSIONS}"
-            );
+            let detail = format!("delete the oldest non-default version {id}: IAM keeps at most {MAX_VERSIONS}");
             x.change(
                 Op::new("iam", "DeletePolicyVersion", &arn),
                 detail,
-                iam.delete_policy_version()
-                    .policy_arn(&arn)
-                    .version_id(id)
-                    .send(),
+                iam.delete_policy_version().policy_arn(&arn).version_id(id).send(),
             )
             .await?;
         }
@@ -120,11 +97,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     x.change(
         Op::new("iam", "CreatePolicyVersion", &arn),
         detail,
-        iam.create_policy_version()
-            .policy_arn(&arn)
-            .policy_document(&body)
-            .set_as_default(true)
-            .send(),
+        iam.create_policy_version().policy_arn(&arn).policy_document(&body).set_as_default(true).send(),
     )
     .await?;
     Ok(())
@@ -136,31 +109,18 @@ pub async fn grants(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, 
     let arn = policy_arn(x, &p.path, &p.name);
     let rerun = format!("preflight run {} --step {}", x.checklist, x.step);
     let Some((policy, current)) = managed_policy(x, &arn).await? else {
-        return Ok(ProbeResult::new(
-            &id,
-            Status::Fail,
-            format!("policy {} does not exist", p.name),
-        )
-        .with_fix(format!("create it: {rerun}")));
+        return Ok(ProbeResult::new(&id, Status::Fail, format!("policy {} does not exist", p.name))
+            .with_fix(format!("create it: {rerun}")));
     };
     x.output("policy_arn", &arn);
     let alone = Principal {
-        policies: vec![Source {
-            name: format!("policy {}", p.name),
-            doc: current.clone(),
-        }],
+        policies: vec![Source { name: format!("policy {}", p.name), doc: current.clone() }],
         boundary: None,
     };
-    let missing: Vec<_> = required
-        .iter()
-        .filter(|r| !alone.evaluate(&r.action, &r.resource).is_allowed())
-        .collect();
+    let missing: Vec<_> = required.iter().filter(|r| !alone.evaluate(&r.action, &r.resource).is_allowed()).collect();
     let version = policy.default_version_id().unwrap_or("?");
     if !missing.is_empty() {
-        let list: Vec<String> = missing
-            .iter()
-            .map(|r| format!("{} on {}", r.action, r.resource))
-            .collect();
+        let list: Vec<String> = missing.iter().map(|r| format!("{} on {}", r.action, r.resource)).collect();
         let fix = format!(
             "{rerun}\nor add this to the policy:\n{}",
             serde_json::to_string_pretty(&fix_document(&missing)).expect("json")
@@ -168,11 +128,7 @@ pub async fn grants(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, 
         return Ok(ProbeResult::new(
             &id,
             Status::Fail,
-            format!(
-                "policy {} ({version}) does not grant {}",
-                p.name,
-                list.join(", ")
-            ),
+            format!("policy {} ({version}) does not grant {}", p.name, list.join(", ")),
         )
         .with_fix(fix));
     }
@@ -181,22 +137,13 @@ pub async fn grants(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, 
         return Ok(ProbeResult::new(
             &id,
             Status::Fail,
-            format!(
-                "policy {} ({version}) grants more than least privilege: {}",
-                p.name,
-                extra.join("; ")
-            ),
+            format!("policy {} ({version}) grants more than least privilege: {}", p.name, extra.join("; ")),
         )
         .with_fix(format!("replace the document with {}: {rerun}", p.document)));
     }
     Ok(ProbeResult::new(
         &id,
         Status::Pass,
-        format!(
-            "policy {} ({version}) grants exactly the {} permissions of {}",
-            p.name,
-            required.len(),
-            p.document
-        ),
+        format!("policy {} ({version}) grants exactly the {} permissions of {}", p.name, required.len(), p.document),
     ))
 }

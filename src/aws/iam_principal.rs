@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::error::{AwsError, Op};
 use super::exec::Exec;
 use super::iam_read::{PrincipalKind, principal_arn};
-use super::registry::KindParams;
+use super::registry::{KindParams, root_path};
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::policy::trust::trusts_service;
 use crate::policy::{PolicyDocument, canonical};
@@ -20,13 +20,9 @@ pub struct Params {
     pub principal_name: String,
     /// Asset path of the trust policy; used when the principal is a role.
     pub trust: Option<String>,
-    #[serde(default = "root")]
+    #[serde(default = "root_path")]
     pub path: String,
     pub description: Option<String>,
-}
-
-fn root() -> String {
-    "/".into()
 }
 
 impl KindParams for Params {
@@ -40,8 +36,7 @@ fn trust(x: &Exec, p: &Params) -> Result<Option<(Value, PolicyDocument)>, AwsErr
         return Ok(None);
     };
     let json = x.asset_json(path)?;
-    let doc = PolicyDocument::from_value(&json)
-        .map_err(|e| AwsError::other(format!("asset {path}: {e}")))?;
+    let doc = PolicyDocument::from_value(&json).map_err(|e| AwsError::other(format!("asset {path}: {e}")))?;
     Ok(Some((json, doc)))
 }
 
@@ -53,15 +48,10 @@ fn services(doc: &Value) -> Vec<String> {
         Some(s) => vec![s.clone()],
         None => Vec::new(),
     };
-    for st in statements
-        .iter()
-        .filter(|s| s.get("Effect").and_then(Value::as_str) == Some("Allow"))
-    {
+    for st in statements.iter().filter(|s| s.get("Effect").and_then(Value::as_str) == Some("Allow")) {
         match st.pointer("/Principal/Service") {
             Some(Value::String(s)) => out.push(s.clone()),
-            Some(Value::Array(items)) => {
-                out.extend(items.iter().filter_map(Value::as_str).map(str::to_string))
-            }
+            Some(Value::Array(items)) => out.extend(items.iter().filter_map(Value::as_str).map(str::to_string)),
             _ => {}
         }
     }
@@ -75,14 +65,10 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let iam = x.aws.iam().clone();
     match kind {
         PrincipalKind::Role => {
-            let (json, want) = trust(x, &p)?
-                .ok_or_else(|| AwsError::other("a role needs a `trust` policy asset"))?;
+            let (json, want) = trust(x, &p)?.ok_or_else(|| AwsError::other("a role needs a `trust` policy asset"))?;
             let body = serde_json::to_string(&json).expect("json");
             let current = x
-                .read_opt(
-                    Op::new("iam", "GetRole", &arn),
-                    iam.get_role().role_name(&p.principal_name).send(),
-                )
+                .read_opt(Op::new("iam", "GetRole", &arn), iam.get_role().role_name(&p.principal_name).send())
                 .await?
                 .and_then(|o| o.role);
             match current {
@@ -102,14 +88,10 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                     .await?;
                 }
                 Some(role) => {
-                    let have = PolicyDocument::parse_url_encoded(
-                        role.assume_role_policy_document().unwrap_or_default(),
-                    );
+                    let have =
+                        PolicyDocument::parse_url_encoded(role.assume_role_policy_document().unwrap_or_default());
                     if have.as_ref().map(canonical).ok() == Some(canonical(&want)) {
-                        x.note(format!(
-                            "role {} already has the desired trust policy",
-                            p.principal_name
-                        ));
+                        x.note(format!("role {} already has the desired trust policy", p.principal_name));
                     } else {
                         let detail = format!(
                             "replace the trust policy with {} (trusted: {})",
@@ -119,10 +101,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                         x.change(
                             Op::new("iam", "UpdateAssumeRolePolicy", &arn),
                             detail,
-                            iam.update_assume_role_policy()
-                                .role_name(&p.principal_name)
-                                .policy_document(&body)
-                                .send(),
+                            iam.update_assume_role_policy().role_name(&p.principal_name).policy_document(&body).send(),
                         )
                         .await?;
                     }
@@ -131,10 +110,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
         }
         PrincipalKind::User => {
             let exists = x
-                .read_opt(
-                    Op::new("iam", "GetUser", &arn),
-                    iam.get_user().user_name(&p.principal_name).send(),
-                )
+                .read_opt(Op::new("iam", "GetUser", &arn), iam.get_user().user_name(&p.principal_name).send())
                 .await?
                 .is_some();
             if exists {
@@ -143,10 +119,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                 x.change(
                     Op::new("iam", "CreateUser", &arn),
                     "create the user",
-                    iam.create_user()
-                        .user_name(&p.principal_name)
-                        .path(&p.path)
-                        .send(),
+                    iam.create_user().user_name(&p.principal_name).path(&p.path).send(),
                 )
                 .await?;
             }
@@ -164,96 +137,55 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         PrincipalKind::User => {
             return Ok(
                 match x
-                    .read_opt(
-                        Op::new("iam", "GetUser", &arn),
-                        iam.get_user().user_name(&p.principal_name).send(),
-                    )
+                    .read_opt(Op::new("iam", "GetUser", &arn), iam.get_user().user_name(&p.principal_name).send())
                     .await?
                 {
                     Some(_) => {
                         x.output("principal_arn", &arn);
-                        ProbeResult::new(
-                            &id,
-                            Status::Pass,
-                            format!("user {} exists", p.principal_name),
-                        )
+                        ProbeResult::new(&id, Status::Pass, format!("user {} exists", p.principal_name))
                     }
-                    None => ProbeResult::new(
-                        &id,
-                        Status::Fail,
-                        format!("user {} does not exist", p.principal_name),
-                    )
-                    .with_fix(format!("create it: {rerun}")),
+                    None => ProbeResult::new(&id, Status::Fail, format!("user {} does not exist", p.principal_name))
+                        .with_fix(format!("create it: {rerun}")),
                 },
             );
         }
         PrincipalKind::Role => x
-            .read_opt(
-                Op::new("iam", "GetRole", &arn),
-                iam.get_role().role_name(&p.principal_name).send(),
-            )
+            .read_opt(Op::new("iam", "GetRole", &arn), iam.get_role().role_name(&p.principal_name).send())
             .await?
             .and_then(|o| o.role),
     };
     let Some(role) = role else {
-        return Ok(ProbeResult::new(
-            &id,
-            Status::Fail,
-            format!("role {} does not exist", p.principal_name),
-        )
-        .with_fix(format!("create it: {rerun}")));
+        return Ok(ProbeResult::new(&id, Status::Fail, format!("role {} does not exist", p.principal_name))
+            .with_fix(format!("create it: {rerun}")));
     };
     x.output("principal_arn", role.arn());
     let Some((json, _)) = trust(x, &p)? else {
-        return Ok(ProbeResult::new(
-            &id,
-            Status::Pass,
-            format!("role {} exists", p.principal_name),
-        ));
+        return Ok(ProbeResult::new(&id, Status::Pass, format!("role {} exists", p.principal_name)));
     };
-    let have = match PolicyDocument::parse_url_encoded(
-        role.assume_role_policy_document().unwrap_or_default(),
-    ) {
+    let have = match PolicyDocument::parse_url_encoded(role.assume_role_policy_document().unwrap_or_default()) {
         Ok(doc) => doc,
         Err(e) => {
             return Ok(ProbeResult::new(
                 &id,
                 Status::Fail,
-                format!(
-                    "the trust policy of role {} cannot be read: {e}",
-                    p.principal_name
-                ),
+                format!("the trust policy of role {} cannot be read: {e}", p.principal_name),
             )
             .with_fix(format!("replace it: {rerun}")));
         }
     };
-    let problems: Vec<String> = services(&json)
-        .iter()
-        .filter_map(|s| trusts_service(&have, s).err())
-        .collect();
+    let problems: Vec<String> = services(&json).iter().filter_map(|s| trusts_service(&have, s).err()).collect();
     if problems.is_empty() {
         Ok(ProbeResult::new(
             &id,
             Status::Pass,
-            format!(
-                "role {} exists and trusts {}",
-                p.principal_name,
-                services(&json).join(", ")
-            ),
+            format!("role {} exists and trusts {}", p.principal_name, services(&json).join(", ")),
         ))
     } else {
         Ok(ProbeResult::new(
             &id,
             Status::Fail,
-            format!(
-                "role {} exists but its trust policy is wrong: {}",
-                p.principal_name,
-                problems.join("; ")
-            ),
+            format!("role {} exists but its trust policy is wrong: {}", p.principal_name, problems.join("; ")),
         )
-        .with_fix(format!(
-            "replace the trust policy with {}: {rerun}",
-            p.trust.as_deref().unwrap_or("")
-        )))
+        .with_fix(format!("replace the trust policy with {}: {rerun}", p.trust.as_deref().unwrap_or(""))))
     }
 }

@@ -19,10 +19,6 @@ pub struct Params {
 impl KindParams for Params {}
 
 pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
-    Ok(
-        ProbeResult::new(&id, Status::Manual, p.check).with_fix(format!(
-            "when it is done, record it: preflight confirm {} --step {}",
-            x.checklist, x.step
-        )),
-    )
+    Ok(ProbeResult::new(&id, Status::Manual, p.check)
+        .with_fix(format!("when it is done, record it: preflight confirm {} --step {}", x.checklist, x.step)))
 }

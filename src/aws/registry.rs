@@ -38,10 +38,13 @@ pub struct Kind {
     pub run: Run,
 }
 
+/// The default IAM path of roles, users and policies.
+pub fn root_path() -> String {
+    "/".into()
+}
+
 pub fn parse<P: KindParams>(table: &toml::Table) -> Result<P, String> {
-    let p: P = toml::Value::Table(table.clone())
-        .try_into()
-        .map_err(|e: toml::de::Error| e.message().to_string())?;
+    let p: P = toml::Value::Table(table.clone()).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
     p.validate()?;
     Ok(p)
 }
@@ -55,32 +58,16 @@ macro_rules! action {
         fn run(x: &mut Exec, t: toml::Table) -> BoxFut<'_, Result<(), AwsError>> {
             Box::pin(async move { $module::$func(x, parse(&t).map_err(AwsError::other)?).await })
         }
-        Kind {
-            name: $name,
-            summary: $summary,
-            check: check::<$module::Params>,
-            run: Run::Action(run),
-        }
+        Kind { name: $name, summary: $summary, check: check::<$module::Params>, run: Run::Action(run) }
     }};
 }
 
 macro_rules! probe {
     ($name:literal, $summary:literal, $module:ident :: $func:ident) => {{
-        fn run(
-            x: &mut Exec,
-            id: String,
-            t: toml::Table,
-        ) -> BoxFut<'_, Result<ProbeResult, AwsError>> {
-            Box::pin(
-                async move { $module::$func(x, id, parse(&t).map_err(AwsError::other)?).await },
-            )
+        fn run(x: &mut Exec, id: String, t: toml::Table) -> BoxFut<'_, Result<ProbeResult, AwsError>> {
+            Box::pin(async move { $module::$func(x, id, parse(&t).map_err(AwsError::other)?).await })
         }
-        Kind {
-            name: $name,
-            summary: $summary,
-            check: check::<$module::Params>,
-            run: Run::Probe(run),
-        }
+        Kind { name: $name, summary: $summary, check: check::<$module::Params>, run: Run::Probe(run) }
     }};
 }
 
@@ -90,36 +77,16 @@ pub static KINDS: &[Kind] = &[
         "customer-managed policy with the asset's document (new default version when it differs, oldest pruned at 5)",
         iam_policy::ensure
     ),
-    action!(
-        "iam.ensure_principal",
-        "IAM role (with its trust policy) or user",
-        iam_principal::ensure
-    ),
-    action!(
-        "iam.attach_policy",
-        "managed policy attached to a role or user",
-        iam_attach::ensure
-    ),
-    probe!(
-        "iam.policy_grants",
-        "the managed policy grants exactly the asset's permissions",
-        iam_policy::grants
-    ),
-    probe!(
-        "iam.principal",
-        "the role or user exists and the role trusts the asset's services",
-        iam_principal::probe
-    ),
+    action!("iam.ensure_principal", "IAM role (with its trust policy) or user", iam_principal::ensure),
+    action!("iam.attach_policy", "managed policy attached to a role or user", iam_attach::ensure),
+    probe!("iam.policy_grants", "the managed policy grants exactly the asset's permissions", iam_policy::grants),
+    probe!("iam.principal", "the role or user exists and the role trusts the asset's services", iam_principal::probe),
     probe!(
         "iam.allows",
         "every required permission is effective for the principal (local evaluation; --deep adds IAM's simulator)",
         iam_allows::probe
     ),
-    probe!(
-        "manual.confirm",
-        "a check only a person can make, settled by `preflight confirm`",
-        manual::probe
-    ),
+    probe!("manual.confirm", "a check only a person can make, settled by `preflight confirm`", manual::probe),
 ];
 
 pub fn find(name: &str) -> Option<&'static Kind> {
@@ -129,22 +96,11 @@ pub fn find(name: &str) -> Option<&'static Kind> {
 pub struct Registry;
 
 impl Catalog for Registry {
-    fn check(
-        &self,
-        role: Role,
-        kind: &str,
-        params: &toml::Table,
-    ) -> Result<Vec<String>, KindError> {
-        let same_role = |k: &&Kind| {
-            matches!(
-                (&k.run, role),
-                (Run::Action(_), Role::Action) | (Run::Probe(_), Role::Probe)
-            )
-        };
+    fn check(&self, role: Role, kind: &str, params: &toml::Table) -> Result<Vec<String>, KindError> {
+        let same_role =
+            |k: &&Kind| matches!((&k.run, role), (Run::Action(_), Role::Action) | (Run::Probe(_), Role::Probe));
         let Some(k) = KINDS.iter().filter(same_role).find(|k| k.name == kind) else {
-            return Err(KindError::Unknown {
-                known: KINDS.iter().filter(same_role).map(|k| k.name).collect(),
-            });
+            return Err(KindError::Unknown { known: KINDS.iter().filter(same_role).map(|k| k.name).collect() });
         };
         (k.check)(params).map_err(KindError::Params)
     }

@@ -20,12 +20,7 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// The profile file with input values ([inputs]); state goes to .preflight/ beside it.
-    #[arg(
-        long,
-        global = true,
-        env = "PREFLIGHT_PROFILE",
-        default_value = "preflight.toml"
-    )]
+    #[arg(long, global = true, env = "PREFLIGHT_PROFILE", default_value = "preflight.toml")]
     pub profile_file: PathBuf,
     /// AWS shared-config profile (as for the AWS CLI).
     #[arg(long, global = true)]

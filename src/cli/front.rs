@@ -19,25 +19,13 @@ pub struct CliFront {
 impl Sink for CliFront {
     fn activity(&self, _checklist: &str, step: &str, activity: Activity) {
         match activity {
-            Activity::Call {
-                op,
-                mutating,
-                millis,
-                outcome,
-            } if mutating || self.verbose => {
+            Activity::Call { op, mutating, millis, outcome } if mutating || self.verbose => {
                 let result = match outcome {
                     Ok(()) => "ok".to_string(),
                     Err(e) => format!("failed: {e}"),
                 };
-                let resource = if op.resource.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", op.resource)
-                };
-                eprintln!(
-                    "    [{step}] {}{resource} {result} ({millis} ms)",
-                    op.action()
-                );
+                let resource = if op.resource.is_empty() { String::new() } else { format!(" {}", op.resource) };
+                eprintln!("    [{step}] {}{resource} {result} ({millis} ms)", op.action());
             }
             Activity::Note(text) if self.verbose => eprintln!("    [{step}] {text}"),
             _ => {}
@@ -58,28 +46,17 @@ impl Frontend for CliFront {
         }
     }
 
-    fn confirm<'a>(
-        &'a self,
-        checklist: &'a str,
-        step: &'a Step,
-        changes: &'a [Change],
-    ) -> BoxFut<'a, Confirm> {
+    fn confirm<'a>(&'a self, checklist: &'a str, step: &'a Step, changes: &'a [Change]) -> BoxFut<'a, Confirm> {
         Box::pin(async move {
             if !interactive() {
                 return Confirm::CannotAsk;
             }
             eprintln!("\n{checklist} / {}: {}", step.id, step.title);
             for c in changes {
-                eprintln!(
-                    "  {}:{} {} — {}",
-                    c.service, c.operation, c.resource, c.detail
-                );
+                eprintln!("  {}:{} {} — {}", c.service, c.operation, c.resource, c.detail);
             }
-            let question = format!(
-                "Make {} change{} to the account?",
-                changes.len(),
-                if changes.len() == 1 { "" } else { "s" }
-            );
+            let question =
+                format!("Make {} change{} to the account?", changes.len(), if changes.len() == 1 { "" } else { "s" });
             match tokio::task::block_in_place(|| prompt::confirm(&question)) {
                 Ok(true) => Confirm::Yes,
                 _ => Confirm::No,

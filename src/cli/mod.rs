@@ -27,11 +27,8 @@ use setup::{EXIT_AWS, EXIT_FAIL, Failure, usage as usage_error};
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
@@ -46,85 +43,27 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::List => list(g),
         Command::Status { checklist, json } => status::status(g, checklist, json).await,
-        Command::Plan {
-            checklist,
-            step,
-            json,
-        } => {
-            drive(
-                g,
-                vec![checklist],
-                Options {
-                    mode: Mode::Plan,
-                    step,
-                    deep: false,
-                    yes: false,
-                },
-                json,
-                false,
-            )
-            .await
+        Command::Plan { checklist, step, json } => {
+            drive(g, vec![checklist], Options { mode: Mode::Plan, step, deep: false, yes: false }, json, false).await
         }
-        Command::Run {
-            checklist,
-            step,
-            yes,
-            json,
-        } => {
-            drive(
-                g,
-                vec![checklist],
-                Options {
-                    mode: Mode::Run,
-                    step,
-                    deep: false,
-                    yes,
-                },
-                json,
-                false,
-            )
-            .await
+        Command::Run { checklist, step, yes, json } => {
+            drive(g, vec![checklist], Options { mode: Mode::Run, step, deep: false, yes }, json, false).await
         }
-        Command::Verify {
-            checklists,
-            all,
-            deep,
-            strict,
-            json,
-        } => {
+        Command::Verify { checklists, all, deep, strict, json } => {
             let ids = match (checklists.is_empty(), all) {
                 (true, false) => {
-                    return Err(usage_error(
-                        "name the checklists to verify, or pass --all (see `preflight list`)",
-                    ));
+                    return Err(usage_error("name the checklists to verify, or pass --all (see `preflight list`)"));
                 }
                 (false, true) => {
                     return Err(usage_error("name checklists or pass --all, not both"));
                 }
-                (true, true) => setup::checklists(&setup::library(g)?)?
-                    .into_iter()
-                    .map(|c| c.id)
-                    .collect(),
+                (true, true) => setup::checklists(&setup::library(g)?)?.into_iter().map(|c| c.id).collect(),
                 (false, false) => checklists,
             };
-            drive(
-                g,
-                ids,
-                Options {
-                    mode: Mode::Verify,
-                    step: None,
-                    deep,
-                    yes: false,
-                },
-                json,
-                strict,
-            )
-            .await
+            drive(g, ids, Options { mode: Mode::Verify, step: None, deep, yes: false }, json, strict).await
         }
         Command::Confirm { checklist, step } => edit_state(g, &checklist, Some(&step), true).await,
-        Command::Reset { checklist, step } => {
-            edit_state(g, &checklist, step.as_deref(), false).await
-        }
+        Command::Reset { checklist, step } => edit_state(g, &checklist, step.as_deref(), false).await,
     }
 }
 
@@ -133,21 +72,10 @@ fn list(g: &Global) -> Result<u8, Failure> {
     for c in &all {
         println!("{} — {}  ({})", c.id, c.title, c.source);
         println!("  {}", c.summary.lines().next().unwrap_or(""));
-        for (n, i) in order::step_order(&c.steps)
-            .expect("checked")
-            .into_iter()
-            .enumerate()
-        {
+        for (n, i) in order::step_order(&c.steps).expect("checked").into_iter().enumerate() {
             let s = &c.steps[i];
-            let how = s
-                .action
-                .as_ref()
-                .map_or("manual".to_string(), |a| a.kind.clone());
-            let needs = if s.needs.is_empty() {
-                String::new()
-            } else {
-                format!(" (needs {})", s.needs.join(", "))
-            };
+            let how = s.action.as_ref().map_or("manual".to_string(), |a| a.kind.clone());
+            let needs = if s.needs.is_empty() { String::new() } else { format!(" (needs {})", s.needs.join(", ")) };
             println!("  {}. {:<18} {}  [{how}]{needs}", n + 1, s.id, s.title);
         }
         println!();
@@ -156,11 +84,7 @@ fn list(g: &Global) -> Result<u8, Failure> {
 }
 
 /// The inputs the selected steps need, each name once.
-fn needed(
-    selected: &[&Checklist],
-    step: Option<&str>,
-    library: &crate::engine::library::Library,
-) -> Vec<InputDef> {
+fn needed(selected: &[&Checklist], step: Option<&str>, library: &crate::engine::library::Library) -> Vec<InputDef> {
     let mut seen = BTreeMap::new();
     for c in selected {
         for def in usage::needed_inputs(c, &order::selection(&c.steps, step), library) {
@@ -170,19 +94,10 @@ fn needed(
     seen.into_values().collect()
 }
 
-async fn drive(
-    g: &Global,
-    ids: Vec<String>,
-    opts: Options,
-    json: bool,
-    strict: bool,
-) -> Result<u8, Failure> {
+async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: bool) -> Result<u8, Failure> {
     let library = setup::library(g)?;
     let all = setup::checklists(&library)?;
-    let selected: Vec<&Checklist> = ids
-        .iter()
-        .map(|id| setup::pick(&all, id))
-        .collect::<Result<_, _>>()?;
+    let selected: Vec<&Checklist> = ids.iter().map(|id| setup::pick(&all, id)).collect::<Result<_, _>>()?;
     for c in &selected {
         setup::check_step(c, opts.step.as_deref())?;
     }
@@ -202,19 +117,8 @@ async fn drive(
         (Some(Arc::new(store)), state)
     };
     let color = color_enabled();
-    let front = Arc::new(CliFront {
-        json,
-        verbose: g.verbose,
-        color,
-    });
-    let mut runner = Runner {
-        aws: aws.clone(),
-        library: Arc::new(library),
-        values,
-        front,
-        store,
-        state,
-    };
+    let front = Arc::new(CliFront { json, verbose: g.verbose, color });
+    let mut runner = Runner { aws: aws.clone(), library: Arc::new(library), values, front, store, state };
     if !json {
         println!("{}", render::banner(&aws));
     }
@@ -227,24 +131,12 @@ async fn drive(
             Ok(report) => reports.push(report),
             Err(Stop::Aws(e)) => {
                 let fix = e.fix().map(|f| format!("\n  fix: {f}")).unwrap_or_default();
-                return Err(Failure {
-                    code: EXIT_AWS,
-                    message: format!("error: {e}{fix}"),
-                });
+                return Err(Failure { code: EXIT_AWS, message: format!("error: {e}{fix}") });
             }
-            Err(Stop::NeedsConsent {
-                checklist,
-                step,
-                changes,
-            }) => {
+            Err(Stop::NeedsConsent { checklist, step, changes }) => {
                 let list: Vec<String> = changes
                     .iter()
-                    .map(|c| {
-                        format!(
-                            "  {}:{} {} — {}",
-                            c.service, c.operation, c.resource, c.detail
-                        )
-                    })
+                    .map(|c| format!("  {}:{} {} — {}", c.service, c.operation, c.resource, c.detail))
                     .collect();
                 return Err(usage_error(format!(
                     "error: step {checklist}/{step} would change the account and there is no terminal to ask for consent:\n{}\n  fix: review `preflight plan {checklist}`, then run again with --yes",
@@ -271,31 +163,20 @@ async fn drive(
         Mode::Run => "run",
     };
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&render::document(command, &aws, &reports)).expect("json")
-        );
+        println!("{}", serde_json::to_string_pretty(&render::document(command, &aws, &reports)).expect("json"));
     } else {
         println!("\n{command}: {}", render::tally(&reports));
     }
-    let failed = reports
-        .iter()
-        .flat_map(|r| &r.steps)
-        .any(|s| match opts.mode {
-            Mode::Plan => false,
-            Mode::Verify => matches!(s.status, Status::Fail | Status::Error),
-            Mode::Run => matches!(s.status, Status::Fail | Status::Error | Status::Pending),
-        });
+    let failed = reports.iter().flat_map(|r| &r.steps).any(|s| match opts.mode {
+        Mode::Plan => false,
+        Mode::Verify => matches!(s.status, Status::Fail | Status::Error),
+        Mode::Run => matches!(s.status, Status::Fail | Status::Error | Status::Pending),
+    });
     Ok(if failed { EXIT_FAIL } else { 0 })
 }
 
 /// `confirm` (record a manual step as checked) and `reset` (forget state).
-async fn edit_state(
-    g: &Global,
-    id: &str,
-    step: Option<&str>,
-    confirm: bool,
-) -> Result<u8, Failure> {
+async fn edit_state(g: &Global, id: &str, step: Option<&str>, confirm: bool) -> Result<u8, Failure> {
     let library = setup::library(g)?;
     let all = setup::checklists(&library)?;
     let checklist = setup::pick(&all, id)?;
@@ -304,13 +185,7 @@ async fn edit_state(
     let store = Store::lock(&state_dir(&g.profile_file)).map_err(usage_error)?;
     let mut st = store.load().map_err(usage_error)?;
     let scope = scope_key(&aws.account_id, &aws.region);
-    let steps = st
-        .scopes
-        .entry(scope.clone())
-        .or_default()
-        .checklists
-        .entry(id.to_string())
-        .or_default();
+    let steps = st.steps_mut(&scope, id);
     let now = crate::runner::now();
     if confirm {
         let step = step.expect("clap requires --step");
@@ -320,9 +195,7 @@ async fn edit_state(
                 "step {id}/{step} is checked by its probes, not by a person; nothing to confirm (run `preflight verify {id}`)"
             )));
         }
-        let entry = steps
-            .entry(step.to_string())
-            .or_insert_with(|| state::StepState::new(&now));
+        let entry = steps.entry(step.to_string()).or_insert_with(|| state::StepState::new(&now));
         state::apply(entry, Event::Confirm, &now).map_err(usage_error)?;
         println!("confirmed {id}/{step} in {scope}");
     } else {

@@ -16,26 +16,18 @@ pub fn ask(def: &InputDef) -> Result<String, String> {
     };
     let help = def.help.clone().unwrap_or_default();
     let answer = match &def.kind {
-        InputKind::Choice(choices) => Select::new(&def.prompt, choices.clone())
-            .with_help_message(&help)
-            .prompt(),
+        InputKind::Choice(choices) => Select::new(&def.prompt, choices.clone()).with_help_message(&help).prompt(),
         InputKind::Secret => Password::new(&def.prompt)
             .with_display_mode(PasswordDisplayMode::Masked)
             .with_custom_confirmation_message("Again, to confirm:")
             .with_validator(validator)
             .with_help_message(&help)
             .prompt(),
-        _ => Text::new(&def.prompt)
-            .with_validator(validator)
-            .with_help_message(&help)
-            .prompt(),
+        _ => Text::new(&def.prompt).with_validator(validator).with_help_message(&help).prompt(),
     };
     answer.map_err(|e| e.to_string())
 }
 
 pub fn confirm(question: &str) -> Result<bool, String> {
-    Confirm::new(question)
-        .with_default(false)
-        .prompt()
-        .map_err(|e| e.to_string())
+    Confirm::new(question).with_default(false).prompt().map_err(|e| e.to_string())
 }

@@ -27,65 +27,33 @@ fn paint(text: &str, status: Status, color: bool) -> String {
 }
 
 pub fn banner(aws: &AwsContext) -> String {
-    format!(
-        "account {} · {} · region {} ({})",
-        aws.account_id, aws.principal_arn, aws.region, aws.region_source
-    )
+    format!("account {} · {} · region {} ({})", aws.account_id, aws.principal_arn, aws.region, aws.region_source)
 }
 
 fn indent(text: &str, pad: &str) -> String {
-    text.lines()
-        .map(|l| format!("{pad}{l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.lines().map(|l| format!("{pad}{l}")).collect::<Vec<_>>().join("\n")
 }
 
 fn change_line(c: &Change) -> String {
-    format!(
-        "{}:{} {} — {}",
-        c.service, c.operation, c.resource, c.detail
-    )
+    format!("{}:{} {} — {}", c.service, c.operation, c.resource, c.detail)
 }
 
 /// One step, as printed by `run`, `plan`, `verify` and `status`.
 pub fn step_block(step: &StepReport, color: bool) -> String {
-    let mut out = format!(
-        "  {} {:<18} {}",
-        paint(step.status.mark(), step.status, color),
-        step.id,
-        step.title
-    );
+    let mut out = format!("  {} {:<18} {}", paint(step.status.mark(), step.status, color), step.id, step.title);
     if step.status == Status::Manual && step.confirmed {
         out.push_str(" (confirmed)");
     }
-    let show_probes = !matches!(
-        step.status,
-        Status::Pass | Status::Skipped | Status::Pending
-    ) || step.probes.iter().any(|p| p.status != Status::Pass);
-    for p in step
-        .probes
-        .iter()
-        .filter(|p| show_probes && p.status != Status::Pass)
-    {
-        out.push_str(&format!(
-            "\n      {} {}: {}",
-            paint(p.status.mark(), p.status, color),
-            p.id,
-            p.message
-        ));
+    let show_probes = !matches!(step.status, Status::Pass | Status::Skipped | Status::Pending)
+        || step.probes.iter().any(|p| p.status != Status::Pass);
+    for p in step.probes.iter().filter(|p| show_probes && p.status != Status::Pass) {
+        out.push_str(&format!("\n      {} {}: {}", paint(p.status.mark(), p.status, color), p.id, p.message));
         if let Some(fix) = &p.fix {
-            out.push_str(&format!(
-                "\n        fix: {}",
-                indent(fix, "          ").trim_start()
-            ));
+            out.push_str(&format!("\n        fix: {}", indent(fix, "          ").trim_start()));
         }
     }
     if !step.changes.is_empty() {
-        let verb = if step.applied {
-            "changed"
-        } else {
-            "would change"
-        };
+        let verb = if step.applied { "changed" } else { "would change" };
         out.push_str(&format!("\n      {verb}:"));
         for c in &step.changes {
             out.push_str(&format!("\n        {}", change_line(c)));
@@ -95,10 +63,7 @@ pub fn step_block(step: &StepReport, color: bool) -> String {
         out.push_str(&format!("\n      {}", e));
     }
     if let Some(fix) = &step.fix {
-        out.push_str(&format!(
-            "\n        fix: {}",
-            indent(fix, "          ").trim_start()
-        ));
+        out.push_str(&format!("\n        fix: {}", indent(fix, "          ").trim_start()));
     }
     out
 }
@@ -109,10 +74,7 @@ pub fn checklist_heading(id: &str, title: &str) -> String {
 
 /// The closing line: how many steps ended in each status.
 pub fn tally(reports: &[ChecklistReport]) -> String {
-    let all: Vec<Status> = reports
-        .iter()
-        .flat_map(|r| r.steps.iter().map(|s| s.status))
-        .collect();
+    let all: Vec<Status> = reports.iter().flat_map(|r| r.steps.iter().map(|s| s.status)).collect();
     let count = |s: Status| all.iter().filter(|x| **x == s).count();
     let mut parts = vec![format!("{} steps", all.len())];
     for (s, word) in [
@@ -155,11 +117,7 @@ pub fn overall(steps: &[StepReport]) -> Status {
             return s;
         }
     }
-    if steps.iter().all(|x| x.status == Status::Skipped) && !steps.is_empty() {
-        Status::Skipped
-    } else {
-        Status::Pass
-    }
+    if steps.iter().all(|x| x.status == Status::Skipped) && !steps.is_empty() { Status::Skipped } else { Status::Pass }
 }
 
 pub fn document(command: &str, aws: &AwsContext, reports: &[ChecklistReport]) -> Value {

@@ -25,10 +25,7 @@ pub struct Failure {
 }
 
 pub fn usage(message: impl Into<String>) -> Failure {
-    Failure {
-        code: EXIT_USAGE,
-        message: message.into(),
-    }
+    Failure { code: EXIT_USAGE, message: message.into() }
 }
 
 /// Whether a person can be asked (prompts, confirmations).
@@ -44,25 +41,15 @@ pub fn library(g: &Global) -> Result<Library, Failure> {
 }
 
 pub fn checklists(library: &Library) -> Result<Vec<Checklist>, Failure> {
-    loader::load_all(library, &Registry).map_err(|errors| {
-        usage(
-            errors
-                .iter()
-                .map(|e| format!("error: {e}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })
+    loader::load_all(library, &Registry)
+        .map_err(|errors| usage(errors.iter().map(|e| format!("error: {e}")).collect::<Vec<_>>().join("\n")))
 }
 
 pub fn pick<'a>(all: &'a [Checklist], id: &str) -> Result<&'a Checklist, Failure> {
     all.iter().find(|c| c.id == id).ok_or_else(|| {
         usage(format!(
             "unknown checklist \"{id}\"; known: {} (see `preflight list`)",
-            all.iter()
-                .map(|c| c.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            all.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
         ))
     })
 }
@@ -72,39 +59,22 @@ pub fn check_step(checklist: &Checklist, step: Option<&str>) -> Result<(), Failu
         Some(s) if checklist.step(s).is_none() => Err(usage(format!(
             "checklist {} has no step \"{s}\"; its steps: {}",
             checklist.id,
-            checklist
-                .steps
-                .iter()
-                .map(|s| s.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            checklist.steps.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
         ))),
         _ => Ok(()),
     }
 }
 
 pub async fn connect(g: &Global) -> Result<AwsContext, Failure> {
-    AwsContext::connect(&AwsOptions {
-        profile: g.profile.clone(),
-        region: g.region.clone(),
-    })
-    .await
-    .map_err(|e| {
+    AwsContext::connect(&AwsOptions { profile: g.profile.clone(), region: g.region.clone() }).await.map_err(|e| {
         let fix = e.fix().map(|f| format!("\n  fix: {f}")).unwrap_or_default();
-        Failure {
-            code: if e.is_fatal() { EXIT_AWS } else { EXIT_FAIL },
-            message: format!("{e}{fix}"),
-        }
+        Failure { code: if e.is_fatal() { EXIT_AWS } else { EXIT_FAIL }, message: format!("{e}{fix}") }
     })
 }
 
 /// Values given by the operator: the profile's [inputs], `--set` over them,
 /// and secrets from PREFLIGHT_SECRET_<NAME>.
-pub fn provided(
-    g: &Global,
-    defs: &[InputDef],
-    known: &[&InputDef],
-) -> Result<BTreeMap<String, Value>, Failure> {
+pub fn provided(g: &Global, defs: &[InputDef], known: &[&InputDef]) -> Result<BTreeMap<String, Value>, Failure> {
     let mut out: BTreeMap<String, Value> = profile::read_inputs(&g.profile_file)
         .map_err(usage)?
         .into_iter()
@@ -112,9 +82,7 @@ pub fn provided(
         .collect();
     for set in &g.sets {
         let Some((name, value)) = set.split_once('=') else {
-            return Err(usage(format!(
-                "--set {set}: expected NAME=VALUE, e.g. --set project=comafi"
-            )));
+            return Err(usage(format!("--set {set}: expected NAME=VALUE, e.g. --set project=comafi")));
         };
         let Some(def) = known.iter().find(|d| d.name == name) else {
             let mut names: Vec<&str> = known.iter().map(|d| d.name.as_str()).collect();
@@ -149,14 +117,10 @@ pub fn precheck(defs: &[InputDef], provided: &BTreeMap<String, Value>) -> Result
         .iter()
         .filter_map(|d| provided.get(&d.name).map(|v| (d, v)))
         .filter_map(|(d, v)| {
-            inputs::resolve(
-                std::slice::from_ref(d),
-                &BTreeMap::from([(d.name.clone(), v.clone())]),
-                &BTreeMap::new(),
-            )
-            .invalid
-            .into_iter()
-            .next()
+            inputs::resolve(std::slice::from_ref(d), &BTreeMap::from([(d.name.clone(), v.clone())]), &BTreeMap::new())
+                .invalid
+                .into_iter()
+                .next()
         })
         .map(|e| format!("error: {e}"))
         .collect();
@@ -174,13 +138,7 @@ pub fn precheck(defs: &[InputDef], provided: &BTreeMap<String, Value>) -> Result
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(usage(
-            missing
-                .iter()
-                .map(|m| format!("error: {m}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ))
+        Err(usage(missing.iter().map(|m| format!("error: {m}")).collect::<Vec<_>>().join("\n")))
     }
 }
 
@@ -192,31 +150,18 @@ pub fn resolve(
     provided: &BTreeMap<String, Value>,
     aws: &AwsContext,
 ) -> Result<Values, Failure> {
-    let context: BTreeMap<String, String> = [
-        ("account_id".to_string(), aws.account_id.clone()),
-        ("region".to_string(), aws.region.clone()),
-    ]
-    .into();
+    let context: BTreeMap<String, String> =
+        [("account_id".to_string(), aws.account_id.clone()), ("region".to_string(), aws.region.clone())].into();
     let mut res = inputs::resolve(defs, provided, &context);
     if !res.invalid.is_empty() {
-        return Err(usage(
-            res.invalid
-                .iter()
-                .map(|e| format!("error: {e}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ));
+        return Err(usage(res.invalid.iter().map(|e| format!("error: {e}")).collect::<Vec<_>>().join("\n")));
     }
     if res.missing.is_empty() {
         return Ok(res.values);
     }
     if !interactive() {
         return Err(usage(
-            res.missing
-                .iter()
-                .map(|d| format!("error: {}", inputs::missing_error(d)))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            res.missing.iter().map(|d| format!("error: {}", inputs::missing_error(d))).collect::<Vec<_>>().join("\n"),
         ));
     }
     let mut answers = Vec::new();
@@ -232,11 +177,7 @@ pub fn resolve(
         profile::save_inputs(&g.profile_file, &answers).map_err(usage)?;
         eprintln!(
             "saved {} to {}",
-            answers
-                .iter()
-                .map(|a| a.0.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            answers.iter().map(|a| a.0.as_str()).collect::<Vec<_>>().join(", "),
             g.profile_file.display()
         );
     }

@@ -48,10 +48,7 @@ pub async fn status(g: &Global, only: Option<String>, json: bool) -> Result<u8, 
             if !json {
                 println!("{}", render::banner(&aws));
             }
-            vec![(
-                format!("{}/{}", aws.account_id, aws.region),
-                Some(aws.principal_arn),
-            )]
+            vec![(format!("{}/{}", aws.account_id, aws.region), Some(aws.principal_arn))]
         }
         Err(f) => {
             eprintln!(

@@ -50,10 +50,7 @@ pub struct Value {
 
 impl Value {
     pub fn plain(text: impl Into<String>, origin: Origin) -> Self {
-        Self {
-            text: Text::Plain(text.into()),
-            origin,
-        }
+        Self { text: Text::Plain(text.into()), origin }
     }
     fn raw(&self) -> &str {
         match &self.text {
@@ -80,10 +77,7 @@ pub struct Values {
 impl Values {
     /// What `{{name}}` renders to: an input first, then the context.
     pub fn lookup(&self, name: &str) -> Option<String> {
-        self.inputs
-            .get(name)
-            .map(|v| v.raw().to_string())
-            .or_else(|| self.context.get(name).cloned())
+        self.inputs.get(name).map(|v| v.raw().to_string()).or_else(|| self.context.get(name).cloned())
     }
 
     pub fn render(&self, text: &str) -> Result<String, String> {
@@ -123,32 +117,19 @@ pub struct InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "input `{}`: {}\n  fix: {}",
-            self.input, self.message, self.fix
-        )
+        write!(f, "input `{}`: {}\n  fix: {}", self.input, self.message, self.fix)
     }
 }
 
 /// Checks one value against the input's rules; Err says what is wrong.
 pub fn validate(def: &InputDef, value: &str) -> Result<(), String> {
-    let pattern = def
-        .pattern
-        .as_deref()
-        .map(|p| regex_lite::Regex::new(&format!("^(?:{p})$")).expect("checked by the loader"));
+    let pattern =
+        def.pattern.as_deref().map(|p| regex_lite::Regex::new(&format!("^(?:{p})$")).expect("checked by the loader"));
     let matches = |v: &str| pattern.as_ref().is_none_or(|re| re.is_match(v));
-    let rule = || {
-        def.help
-            .clone()
-            .unwrap_or_else(|| format!("must match {}", def.pattern.as_deref().unwrap_or("")))
-    };
+    let rule = || def.help.clone().unwrap_or_else(|| format!("must match {}", def.pattern.as_deref().unwrap_or("")));
     match &def.kind {
         InputKind::Number { min, max } => {
-            let n: i64 = value
-                .trim()
-                .parse()
-                .map_err(|_| format!("\"{value}\" is not a whole number"))?;
+            let n: i64 = value.trim().parse().map_err(|_| format!("\"{value}\" is not a whole number"))?;
             if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
                 return Err(format!(
                     "{n} is outside {}..={}",
@@ -186,10 +167,9 @@ pub fn validate(def: &InputDef, value: &str) -> Result<(), String> {
 
 fn fix_for(def: &InputDef) -> String {
     match def.kind {
-        InputKind::Secret => format!(
-            "run in a terminal to be asked for it, or export PREFLIGHT_SECRET_{}",
-            def.name.to_uppercase()
-        ),
+        InputKind::Secret => {
+            format!("run in a terminal to be asked for it, or export PREFLIGHT_SECRET_{}", def.name.to_uppercase())
+        }
         _ => format!(
             "pass --set {}=VALUE, or add {} = \"...\" under [inputs] in the profile (preflight.toml)",
             def.name, def.name
@@ -212,13 +192,8 @@ pub fn resolve(
     provided: &BTreeMap<String, Value>,
     context: &BTreeMap<String, String>,
 ) -> Resolution {
-    let mut res = Resolution {
-        values: Values {
-            inputs: BTreeMap::new(),
-            context: context.clone(),
-        },
-        ..Default::default()
-    };
+    let mut res =
+        Resolution { values: Values { inputs: BTreeMap::new(), context: context.clone() }, ..Default::default() };
     let Ok(order) = order::input_default_order(defs) else {
         unreachable!("input default cycles are rejected by the loader")
     };
@@ -230,11 +205,7 @@ pub fn resolve(
                 // The default sees the inputs resolved so far over the context; an
                 // input named like a context value (`region`) sees the context's.
                 Some(d) => match template::render(d, &|n| {
-                    if n == def.name {
-                        context.get(n).cloned()
-                    } else {
-                        res.values.lookup(n)
-                    }
+                    if n == def.name { context.get(n).cloned() } else { res.values.lookup(n) }
                 }) {
                     Ok(text) => Some(Value::plain(text, Origin::Default)),
                     Err(_) => None,
@@ -262,11 +233,7 @@ pub fn resolve(
                             Origin::Default => format!("{message} (from its default)"),
                             _ => message,
                         };
-                        res.invalid.push(InputError {
-                            input: def.name.clone(),
-                            message,
-                            fix: fix_for(def),
-                        });
+                        res.invalid.push(InputError { input: def.name.clone(), message, fix: fix_for(def) });
                     }
                 }
             }
@@ -285,25 +252,10 @@ pub fn missing_error(def: &InputDef) -> InputError {
 }
 
 /// Adds a value obtained later (a prompt), validated.
-pub fn accept(
-    values: &mut Values,
-    def: &InputDef,
-    text: String,
-    origin: Origin,
-) -> Result<(), InputError> {
-    validate(def, &text).map_err(|message| InputError {
-        input: def.name.clone(),
-        message,
-        fix: fix_for(def),
-    })?;
-    let text = if def.kind == InputKind::Secret {
-        Text::Secret(Secret::new(text))
-    } else {
-        Text::Plain(text)
-    };
-    values
-        .inputs
-        .insert(def.name.clone(), Value { text, origin });
+pub fn accept(values: &mut Values, def: &InputDef, text: String, origin: Origin) -> Result<(), InputError> {
+    validate(def, &text).map_err(|message| InputError { input: def.name.clone(), message, fix: fix_for(def) })?;
+    let text = if def.kind == InputKind::Secret { Text::Secret(Secret::new(text)) } else { Text::Plain(text) };
+    values.inputs.insert(def.name.clone(), Value { text, origin });
     Ok(())
 }
 
@@ -324,30 +276,17 @@ mod tests {
     }
 
     fn ctx() -> BTreeMap<String, String> {
-        [
-            ("region".to_string(), "eu-west-1".to_string()),
-            ("account_id".into(), "123456789012".into()),
-        ]
-        .into()
+        [("region".to_string(), "eu-west-1".to_string()), ("account_id".into(), "123456789012".into())].into()
     }
 
     #[test]
     fn defaults_template_other_inputs_and_the_context() {
         let defs = vec![
-            def(
-                "role",
-                InputKind::Text,
-                Some("{{project}}-ecs-task-role"),
-                false,
-            ),
+            def("role", InputKind::Text, Some("{{project}}-ecs-task-role"), false),
             def("project", InputKind::Text, None, true),
             def("region", InputKind::Text, Some("{{region}}"), false),
         ];
-        let provided = [(
-            "project".to_string(),
-            Value::plain("comafi", Origin::Profile),
-        )]
-        .into();
+        let provided = [("project".to_string(), Value::plain("comafi", Origin::Profile))].into();
         let res = resolve(&defs, &provided, &ctx());
         assert!(res.missing.is_empty() && res.invalid.is_empty());
         assert_eq!(res.values.lookup("role").unwrap(), "comafi-ecs-task-role");
@@ -361,21 +300,13 @@ mod tests {
         project.pattern = Some("[a-z][a-z0-9-]*".into());
         let defs = vec![
             project.clone(),
-            def(
-                "kind",
-                InputKind::Choice(vec!["role".into(), "user".into()]),
-                Some("role"),
-                false,
-            ),
+            def("kind", InputKind::Choice(vec!["role".into(), "user".into()]), Some("role"), false),
         ];
         let res = resolve(&defs, &BTreeMap::new(), &ctx());
         assert_eq!(res.missing.len(), 1);
         assert_eq!(res.missing[0].name, "project");
         let provided = [
-            (
-                "project".to_string(),
-                Value::plain("Comafi AI", Origin::Set),
-            ),
+            ("project".to_string(), Value::plain("Comafi AI", Origin::Set)),
             ("kind".to_string(), Value::plain("group", Origin::Profile)),
         ]
         .into();
@@ -388,15 +319,7 @@ mod tests {
 
     #[test]
     fn numbers_and_lists() {
-        let n = def(
-            "days",
-            InputKind::Number {
-                min: Some(1),
-                max: Some(3653),
-            },
-            None,
-            false,
-        );
+        let n = def("days", InputKind::Number { min: Some(1), max: Some(3653) }, None, false);
         assert!(validate(&n, "90").is_ok());
         assert!(validate(&n, "0").is_err());
         assert!(validate(&n, "ninety").is_err());
@@ -408,11 +331,7 @@ mod tests {
     #[test]
     fn secrets_are_masked() {
         let defs = vec![def("token", InputKind::Secret, None, true)];
-        let provided = [(
-            "token".to_string(),
-            Value::plain("hunter2", Origin::Environment),
-        )]
-        .into();
+        let provided = [("token".to_string(), Value::plain("hunter2", Origin::Environment))].into();
         let res = resolve(&defs, &provided, &ctx());
         let v = &res.values.inputs["token"];
         assert_eq!(v.shown(), "********");

@@ -15,12 +15,7 @@ pub struct Library {
 
 impl Library {
     pub fn builtin() -> Self {
-        Self {
-            files: builtin::FILES
-                .iter()
-                .map(|(p, c)| (p.to_string(), c.to_string()))
-                .collect(),
-        }
+        Self { files: builtin::FILES.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect() }
     }
 
     /// A directory holding `checklists/` and `assets/`.
@@ -37,34 +32,21 @@ impl Library {
                     if path.is_dir() {
                         stack.push(path);
                     } else {
-                        let text = std::fs::read_to_string(&path)
-                            .map_err(|e| format!("{}: {e}", path.display()))?;
-                        let rel = path
-                            .strip_prefix(root)
-                            .unwrap_or(&path)
-                            .to_string_lossy()
-                            .replace('\\', "/");
+                        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                        let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
                         files.insert(rel, text);
                     }
                 }
             }
         }
         if !files.keys().any(|k| k.starts_with("checklists/")) {
-            return Err(format!(
-                "{} has no checklists/ directory with .toml files",
-                root.display()
-            ));
+            return Err(format!("{} has no checklists/ directory with .toml files", root.display()));
         }
         Ok(Self { files })
     }
 
     pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Self {
-            files: files
-                .into_iter()
-                .map(|(p, c)| (p.to_string(), c.to_string()))
-                .collect(),
-        }
+        Self { files: files.into_iter().map(|(p, c)| (p.to_string(), c.to_string())).collect() }
     }
 
     /// Checklist files, sorted by path.
@@ -77,8 +59,6 @@ impl Library {
 
     /// An asset by its path under `assets/`.
     pub fn asset(&self, path: &str) -> Option<&str> {
-        self.files
-            .get(&format!("assets/{path}"))
-            .map(String::as_str)
+        self.files.get(&format!("assets/{path}")).map(String::as_str)
     }
 }

@@ -82,8 +82,7 @@ impl Checklist {
 /// every kind and its parameters. Implemented by `aws::registry`.
 pub trait Catalog {
     /// Ok with the asset paths the parameters refer to, or why they are wrong.
-    fn check(&self, role: Role, kind: &str, params: &toml::Table)
-    -> Result<Vec<String>, KindError>;
+    fn check(&self, role: Role, kind: &str, params: &toml::Table) -> Result<Vec<String>, KindError>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,8 +26,7 @@ fn topo(names: &[String], deps: &dyn Fn(usize) -> Vec<usize>) -> Result<Vec<usiz
             Mark::Done => return Ok(()),
             Mark::Open => {
                 let from = path.iter().position(|&p| p == i).unwrap_or(0);
-                let mut cycle: Vec<String> =
-                    path[from..].iter().map(|&p| names[p].clone()).collect();
+                let mut cycle: Vec<String> = path[from..].iter().map(|&p| names[p].clone()).collect();
                 cycle.push(names[i].clone());
                 return Err(cycle);
             }
@@ -54,13 +53,7 @@ fn topo(names: &[String], deps: &dyn Fn(usize) -> Vec<usize>) -> Result<Vec<usiz
 /// Step indices in an order where every step comes after the steps it needs.
 pub fn step_order(steps: &[Step]) -> Result<Vec<usize>, Vec<String>> {
     let names: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
-    let deps = |i: usize| {
-        steps[i]
-            .needs
-            .iter()
-            .filter_map(|n| names.iter().position(|x| x == n))
-            .collect()
-    };
+    let deps = |i: usize| steps[i].needs.iter().filter_map(|n| names.iter().position(|x| x == n)).collect();
     topo(&names, &deps)
 }
 
@@ -85,16 +78,9 @@ pub fn selection(steps: &[Step], target: Option<&str>) -> Vec<usize> {
 pub fn input_default_order(inputs: &[InputDef]) -> Result<Vec<usize>, Vec<String>> {
     let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
     let deps = |i: usize| {
-        let used = inputs[i]
-            .default
-            .as_deref()
-            .map(|d| template::names(d).unwrap_or_default())
-            .unwrap_or_default();
+        let used = inputs[i].default.as_deref().map(|d| template::names(d).unwrap_or_default()).unwrap_or_default();
         // An input's default naming itself reads the context value of that name (`region`).
-        used.iter()
-            .filter(|n| **n != names[i])
-            .filter_map(|n| names.iter().position(|x| x == n))
-            .collect()
+        used.iter().filter(|n| **n != names[i]).filter_map(|n| names.iter().position(|x| x == n)).collect()
     };
     topo(&names, &deps)
 }
@@ -121,23 +107,13 @@ mod tests {
     #[test]
     fn keeps_declared_order_when_free() {
         let steps = vec![step("a", &[]), step("b", &[]), step("c", &["a"])];
-        assert_eq!(
-            ids(&steps, step_order(&steps).unwrap()),
-            vec!["a", "b", "c"]
-        );
+        assert_eq!(ids(&steps, step_order(&steps).unwrap()), vec!["a", "b", "c"]);
     }
 
     #[test]
     fn dependencies_come_first() {
-        let steps = vec![
-            step("attach", &["policy", "role"]),
-            step("policy", &[]),
-            step("role", &[]),
-        ];
-        assert_eq!(
-            ids(&steps, step_order(&steps).unwrap()),
-            vec!["policy", "role", "attach"]
-        );
+        let steps = vec![step("attach", &["policy", "role"]), step("policy", &[]), step("role", &[])];
+        assert_eq!(ids(&steps, step_order(&steps).unwrap()), vec!["policy", "role", "attach"]);
     }
 
     #[test]
@@ -148,16 +124,8 @@ mod tests {
 
     #[test]
     fn selection_is_the_step_and_what_it_needs() {
-        let steps = vec![
-            step("p", &[]),
-            step("r", &[]),
-            step("x", &[]),
-            step("a", &["p", "r"]),
-        ];
-        assert_eq!(
-            ids(&steps, selection(&steps, Some("a"))),
-            vec!["p", "r", "a"]
-        );
+        let steps = vec![step("p", &[]), step("r", &[]), step("x", &[]), step("a", &["p", "r"])];
+        assert_eq!(ids(&steps, selection(&steps, Some("a"))), vec!["p", "r", "a"]);
         assert_eq!(ids(&steps, selection(&steps, Some("r"))), vec!["r"]);
         assert_eq!(selection(&steps, None).len(), 4);
     }

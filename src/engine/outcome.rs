@@ -39,12 +39,7 @@ pub struct ProbeResult {
 
 impl ProbeResult {
     pub fn new(id: &str, status: Status, message: impl Into<String>) -> Self {
-        Self {
-            id: id.to_string(),
-            status,
-            message: message.into(),
-            fix: None,
-        }
+        Self { id: id.to_string(), status, message: message.into(), fix: None }
     }
     pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
@@ -77,21 +72,9 @@ mod tests {
     fn step_status_from_probes() {
         let p = |s| ProbeResult::new("p", s, "");
         assert_eq!(step_status(&[], false), Status::Pending);
-        assert_eq!(
-            step_status(&[p(Status::Pass), p(Status::Fail)], false),
-            Status::Fail
-        );
-        assert_eq!(
-            step_status(&[p(Status::Fail), p(Status::Error)], false),
-            Status::Error
-        );
-        assert_eq!(
-            step_status(&[p(Status::Pass), p(Status::Manual)], false),
-            Status::Manual
-        );
-        assert_eq!(
-            step_status(&[p(Status::Pass), p(Status::Manual)], true),
-            Status::Pass
-        );
+        assert_eq!(step_status(&[p(Status::Pass), p(Status::Fail)], false), Status::Fail);
+        assert_eq!(step_status(&[p(Status::Fail), p(Status::Error)], false), Status::Error);
+        assert_eq!(step_status(&[p(Status::Pass), p(Status::Manual)], false), Status::Manual);
+        assert_eq!(step_status(&[p(Status::Pass), p(Status::Manual)], true), Status::Pass);
     }
 }

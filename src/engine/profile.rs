@@ -17,19 +17,15 @@ pub fn read_inputs(path: &Path) -> Result<BTreeMap<String, String>, String> {
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
     let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        let at = e
-            .span()
-            .map(|s| text[..s.start].matches('\n').count() + 1)
-            .unwrap_or(1);
+        let at = e.span().map(|s| text[..s.start].matches('\n').count() + 1).unwrap_or(1);
         format!("{}:{at}: {}", path.display(), e.message())
     })?;
     let mut out = BTreeMap::new();
     let Some(item) = doc.get("inputs") else {
         return Ok(out);
     };
-    let table = item
-        .as_table_like()
-        .ok_or_else(|| format!("{}: `inputs` must be a table ([inputs])", path.display()))?;
+    let table =
+        item.as_table_like().ok_or_else(|| format!("{}: `inputs` must be a table ([inputs])", path.display()))?;
     for (name, item) in table.iter() {
         let value = match item.as_value() {
             Some(TomlValue::String(s)) => s.value().clone(),
@@ -37,18 +33,11 @@ pub fn read_inputs(path: &Path) -> Result<BTreeMap<String, String>, String> {
             Some(TomlValue::Boolean(b)) => b.value().to_string(),
             Some(TomlValue::Array(a)) => a
                 .iter()
-                .map(|v| {
-                    v.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| v.to_string().trim().to_string())
-                })
+                .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string().trim().to_string()))
                 .collect::<Vec<_>>()
                 .join(","),
             _ => {
-                return Err(format!(
-                    "{}: inputs.{name} must be a string, number or list",
-                    path.display()
-                ));
+                return Err(format!("{}: inputs.{name} must be a string, number or list", path.display()));
             }
         };
         out.insert(name.to_string(), value);
@@ -59,17 +48,14 @@ pub fn read_inputs(path: &Path) -> Result<BTreeMap<String, String>, String> {
 /// Stores answers under `[inputs]`, keeping everything else in the file as written.
 pub fn save_inputs(path: &Path, answers: &[(String, String)]) -> Result<(), String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e| format!("cannot update {}: {e}", path.display()))?;
+    let mut doc: DocumentMut = text.parse().map_err(|e| format!("cannot update {}: {e}", path.display()))?;
     if doc.get("inputs").is_none() {
         doc["inputs"] = toml_edit::table();
     }
     for (name, value) in answers {
         doc["inputs"][name.as_str()] = Item::Value(value.as_str().into());
     }
-    write_atomic(path, doc.to_string().as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    write_atomic(path, doc.to_string().as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 #[cfg(test)]
@@ -78,31 +64,26 @@ mod tests {
 
     #[test]
     fn answers_are_saved_and_comments_kept() {
-        let path =
-            std::env::temp_dir().join(format!("preflight-profile-{}.toml", std::process::id()));
-        std::fs::write(&path, "# my account\n[inputs]\nproject = \"comafi\" # the prefix\nretention = 90\nsubnets = [\"a\", \"b\"]\n").unwrap();
+        let path = std::env::temp_dir().join(format!("preflight-profile-{}.toml", std::process::id()));
+        std::fs::write(
+            &path,
+            "# my account\n[inputs]\nproject = \"comafi\" # the prefix\nretention = 90\nsubnets = [\"a\", \"b\"]\n",
+        )
+        .unwrap();
         let inputs = read_inputs(&path).unwrap();
         assert_eq!(inputs["retention"], "90");
         assert_eq!(inputs["subnets"], "a,b");
         save_inputs(&path, &[("region".into(), "us-east-1".into())]).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(
-            text.contains("# my account") && text.contains("# the prefix"),
-            "{text}"
-        );
+        assert!(text.contains("# my account") && text.contains("# the prefix"), "{text}");
         assert_eq!(read_inputs(&path).unwrap()["region"], "us-east-1");
         std::fs::remove_file(&path).unwrap();
     }
 
     #[test]
     fn missing_profile_is_empty_and_bad_profile_is_located() {
-        assert!(
-            read_inputs(Path::new("/nonexistent/preflight.toml"))
-                .unwrap()
-                .is_empty()
-        );
-        let path =
-            std::env::temp_dir().join(format!("preflight-profile-bad-{}.toml", std::process::id()));
+        assert!(read_inputs(Path::new("/nonexistent/preflight.toml")).unwrap().is_empty());
+        let path = std::env::temp_dir().join(format!("preflight-profile-bad-{}.toml", std::process::id()));
         std::fs::write(&path, "[inputs]\nproject = \n").unwrap();
         assert!(read_inputs(&path).unwrap_err().contains(":2:"));
         std::fs::remove_file(&path).unwrap();

@@ -19,10 +19,7 @@ pub struct RunState {
 
 impl Default for RunState {
     fn default() -> Self {
-        Self {
-            schema: SCHEMA,
-            scopes: BTreeMap::new(),
-        }
+        Self { schema: SCHEMA, scopes: BTreeMap::new() }
     }
 }
 
@@ -30,6 +27,18 @@ impl Default for RunState {
 pub struct Scope {
     #[serde(default)]
     pub checklists: BTreeMap<String, BTreeMap<String, StepState>>,
+}
+
+impl RunState {
+    /// The recorded steps of one checklist in one scope.
+    pub fn steps(&self, scope: &str, checklist: &str) -> Option<&BTreeMap<String, StepState>> {
+        self.scopes.get(scope)?.checklists.get(checklist)
+    }
+
+    /// The same, created empty when absent.
+    pub fn steps_mut(&mut self, scope: &str, checklist: &str) -> &mut BTreeMap<String, StepState> {
+        self.scopes.entry(scope.to_string()).or_default().checklists.entry(checklist.to_string()).or_default()
+    }
 }
 
 pub fn scope_key(account: &str, region: &str) -> String {
@@ -166,7 +175,10 @@ pub fn recover_interrupted(state: &mut RunState) -> usize {
         for steps in scope.checklists.values_mut() {
             for step in steps.values_mut().filter(|s| s.phase == Phase::Running) {
                 step.phase = Phase::Failed;
-                step.error = Some("interrupted: the run ended while this step was running; run it again to probe and finish it".into());
+                step.error = Some(
+                    "interrupted: the run ended while this step was running; run it again to probe and finish it"
+                        .into(),
+                );
                 n += 1;
             }
         }
@@ -185,39 +197,13 @@ mod tests {
     #[test]
     fn action_then_probe_makes_a_verified_step() {
         let mut s = StepState::new("t0");
-        apply(
-            &mut s,
-            Event::Probed {
-                probes: vec![probe(Status::Fail)],
-                outputs: BTreeMap::new(),
-            },
-            "t1",
-        )
-        .unwrap();
+        apply(&mut s, Event::Probed { probes: vec![probe(Status::Fail)], outputs: BTreeMap::new() }, "t1").unwrap();
         assert_eq!((s.phase, s.verified), (Phase::Pending, Some(false)));
         apply(&mut s, Event::Start, "t2").unwrap();
         assert_eq!(s.phase, Phase::Running);
-        apply(
-            &mut s,
-            Event::Succeeded {
-                outputs: [("arn".into(), "a".into())].into(),
-            },
-            "t3",
-        )
-        .unwrap();
-        apply(
-            &mut s,
-            Event::Probed {
-                probes: vec![probe(Status::Pass)],
-                outputs: BTreeMap::new(),
-            },
-            "t4",
-        )
-        .unwrap();
-        assert_eq!(
-            (s.phase, s.verified, s.status()),
-            (Phase::Done, Some(true), Status::Pass)
-        );
+        apply(&mut s, Event::Succeeded { outputs: [("arn".into(), "a".into())].into() }, "t3").unwrap();
+        apply(&mut s, Event::Probed { probes: vec![probe(Status::Pass)], outputs: BTreeMap::new() }, "t4").unwrap();
+        assert_eq!((s.phase, s.verified, s.status()), (Phase::Done, Some(true), Status::Pass));
         assert_eq!(s.outputs["arn"], "a");
         assert_eq!(s.updated_at, "t4");
     }
@@ -226,67 +212,24 @@ mod tests {
     fn passing_probes_adopt_a_pending_or_failed_step() {
         let mut s = StepState::new("t0");
         apply(&mut s, Event::Start, "t1").unwrap();
-        apply(
-            &mut s,
-            Event::Failed {
-                error: "boom".into(),
-            },
-            "t2",
-        )
-        .unwrap();
+        apply(&mut s, Event::Failed { error: "boom".into() }, "t2").unwrap();
         assert_eq!(s.status(), Status::Error);
-        apply(
-            &mut s,
-            Event::Probed {
-                probes: vec![probe(Status::Pass)],
-                outputs: BTreeMap::new(),
-            },
-            "t3",
-        )
-        .unwrap();
+        apply(&mut s, Event::Probed { probes: vec![probe(Status::Pass)], outputs: BTreeMap::new() }, "t3").unwrap();
         assert_eq!((s.phase, s.error.clone()), (Phase::Done, None));
     }
 
     #[test]
     fn drift_keeps_done_but_unverified() {
         let mut s = StepState::new("t0");
-        apply(
-            &mut s,
-            Event::Probed {
-                probes: vec![probe(Status::Pass)],
-                outputs: BTreeMap::new(),
-            },
-            "t1",
-        )
-        .unwrap();
-        apply(
-            &mut s,
-            Event::Probed {
-                probes: vec![probe(Status::Fail)],
-                outputs: BTreeMap::new(),
-            },
-            "t2",
-        )
-        .unwrap();
-        assert_eq!(
-            (s.phase, s.verified, s.status()),
-            (Phase::Done, Some(false), Status::Fail)
-        );
+        apply(&mut s, Event::Probed { probes: vec![probe(Status::Pass)], outputs: BTreeMap::new() }, "t1").unwrap();
+        apply(&mut s, Event::Probed { probes: vec![probe(Status::Fail)], outputs: BTreeMap::new() }, "t2").unwrap();
+        assert_eq!((s.phase, s.verified, s.status()), (Phase::Done, Some(false), Status::Fail));
     }
 
     #[test]
     fn invalid_transitions_are_refused() {
         let mut s = StepState::new("t0");
-        assert!(
-            apply(
-                &mut s,
-                Event::Succeeded {
-                    outputs: BTreeMap::new()
-                },
-                "t"
-            )
-            .is_err()
-        );
+        assert!(apply(&mut s, Event::Succeeded { outputs: BTreeMap::new() }, "t").is_err());
         assert!(apply(&mut s, Event::Unskip, "t").is_err());
         apply(&mut s, Event::Skip, "t").unwrap();
         assert!(apply(&mut s, Event::Start, "t").is_err());
@@ -294,31 +237,13 @@ mod tests {
         apply(&mut s, Event::Start, "t").unwrap();
         assert!(apply(&mut s, Event::Start, "t").is_err());
         assert!(apply(&mut s, Event::Skip, "t").is_err());
-        assert!(
-            apply(
-                &mut s,
-                Event::Probed {
-                    probes: vec![],
-                    outputs: BTreeMap::new()
-                },
-                "t"
-            )
-            .is_err()
-        );
+        assert!(apply(&mut s, Event::Probed { probes: vec![], outputs: BTreeMap::new() }, "t").is_err());
     }
 
     #[test]
     fn confirmation_settles_manual_probes() {
         let mut s = StepState::new("t0");
-        apply(
-            &mut s,
-            Event::Probed {
-                probes: vec![probe(Status::Manual)],
-                outputs: BTreeMap::new(),
-            },
-            "t1",
-        )
-        .unwrap();
+        apply(&mut s, Event::Probed { probes: vec![probe(Status::Manual)], outputs: BTreeMap::new() }, "t1").unwrap();
         assert_eq!(s.status(), Status::Manual);
         apply(&mut s, Event::Confirm, "t2").unwrap();
         assert_eq!((s.status(), s.verified), (Status::Pass, Some(true)));
@@ -329,14 +254,7 @@ mod tests {
         let mut state = RunState::default();
         let mut s = StepState::new("t0");
         apply(&mut s, Event::Start, "t1").unwrap();
-        state
-            .scopes
-            .entry("1/r".into())
-            .or_default()
-            .checklists
-            .entry("c".into())
-            .or_default()
-            .insert("s".into(), s);
+        state.steps_mut("1/r", "c").insert("s".into(), s);
         assert_eq!(recover_interrupted(&mut state), 1);
         let s = &state.scopes["1/r"].checklists["c"]["s"];
         assert_eq!(s.phase, Phase::Failed);

@@ -14,10 +14,7 @@ pub const AUDIT_FILE: &str = "audit.jsonl";
 /// Writes `bytes` to `path` so that a reader sees either the old or the new
 /// file, never a torn one: temp file in the same directory, fsync, rename, fsync dir.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
@@ -38,10 +35,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// The state directory that belongs to a profile file.
 pub fn state_dir(profile: &Path) -> PathBuf {
-    let parent = profile
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = profile.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     parent.join(".preflight")
 }
 
@@ -53,12 +47,8 @@ pub fn read(dir: &Path) -> Result<RunState, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(RunState::default()),
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{} is not valid JSON ({e}); move it aside to start fresh",
-            path.display()
-        )
-    })?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not valid JSON ({e}); move it aside to start fresh", path.display()))?;
     let schema = value.get("schema").and_then(|s| s.as_u64()).unwrap_or(0);
     if schema != u64::from(SCHEMA) {
         return Err(format!(
@@ -67,10 +57,7 @@ pub fn read(dir: &Path) -> Result<RunState, String> {
         ));
     }
     let mut state: RunState = serde_json::from_value(value).map_err(|e| {
-        format!(
-            "{} does not have the expected shape ({e}); move it aside to start fresh",
-            path.display()
-        )
+        format!("{} does not have the expected shape ({e}); move it aside to start fresh", path.display())
     })?;
     recover_interrupted(&mut state);
     Ok(state)
@@ -98,11 +85,7 @@ impl Store {
             let mut holder = String::new();
             let _ = file.read_to_string(&mut holder);
             let holder = holder.trim();
-            let who = if holder.is_empty() {
-                String::new()
-            } else {
-                format!(" (pid {holder})")
-            };
+            let who = if holder.is_empty() { String::new() } else { format!(" (pid {holder})") };
             return Err(format!(
                 "another preflight run is using {}{who}; wait for it to finish, or stop it, then try again",
                 dir.display()
@@ -111,10 +94,7 @@ impl Store {
         let _ = file.set_len(0);
         let _ = file.rewind();
         let _ = write!(file, "{}", std::process::id());
-        Ok(Self {
-            dir: dir.to_path_buf(),
-            _lock: file,
-        })
+        Ok(Self { dir: dir.to_path_buf(), _lock: file })
     }
 
     pub fn dir(&self) -> &Path {
@@ -140,9 +120,7 @@ impl Store {
             .append(true)
             .open(&path)
             .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        writeln!(f, "{line}")
-            .and_then(|_| f.sync_data())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        writeln!(f, "{line}").and_then(|_| f.sync_data()).map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
 }
 
@@ -152,8 +130,7 @@ mod tests {
     use crate::engine::state::{Event, StepState, apply};
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("preflight-store-{name}-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("preflight-store-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         dir
     }
@@ -166,14 +143,7 @@ mod tests {
         let mut state = RunState::default();
         let mut s = StepState::new("t0");
         apply(&mut s, Event::Skip, "t1").unwrap();
-        state
-            .scopes
-            .entry("1/r".into())
-            .or_default()
-            .checklists
-            .entry("c".into())
-            .or_default()
-            .insert("s".into(), s);
+        state.steps_mut("1/r", "c").insert("s".into(), s);
         store.save(&state).unwrap();
         assert_eq!(store.load().unwrap(), state);
         let leftovers: Vec<_> = fs::read_dir(&dir)

@@ -1,9 +1,7 @@
 //! `{{name}}` templates in checklist parameters, input defaults and assets.
 
 /// One `{{name}}` occurrence: the name and its byte range in the text.
-fn occurrences(
-    text: &str,
-) -> impl Iterator<Item = Result<(&str, std::ops::Range<usize>), usize>> + '_ {
+fn occurrences(text: &str) -> impl Iterator<Item = Result<(&str, std::ops::Range<usize>), usize>> + '_ {
     let mut pos = 0;
     std::iter::from_fn(move || {
         let start = pos + text[pos..].find("{{")?;
@@ -22,9 +20,7 @@ pub fn names(text: &str) -> Result<Vec<String>, String> {
     occurrences(text)
         .map(|o| match o {
             Ok((name, _)) if is_name(name) => Ok(name.to_string()),
-            Ok((name, _)) => Err(format!(
-                "`{{{{{name}}}}}` is not a valid template name (letters, digits, `_`)"
-            )),
+            Ok((name, _)) => Err(format!("`{{{{{name}}}}}` is not a valid template name (letters, digits, `_`)")),
             Err(at) => Err(format!("`{{{{` at byte {at} is never closed with `}}}}`")),
         })
         .collect()
@@ -57,39 +53,22 @@ pub fn render_json(
     use serde_json::Value;
     Ok(match value {
         Value::String(s) => Value::String(render(s, lookup)?),
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| render_json(v, lookup))
-                .collect::<Result<_, _>>()?,
-        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| render_json(v, lookup)).collect::<Result<_, _>>()?),
         Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| Ok((k.clone(), render_json(v, lookup)?)))
-                .collect::<Result<_, String>>()?,
+            map.iter().map(|(k, v)| Ok((k.clone(), render_json(v, lookup)?))).collect::<Result<_, String>>()?,
         ),
         other => other.clone(),
     })
 }
 
 /// Renders every string inside a TOML value.
-pub fn render_toml(
-    value: &toml::Value,
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<toml::Value, String> {
+pub fn render_toml(value: &toml::Value, lookup: &dyn Fn(&str) -> Option<String>) -> Result<toml::Value, String> {
     use toml::Value;
     Ok(match value {
         Value::String(s) => Value::String(render(s, lookup)?),
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| render_toml(v, lookup))
-                .collect::<Result<_, _>>()?,
-        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| render_toml(v, lookup)).collect::<Result<_, _>>()?),
         Value::Table(map) => Value::Table(
-            map.iter()
-                .map(|(k, v)| Ok((k.clone(), render_toml(v, lookup)?)))
-                .collect::<Result<_, String>>()?,
+            map.iter().map(|(k, v)| Ok((k.clone(), render_toml(v, lookup)?))).collect::<Result<_, String>>()?,
         ),
         other => other.clone(),
     })
@@ -99,16 +78,8 @@ pub fn render_toml(
 pub fn toml_names(value: &toml::Value) -> Result<Vec<String>, String> {
     match value {
         toml::Value::String(s) => names(s),
-        toml::Value::Array(items) => items
-            .iter()
-            .map(toml_names)
-            .collect::<Result<Vec<_>, _>>()
-            .map(|v| v.concat()),
-        toml::Value::Table(map) => map
-            .values()
-            .map(toml_names)
-            .collect::<Result<Vec<_>, _>>()
-            .map(|v| v.concat()),
+        toml::Value::Array(items) => items.iter().map(toml_names).collect::<Result<Vec<_>, _>>().map(|v| v.concat()),
+        toml::Value::Table(map) => map.values().map(toml_names).collect::<Result<Vec<_>, _>>().map(|v| v.concat()),
         _ => Ok(Vec::new()),
     }
 }
@@ -127,10 +98,7 @@ mod tests {
 
     #[test]
     fn renders_names_with_optional_spaces() {
-        assert_eq!(
-            render("{{project}}-ecs-task-role", &vars).unwrap(),
-            "comafi-ecs-task-role"
-        );
+        assert_eq!(render("{{project}}-ecs-task-role", &vars).unwrap(), "comafi-ecs-task-role");
         assert_eq!(
             render("arn:aws:iam::{{ account_id }}:role/{{project}}", &vars).unwrap(),
             "arn:aws:iam::123456789012:role/comafi"

@@ -10,12 +10,7 @@ use super::template;
 fn call_names(call: &Call, library: &Library, out: &mut BTreeSet<String>) {
     out.extend(template::toml_names(&toml::Value::Table(call.params.clone())).unwrap_or_default());
     for asset in &call.assets {
-        out.extend(
-            library
-                .asset(asset)
-                .map(|t| template::names(t).unwrap_or_default())
-                .unwrap_or_default(),
-        );
+        out.extend(library.asset(asset).map(|t| template::names(t).unwrap_or_default()).unwrap_or_default());
     }
 }
 
@@ -24,12 +19,8 @@ pub fn needed_inputs(checklist: &Checklist, steps: &[usize], library: &Library) 
     let mut names = BTreeSet::new();
     for &i in steps {
         let step = &checklist.steps[i];
-        step.action
-            .iter()
-            .for_each(|a| call_names(a, library, &mut names));
-        step.probes
-            .iter()
-            .for_each(|p| call_names(&p.call, library, &mut names));
+        step.action.iter().for_each(|a| call_names(a, library, &mut names));
+        step.probes.iter().for_each(|p| call_names(&p.call, library, &mut names));
     }
     // Close over defaults: an input whose default names another needs that one too.
     loop {
@@ -46,10 +37,5 @@ pub fn needed_inputs(checklist: &Checklist, steps: &[usize], library: &Library) 
         }
         names.extend(more);
     }
-    checklist
-        .inputs
-        .iter()
-        .filter(|i| names.contains(&i.name))
-        .cloned()
-        .collect()
+    checklist.inputs.iter().filter(|i| names.contains(&i.name)).cloned().collect()
 }

@@ -35,20 +35,14 @@ pub struct PolicyDocument {
 
 impl PolicyDocument {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+        let value: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
         Self::from_value(&value)
     }
 
     pub fn from_value(value: &Value) -> Result<Self, String> {
-        let obj = value
-            .as_object()
-            .ok_or("a policy document must be a JSON object")?;
+        let obj = value.as_object().ok_or("a policy document must be a JSON object")?;
         let statements = match obj.get("Statement") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(Statement::from_value)
-                .collect::<Result<_, _>>()?,
+            Some(Value::Array(items)) => items.iter().map(Statement::from_value).collect::<Result<_, _>>()?,
             Some(one @ Value::Object(_)) => vec![Statement::from_value(one)?],
             Some(_) => return Err("`Statement` must be an object or a list of objects".into()),
             None => return Err("the document has no `Statement`".into()),
@@ -67,9 +61,7 @@ pub fn url_decode(text: &str) -> String {
     if text.trim_start().starts_with('{') {
         return text.to_string();
     }
-    percent_encoding::percent_decode_str(&text.replace('+', " "))
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned()
 }
 
 fn strings(value: &Value, field: &str) -> Result<Vec<String>, String> {
@@ -77,11 +69,7 @@ fn strings(value: &Value, field: &str) -> Result<Vec<String>, String> {
         Value::String(s) => Ok(vec![s.clone()]),
         Value::Array(items) => items
             .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| format!("`{field}` must hold only strings"))
-            })
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("`{field}` must hold only strings")))
             .collect(),
         _ => Err(format!("`{field}` must be a string or a list of strings")),
     }
@@ -91,9 +79,7 @@ fn patterns(obj: &Map<String, Value>, only: &str, except: &str) -> Result<Patter
     match (obj.get(only), obj.get(except)) {
         (Some(v), None) => Ok(Patterns::Only(strings(v, only)?)),
         (None, Some(v)) => Ok(Patterns::AllExcept(strings(v, except)?)),
-        (Some(_), Some(_)) => Err(format!(
-            "a statement cannot have both `{only}` and `{except}`"
-        )),
+        (Some(_), Some(_)) => Err(format!("a statement cannot have both `{only}` and `{except}`")),
         // Trust policies have no Resource: they apply to the role itself.
         (None, None) if only == "Resource" => Ok(Patterns::Only(vec!["*".into()])),
         (None, None) => Err(format!("a statement needs `{only}` or `{except}`")),
@@ -102,16 +88,12 @@ fn patterns(obj: &Map<String, Value>, only: &str, except: &str) -> Result<Patter
 
 impl Statement {
     pub fn from_value(value: &Value) -> Result<Self, String> {
-        let obj = value
-            .as_object()
-            .ok_or("each statement must be a JSON object")?;
+        let obj = value.as_object().ok_or("each statement must be a JSON object")?;
         let effect = match obj.get("Effect").and_then(Value::as_str) {
             Some("Allow") => Effect::Allow,
             Some("Deny") => Effect::Deny,
             other => {
-                return Err(format!(
-                    "`Effect` must be \"Allow\" or \"Deny\", found {other:?}"
-                ));
+                return Err(format!("`Effect` must be \"Allow\" or \"Deny\", found {other:?}"));
             }
         };
         Ok(Self {
@@ -119,10 +101,7 @@ impl Statement {
             effect,
             actions: patterns(obj, "Action", "NotAction")?,
             resources: patterns(obj, "Resource", "NotResource")?,
-            condition: obj
-                .get("Condition")
-                .filter(|c| c.as_object().is_some_and(|m| !m.is_empty()))
-                .cloned(),
+            condition: obj.get("Condition").filter(|c| c.as_object().is_some_and(|m| !m.is_empty())).cloned(),
             raw: value.clone(),
         })
     }
@@ -143,10 +122,7 @@ pub fn canonical(doc: &PolicyDocument) -> Value {
             Patterns::Only(v) => ("only", v),
             Patterns::AllExcept(v) => ("except", v),
         };
-        let mut items: Vec<String> = list
-            .iter()
-            .map(|s| if lower { s.to_lowercase() } else { s.clone() })
-            .collect();
+        let mut items: Vec<String> = list.iter().map(|s| if lower { s.to_lowercase() } else { s.clone() }).collect();
         items.sort();
         items.dedup();
         json!({ key: items })
@@ -176,15 +152,10 @@ mod tests {
 
     #[test]
     fn reads_single_statement_and_string_fields() {
-        let doc = PolicyDocument::parse(
-            r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
-        )
-        .unwrap();
+        let doc = PolicyDocument::parse(r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#)
+            .unwrap();
         assert_eq!(doc.statements.len(), 1);
-        assert_eq!(
-            doc.statements[0].actions,
-            Patterns::Only(vec!["s3:GetObject".into()])
-        );
+        assert_eq!(doc.statements[0].actions, Patterns::Only(vec!["s3:GetObject".into()]));
     }
 
     #[test]
@@ -192,23 +163,13 @@ mod tests {
         let enc = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Deny%22%2C%22NotAction%22%3A%22iam%3A%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D";
         let doc = PolicyDocument::parse_url_encoded(enc).unwrap();
         assert_eq!(doc.statements[0].effect, Effect::Deny);
-        assert_eq!(
-            doc.statements[0].actions,
-            Patterns::AllExcept(vec!["iam:*".into()])
-        );
+        assert_eq!(doc.statements[0].actions, Patterns::AllExcept(vec!["iam:*".into()]));
     }
 
     #[test]
     fn rejects_malformed_statements() {
-        assert!(
-            PolicyDocument::parse(
-                r#"{"Statement":[{"Effect":"Maybe","Action":"a","Resource":"*"}]}"#
-            )
-            .is_err()
-        );
-        assert!(
-            PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Resource":"*"}]}"#).is_err()
-        );
+        assert!(PolicyDocument::parse(r#"{"Statement":[{"Effect":"Maybe","Action":"a","Resource":"*"}]}"#).is_err());
+        assert!(PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Resource":"*"}]}"#).is_err());
         assert!(PolicyDocument::parse(r#"{"Version":"2012-10-17"}"#).is_err());
     }
 
@@ -217,10 +178,7 @@ mod tests {
         let a = PolicyDocument::parse(r#"{"Statement":[{"Sid":"A","Effect":"Allow","Action":["logs:B","logs:A"],"Resource":"*"},{"Effect":"Allow","Action":"x:y","Resource":["r"]}]}"#).unwrap();
         let b = PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Action":["x:y"],"Resource":"r"},{"Sid":"A","Effect":"Allow","Action":["LOGS:A","logs:b"],"Resource":["*"]}]}"#).unwrap();
         assert_eq!(canonical(&a), canonical(&b));
-        let c = PolicyDocument::parse(
-            r#"{"Statement":[{"Effect":"Allow","Action":"x:y","Resource":"r2"}]}"#,
-        )
-        .unwrap();
+        let c = PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Action":"x:y","Resource":"r2"}]}"#).unwrap();
         assert_ne!(canonical(&a), canonical(&c));
     }
 }

@@ -27,21 +27,11 @@ pub struct Requirement {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
-    Allowed {
-        by: Vec<String>,
-    },
-    Denied {
-        by: String,
-        statement: Value,
-        conditional: bool,
-    },
-    OnlyUnderCondition {
-        by: Vec<String>,
-    },
+    Allowed { by: Vec<String> },
+    Denied { by: String, statement: Value, conditional: bool },
+    OnlyUnderCondition { by: Vec<String> },
     NotAllowed,
-    OutsideBoundary {
-        boundary: String,
-    },
+    OutsideBoundary { boundary: String },
 }
 
 impl Verdict {
@@ -54,20 +44,12 @@ impl Verdict {
 pub fn requirements(doc: &PolicyDocument) -> Result<Vec<Requirement>, String> {
     let mut out = Vec::new();
     for st in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
-        let (Patterns::Only(actions), Patterns::Only(resources)) = (&st.actions, &st.resources)
-        else {
-            return Err(format!(
-                "{} uses NotAction/NotResource, which cannot be a requirement",
-                st.label()
-            ));
+        let (Patterns::Only(actions), Patterns::Only(resources)) = (&st.actions, &st.resources) else {
+            return Err(format!("{} uses NotAction/NotResource, which cannot be a requirement", st.label()));
         };
         for action in actions {
             for resource in resources {
-                out.push(Requirement {
-                    action: action.clone(),
-                    resource: resource.clone(),
-                    sid: st.sid.clone(),
-                });
+                out.push(Requirement { action: action.clone(), resource: resource.clone(), sid: st.sid.clone() });
             }
         }
     }
@@ -107,9 +89,7 @@ fn grants(st: &Statement, action: &str, resource: &str) -> bool {
 }
 
 fn denies(st: &Statement, action: &str, resource: &str) -> bool {
-    st.effect == Effect::Deny
-        && touches_action(&st.actions, action)
-        && touches_resource(&st.resources, resource)
+    st.effect == Effect::Deny && touches_action(&st.actions, action) && touches_resource(&st.resources, resource)
 }
 
 fn where_(source: &Source, st: &Statement) -> String {
@@ -118,12 +98,7 @@ fn where_(source: &Source, st: &Statement) -> String {
 
 fn decide(sources: &[Source], action: &str, resource: &str) -> Verdict {
     for source in sources {
-        if let Some(st) = source
-            .doc
-            .statements
-            .iter()
-            .find(|st| denies(st, action, resource))
-        {
+        if let Some(st) = source.doc.statements.iter().find(|st| denies(st, action, resource)) {
             return Verdict::Denied {
                 by: where_(source, st),
                 statement: st.raw.clone(),
@@ -134,18 +109,8 @@ fn decide(sources: &[Source], action: &str, resource: &str) -> Verdict {
     let mut allowed = Vec::new();
     let mut conditional = Vec::new();
     for source in sources {
-        for st in source
-            .doc
-            .statements
-            .iter()
-            .filter(|s| s.effect == Effect::Allow && grants(s, action, resource))
-        {
-            if st.condition.is_some() {
-                &mut conditional
-            } else {
-                &mut allowed
-            }
-            .push(where_(source, st));
+        for st in source.doc.statements.iter().filter(|s| s.effect == Effect::Allow && grants(s, action, resource)) {
+            if st.condition.is_some() { &mut conditional } else { &mut allowed }.push(where_(source, st));
         }
     }
     if !allowed.is_empty() {
@@ -176,9 +141,7 @@ impl Principal {
         match decide(std::slice::from_ref(boundary), action, resource) {
             Verdict::Allowed { .. } => verdict,
             denied @ Verdict::Denied { .. } => denied,
-            _ => Verdict::OutsideBoundary {
-                boundary: boundary.name.clone(),
-            },
+            _ => Verdict::OutsideBoundary { boundary: boundary.name.clone() },
         }
     }
 }
@@ -223,13 +186,8 @@ pub fn fix_document(missing: &[&Requirement]) -> Value {
 /// the action and resource patterns that no Allow statement of `desired` covers.
 pub fn beyond(actual: &PolicyDocument, desired: &PolicyDocument) -> Vec<String> {
     let mut out = Vec::new();
-    for st in actual
-        .statements
-        .iter()
-        .filter(|s| s.effect == Effect::Allow)
-    {
-        let (Patterns::Only(actions), Patterns::Only(resources)) = (&st.actions, &st.resources)
-        else {
+    for st in actual.statements.iter().filter(|s| s.effect == Effect::Allow) {
+        let (Patterns::Only(actions), Patterns::Only(resources)) = (&st.actions, &st.resources) else {
             out.push(format!("{} uses NotAction/NotResource", st.label()));
             continue;
         };
@@ -253,12 +211,7 @@ pub fn beyond(actual: &PolicyDocument, desired: &PolicyDocument) -> Vec<String> 
             }
         }
         if !extra_actions.is_empty() {
-            out.push(format!(
-                "{}: {} on {}",
-                st.label(),
-                extra_actions.join(", "),
-                extra_resources.join(", ")
-            ));
+            out.push(format!("{}: {} on {}", st.label(), extra_actions.join(", "), extra_resources.join(", ")));
         }
     }
     out
@@ -271,17 +224,11 @@ mod tests {
     const QUERY: &str = "arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*";
 
     fn source(name: &str, json: &str) -> Source {
-        Source {
-            name: name.into(),
-            doc: PolicyDocument::parse(json).unwrap(),
-        }
+        Source { name: name.into(), doc: PolicyDocument::parse(json).unwrap() }
     }
 
     fn principal(policies: Vec<Source>) -> Principal {
-        Principal {
-            policies,
-            boundary: None,
-        }
+        Principal { policies, boundary: None }
     }
 
     #[test]
@@ -309,19 +256,14 @@ mod tests {
     #[test]
     fn explicit_deny_wins_over_any_allow() {
         let p = principal(vec![
-            source(
-                "admin",
-                r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
-            ),
+            source("admin", r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#),
             source(
                 "inline guard",
                 r#"{"Statement":[{"Sid":"NoQueries","Effect":"Deny","Action":"logs:StartQuery","Resource":"arn:aws:logs:*:*:log-group:/comafi/audit/*"}]}"#,
             ),
         ]);
         match p.evaluate("logs:StartQuery", QUERY) {
-            Verdict::Denied {
-                by, conditional, ..
-            } => {
+            Verdict::Denied { by, conditional, .. } => {
                 assert_eq!(by, "statement \"NoQueries\" of inline guard");
                 assert!(!conditional);
             }
@@ -337,14 +279,8 @@ mod tests {
             r#"{"Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"},{"Effect":"Deny","Action":"*","NotResource":"arn:aws:logs:*"}]}"#,
         )]);
         assert!(p.evaluate("logs:StartQuery", QUERY).is_allowed());
-        assert_eq!(
-            p.evaluate("iam:CreateRole", "arn:aws:logs:x").clone(),
-            Verdict::NotAllowed
-        );
-        assert!(matches!(
-            p.evaluate("s3:GetObject", "arn:aws:s3:::b/k"),
-            Verdict::Denied { .. }
-        ));
+        assert_eq!(p.evaluate("iam:CreateRole", "arn:aws:logs:x").clone(), Verdict::NotAllowed);
+        assert!(matches!(p.evaluate("s3:GetObject", "arn:aws:s3:::b/k"), Verdict::Denied { .. }));
     }
 
     #[test]
@@ -353,23 +289,14 @@ mod tests {
             "m",
             r#"{"Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#,
         )]);
-        assert!(matches!(
-            p.evaluate("logs:StartQuery", QUERY),
-            Verdict::OnlyUnderCondition { .. }
-        ));
+        assert!(matches!(p.evaluate("logs:StartQuery", QUERY), Verdict::OnlyUnderCondition { .. }));
     }
 
     #[test]
     fn permissions_split_across_policies_are_combined() {
         let p = principal(vec![
-            source(
-                "inline",
-                r#"{"Statement":[{"Effect":"Allow","Action":["logs:StartQuery"],"Resource":"*"}]}"#,
-            ),
-            source(
-                "managed",
-                r#"{"Statement":[{"Effect":"Allow","Action":["logs:StopQuery"],"Resource":"*"}]}"#,
-            ),
+            source("inline", r#"{"Statement":[{"Effect":"Allow","Action":["logs:StartQuery"],"Resource":"*"}]}"#),
+            source("managed", r#"{"Statement":[{"Effect":"Allow","Action":["logs:StopQuery"],"Resource":"*"}]}"#),
         ]);
         assert!(p.evaluate("logs:StartQuery", QUERY).is_allowed());
         assert!(p.evaluate("logs:StopQuery", QUERY).is_allowed());
@@ -377,21 +304,12 @@ mod tests {
 
     #[test]
     fn boundary_limits_what_policies_grant() {
-        let mut p = principal(vec![source(
-            "admin",
-            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
-        )]);
-        p.boundary = Some(source(
-            "boundary b",
-            r#"{"Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}"#,
-        ));
+        let mut p =
+            principal(vec![source("admin", r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)]);
+        p.boundary =
+            Some(source("boundary b", r#"{"Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}"#));
         assert!(p.evaluate("logs:StartQuery", QUERY).is_allowed());
-        assert_eq!(
-            p.evaluate("bedrock:InvokeModel", "*"),
-            Verdict::OutsideBoundary {
-                boundary: "boundary b".into()
-            }
-        );
+        assert_eq!(p.evaluate("bedrock:InvokeModel", "*"), Verdict::OutsideBoundary { boundary: "boundary b".into() });
     }
 
     #[test]
@@ -402,25 +320,24 @@ mod tests {
         let missing: Vec<&Requirement> = reqs.iter().collect();
         let fix = fix_document(&missing);
         assert_eq!(fix["Statement"][0]["Sid"], "Q");
-        assert_eq!(
-            fix["Statement"][0]["Action"],
-            json!(["logs:StartQuery", "logs:StopQuery"])
-        );
+        assert_eq!(fix["Statement"][0]["Action"], json!(["logs:StartQuery", "logs:StopQuery"]));
         assert_eq!(fix["Statement"][1]["Resource"], json!(["*"]));
     }
 
     #[test]
     fn beyond_reports_extra_grants() {
-        let desired = PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Action":"logs:StartQuery","Resource":"arn:aws:logs:*"}]}"#).unwrap();
-        let same = PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Action":"LOGS:StartQuery","Resource":"arn:aws:logs:x"}]}"#).unwrap();
-        assert!(beyond(&same, &desired).is_empty());
-        let wide = PolicyDocument::parse(
-            r#"{"Statement":[{"Sid":"All","Effect":"Allow","Action":"logs:*","Resource":"*"}]}"#,
+        let desired = PolicyDocument::parse(
+            r#"{"Statement":[{"Effect":"Allow","Action":"logs:StartQuery","Resource":"arn:aws:logs:*"}]}"#,
         )
         .unwrap();
-        assert_eq!(
-            beyond(&wide, &desired),
-            vec!["statement \"All\": logs:* on *"]
-        );
+        let same = PolicyDocument::parse(
+            r#"{"Statement":[{"Effect":"Allow","Action":"LOGS:StartQuery","Resource":"arn:aws:logs:x"}]}"#,
+        )
+        .unwrap();
+        assert!(beyond(&same, &desired).is_empty());
+        let wide =
+            PolicyDocument::parse(r#"{"Statement":[{"Sid":"All","Effect":"Allow","Action":"logs:*","Resource":"*"}]}"#)
+                .unwrap();
+        assert_eq!(beyond(&wide, &desired), vec!["statement \"All\": logs:* on *"]);
     }
 }

@@ -6,11 +6,7 @@
 //! string (a Deny on any part of a required resource defeats it).
 
 fn fold(s: &str, case_insensitive: bool) -> Vec<char> {
-    if case_insensitive {
-        s.chars().flat_map(char::to_lowercase).collect()
-    } else {
-        s.chars().collect()
-    }
+    if case_insensitive { s.chars().flat_map(char::to_lowercase).collect() } else { s.chars().collect() }
 }
 
 /// True when `pattern` matches every string that `required` can match.
@@ -61,13 +57,7 @@ pub fn overlaps(a: &str, b: &str, case_insensitive: bool) -> bool {
     overlap_from(&a, &b, 0, 0, &mut memo)
 }
 
-fn overlap_from(
-    a: &[char],
-    b: &[char],
-    i: usize,
-    j: usize,
-    memo: &mut [Vec<Option<bool>>],
-) -> bool {
+fn overlap_from(a: &[char], b: &[char], i: usize, j: usize, memo: &mut [Vec<Option<bool>>]) -> bool {
     if let Some(v) = memo[i][j] {
         return v;
     }
@@ -77,9 +67,7 @@ fn overlap_from(
         (_, Some('*')) if overlap_from(a, b, i, j + 1, memo) => true,
         (Some('*'), Some(_)) => overlap_from(a, b, i, j + 1, memo),
         (Some(_), Some('*')) => overlap_from(a, b, i + 1, j, memo),
-        (Some(x), Some(y)) => {
-            (*x == '?' || *y == '?' || x == y) && overlap_from(a, b, i + 1, j + 1, memo)
-        }
+        (Some(x), Some(y)) => (*x == '?' || *y == '?' || x == y) && overlap_from(a, b, i + 1, j + 1, memo),
         _ => false,
     };
     memo[i][j] = Some(v);
@@ -108,21 +96,9 @@ mod tests {
         assert!(covers("*", group, false));
         assert!(covers("arn:aws:logs:*:*:log-group:*", group, false));
         assert!(covers(group, group, false));
-        assert!(!covers(
-            "arn:aws:logs:us-east-1:1:log-group:/comafi/audit/*",
-            group,
-            false
-        ));
-        assert!(!covers(
-            "arn:aws:logs:us-east-1:1:log-group:/comafi/?",
-            group,
-            false
-        ));
-        assert!(!covers(
-            "arn:aws:logs:us-east-1:1:log-group:/comafi/x",
-            group,
-            false
-        ));
+        assert!(!covers("arn:aws:logs:us-east-1:1:log-group:/comafi/audit/*", group, false));
+        assert!(!covers("arn:aws:logs:us-east-1:1:log-group:/comafi/?", group, false));
+        assert!(!covers("arn:aws:logs:us-east-1:1:log-group:/comafi/x", group, false));
     }
 
     #[test]

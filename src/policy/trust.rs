@@ -10,11 +10,7 @@ fn principal_values(st: &Statement, key: &str) -> Vec<String> {
         Some(Value::String(s)) if s == "*" => vec!["*".into()],
         Some(Value::Object(map)) => match map.get(key) {
             Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect(),
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
             _ => Vec::new(),
         },
         _ => Vec::new(),
@@ -35,31 +31,18 @@ pub fn trusts_service(doc: &PolicyDocument, service: &str) -> Result<(), String>
     let applies = |st: &&Statement, effect: Effect| {
         st.effect == effect
             && names_assume_role(st)
-            && principal_values(st, "Service")
-                .iter()
-                .any(|p| p == service || p == "*")
+            && principal_values(st, "Service").iter().any(|p| p == service || p == "*")
     };
     if let Some(deny) = doc.statements.iter().find(|st| applies(st, Effect::Deny)) {
-        return Err(format!(
-            "{} denies sts:AssumeRole to {service}",
-            deny.label()
-        ));
+        return Err(format!("{} denies sts:AssumeRole to {service}", deny.label()));
     }
     if doc.statements.iter().any(|st| applies(&st, Effect::Allow)) {
         return Ok(());
     }
-    if doc
-        .statements
-        .iter()
-        .any(|st| principal_values(st, "Service").iter().any(|p| p == service))
-    {
-        return Err(format!(
-            "the statements naming {service} do not allow sts:AssumeRole"
-        ));
+    if doc.statements.iter().any(|st| principal_values(st, "Service").iter().any(|p| p == service)) {
+        return Err(format!("the statements naming {service} do not allow sts:AssumeRole"));
     }
-    Err(format!(
-        "no statement trusts the service principal {service}"
-    ))
+    Err(format!("no statement trusts the service principal {service}"))
 }
 
 #[cfg(test)]
@@ -71,18 +54,10 @@ mod tests {
         let ok = PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":["ecs-tasks.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#).unwrap();
         assert!(trusts_service(&ok, "ecs-tasks.amazonaws.com").is_ok());
         let other = PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#).unwrap();
-        assert!(
-            trusts_service(&other, "ecs-tasks.amazonaws.com")
-                .unwrap_err()
-                .contains("no statement trusts")
-        );
+        assert!(trusts_service(&other, "ecs-tasks.amazonaws.com").unwrap_err().contains("no statement trusts"));
         let wrong_action = PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:TagSession"}]}"#).unwrap();
         assert!(trusts_service(&wrong_action, "ecs-tasks.amazonaws.com").is_err());
         let denied = PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"},{"Sid":"No","Effect":"Deny","Principal":"*","Action":"sts:*"}]}"#).unwrap();
-        assert!(
-            trusts_service(&denied, "ecs-tasks.amazonaws.com")
-                .unwrap_err()
-                .contains("\"No\"")
-        );
+        assert!(trusts_service(&denied, "ecs-tasks.amazonaws.com").unwrap_err().contains("\"No\""));
     }
 }

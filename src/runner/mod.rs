@@ -90,11 +90,7 @@ pub enum Stop {
     /// AWS unreachable or no credentials (exit 3).
     Aws(AwsError),
     /// A change needs consent and there is no terminal to ask (exit 2).
-    NeedsConsent {
-        checklist: String,
-        step: String,
-        changes: Vec<Change>,
-    },
+    NeedsConsent { checklist: String, step: String, changes: Vec<Change> },
     /// The state could not be written.
     State(String),
 }
@@ -129,27 +125,14 @@ impl Runner {
     }
 
     pub fn step_state(&self, checklist: &str, step: &str) -> Option<&StepState> {
-        self.state
-            .scopes
-            .get(&self.scope())?
-            .checklists
-            .get(checklist)?
-            .get(step)
+        self.state.steps(&self.scope(), checklist)?.get(step)
     }
 
     fn record(&mut self, checklist: &str, step: &str, event: Event) -> Result<(), Stop> {
         let scope = self.scope();
         let now = now();
-        let entry = self
-            .state
-            .scopes
-            .entry(scope)
-            .or_default()
-            .checklists
-            .entry(checklist.to_string())
-            .or_default()
-            .entry(step.to_string())
-            .or_insert_with(|| StepState::new(&now));
+        let entry =
+            self.state.steps_mut(&scope, checklist).entry(step.to_string()).or_insert_with(|| StepState::new(&now));
         state::apply(entry, event, &now).map_err(|e| Stop::State(format!("step {step}: {e}")))?;
         match &self.store {
             Some(store) => store.save(&self.state).map_err(Stop::State),
@@ -167,77 +150,45 @@ impl Runner {
             checklist: checklist.to_string(),
             step: step.to_string(),
             sink: self.front.clone(),
-            audit: self
-                .store
-                .clone()
-                .map(|s| Arc::new(StoreAudit(s)) as Arc<dyn Audit>),
+            audit: self.store.clone().map(|s| Arc::new(StoreAudit(s)) as Arc<dyn Audit>),
             changes: Vec::new(),
             outputs: BTreeMap::new(),
         }
     }
 
     /// Runs the step's action: a dry run when `apply` is false.
-    async fn action(
-        &self,
-        checklist: &str,
-        step: &Step,
-        apply: bool,
-    ) -> (Exec, Result<(), AwsError>) {
+    async fn action(&self, checklist: &str, step: &Step, apply: bool) -> (Exec, Result<(), AwsError>) {
         let mut x = self.exec(checklist, &step.id, apply, false);
         let call = step.action.as_ref().expect("only steps with an action");
         let result = match (
             registry::find(&call.kind).map(|k| &k.run),
-            template::render_toml(&toml::Value::Table(call.params.clone()), &|n| {
-                self.values.lookup(n)
-            }),
+            template::render_toml(&toml::Value::Table(call.params.clone()), &|n| self.values.lookup(n)),
         ) {
             (Some(Run::Action(run)), Ok(toml::Value::Table(params))) => run(&mut x, params).await,
-            (_, Err(name)) => Err(AwsError::other(format!(
-                "`{{{{{name}}}}}` has no value; set the input `{name}`"
-            ))),
-            _ => Err(AwsError::other(format!(
-                "{} is not an action kind",
-                call.kind
-            ))),
+            (_, Err(name)) => Err(AwsError::other(format!("`{{{{{name}}}}}` has no value; set the input `{name}`"))),
+            _ => Err(AwsError::other(format!("{} is not an action kind", call.kind))),
         };
         for c in &mut x.changes {
             c.detail = self.values.scrub(&c.detail);
             c.resource = self.values.scrub(&c.resource);
         }
-        x.outputs = x
-            .outputs
-            .into_iter()
-            .map(|(k, v)| (k, self.values.scrub(&v)))
-            .collect();
+        x.outputs = x.outputs.into_iter().map(|(k, v)| (k, self.values.scrub(&v))).collect();
         (x, result)
     }
 
-    pub async fn run_checklist(
-        &mut self,
-        checklist: &Checklist,
-        opts: &Options,
-    ) -> Result<ChecklistReport, Stop> {
+    pub async fn run_checklist(&mut self, checklist: &Checklist, opts: &Options) -> Result<ChecklistReport, Stop> {
         let mut reports: Vec<StepReport> = Vec::new();
         let mut halted: Option<String> = None;
         for idx in order::selection(&checklist.steps, opts.step.as_deref()) {
             let step = &checklist.steps[idx];
-            let report = self
-                .run_step(checklist, step, opts, &reports, halted.as_deref())
-                .await?;
+            let report = self.run_step(checklist, step, opts, &reports, halted.as_deref()).await?;
             self.front.step_finished(&checklist.id, &report);
-            if opts.mode == Mode::Run
-                && halted.is_none()
-                && matches!(report.status, Status::Fail | Status::Error)
-            {
+            if opts.mode == Mode::Run && halted.is_none() && matches!(report.status, Status::Fail | Status::Error) {
                 halted = Some(step.id.clone());
             }
             reports.push(report);
         }
-        Ok(ChecklistReport {
-            id: checklist.id.clone(),
-            title: checklist.title.clone(),
-            steps: reports,
-        })
+        Ok(ChecklistReport { id: checklist.id.clone(), title: checklist.title.clone(), steps: reports })
     }
 
     async fn run_step(
@@ -257,18 +208,12 @@ impl Runner {
             probes: Vec::new(),
             changes: Vec::new(),
             applied: false,
-            outputs: recorded
-                .as_ref()
-                .map(|s| s.outputs.clone())
-                .unwrap_or_default(),
+            outputs: recorded.as_ref().map(|s| s.outputs.clone()).unwrap_or_default(),
             error: None,
             fix: None,
             confirmed,
         };
-        if recorded
-            .as_ref()
-            .is_some_and(|s| s.phase == state::Phase::Skipped)
-        {
+        if recorded.as_ref().is_some_and(|s| s.phase == state::Phase::Skipped) {
             report.status = Status::Skipped;
             return Ok(report);
         }
@@ -289,20 +234,16 @@ impl Runner {
             return Ok(report);
         }
         let Some(_) = &step.action else {
-            report.fix = Some(format!(
-                "this is a manual step: {}",
-                step.explain.lines().next().unwrap_or("")
-            ));
+            report.fix = Some(format!("this is a manual step: {}", step.explain.lines().next().unwrap_or("")));
             return Ok(report);
         };
         let blocked: Vec<&str> = step
             .needs
             .iter()
             .filter(|n| {
-                earlier.iter().any(|r| {
-                    &r.id == *n
-                        && !matches!(r.status, Status::Pass | Status::Manual | Status::Skipped)
-                })
+                earlier
+                    .iter()
+                    .any(|r| &r.id == *n && !matches!(r.status, Status::Pass | Status::Manual | Status::Skipped))
             })
             .map(String::as_str)
             .collect();
@@ -317,25 +258,16 @@ impl Runner {
             return Ok(report);
         }
         if !blocked.is_empty() {
-            report.error = Some(format!(
-                "not run: it needs {}, which did not pass",
-                blocked.join(", ")
-            ));
+            report.error = Some(format!("not run: it needs {}, which did not pass", blocked.join(", ")));
             return Ok(report);
         }
         if report.changes.is_empty() {
-            report.error = Some(
-                "the probes fail but there is nothing this step can change to fix it; see the fix"
-                    .into(),
-            );
+            report.error =
+                Some("the probes fail but there is nothing this step can change to fix it; see the fix".into());
             return Ok(report);
         }
         if !opts.yes {
-            match self
-                .front
-                .confirm(&checklist.id, step, &report.changes)
-                .await
-            {
+            match self.front.confirm(&checklist.id, step, &report.changes).await {
                 Confirm::Yes => {}
                 Confirm::No => {
                     report.error = Some("not applied: declined".into());
@@ -359,13 +291,7 @@ impl Runner {
             return self.failed(checklist, step, report, e, true);
         }
         report.outputs.extend(done.outputs.clone());
-        self.record(
-            &checklist.id,
-            &step.id,
-            Event::Succeeded {
-                outputs: done.outputs,
-            },
-        )?;
+        self.record(&checklist.id, &step.id, Event::Succeeded { outputs: done.outputs })?;
 
         let (probes, outputs) = probes::settle(self, checklist, step, opts.deep).await?;
         report.status = step_status(&probes, confirmed);
@@ -388,13 +314,7 @@ impl Runner {
         }
         let error = self.values.scrub(&e.to_string());
         if started {
-            self.record(
-                &checklist.id,
-                &step.id,
-                Event::Failed {
-                    error: error.clone(),
-                },
-            )?;
+            self.record(&checklist.id, &step.id, Event::Failed { error: error.clone() })?;
         }
         report.status = Status::Error;
         report.fix = e.fix().map(|f| self.values.scrub(&f));

@@ -25,20 +25,11 @@ pub async fn run_probes(
     for probe in &step.probes {
         let mut x = runner.exec(&checklist.id, &step.id, false, deep);
         let rendered =
-            template::render_toml(&toml::Value::Table(probe.call.params.clone()), &|n| {
-                runner.values.lookup(n)
-            });
+            template::render_toml(&toml::Value::Table(probe.call.params.clone()), &|n| runner.values.lookup(n));
         let result = match (registry::find(&probe.call.kind).map(|k| &k.run), rendered) {
-            (Some(Run::Probe(run)), Ok(toml::Value::Table(params))) => {
-                run(&mut x, probe.id.clone(), params).await
-            }
-            (_, Err(name)) => Err(AwsError::other(format!(
-                "`{{{{{name}}}}}` has no value; set the input `{name}`"
-            ))),
-            _ => Err(AwsError::other(format!(
-                "{} is not a probe kind",
-                probe.call.kind
-            ))),
+            (Some(Run::Probe(run)), Ok(toml::Value::Table(params))) => run(&mut x, probe.id.clone(), params).await,
+            (_, Err(name)) => Err(AwsError::other(format!("`{{{{{name}}}}}` has no value; set the input `{name}`"))),
+            _ => Err(AwsError::other(format!("{} is not a probe kind", probe.call.kind))),
         };
         match result {
             Ok(r) => results.push(r),
@@ -56,10 +47,7 @@ pub async fn run_probes(
         r.message = v.scrub(&r.message);
         r.fix = r.fix.as_deref().map(|f| v.scrub(f));
     }
-    let outputs = outputs
-        .into_iter()
-        .map(|(k, val)| (k, v.scrub(&val)))
-        .collect();
+    let outputs = outputs.into_iter().map(|(k, val)| (k, v.scrub(&val))).collect();
     Ok((results, outputs))
 }
 

@@ -32,11 +32,7 @@ pub fn moto_server_path() -> PathBuf {
 pub fn free_port() -> u16 {
     static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
     loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut given = GIVEN.lock().unwrap();
         if !given.contains(&port) {
             given.push(port);
@@ -58,13 +54,8 @@ pub fn http(method: &str, url: &str, body: &str) -> (u16, String) {
         .header("Content-Type", "text/plain")
         .body(body.to_string())
         .unwrap();
-    let mut resp = agent
-        .run(req)
-        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-    (
-        resp.status().as_u16(),
-        resp.body_mut().read_to_string().unwrap_or_default(),
-    )
+    let mut resp = agent.run(req).unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    (resp.status().as_u16(), resp.body_mut().read_to_string().unwrap_or_default())
 }
 
 pub struct Moto {
@@ -88,10 +79,8 @@ impl Moto {
 
     fn try_start(env: &[(&str, &str)]) -> Option<Self> {
         let port = free_port();
-        let log = std::fs::File::create(
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{port}.log")),
-        )
-        .unwrap();
+        let log =
+            std::fs::File::create(Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{port}.log"))).unwrap();
         let mut child = Command::new(moto_server_path())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             // The recorder writes to a file in the working directory by default: one per server.
@@ -111,45 +100,25 @@ impl Moto {
             if child.try_wait().unwrap().is_some() {
                 return None;
             }
-            if TcpStream::connect(("127.0.0.1", port)).is_ok()
-                && http("GET", &format!("{url}/moto-api/"), "").0 == 200
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() && http("GET", &format!("{url}/moto-api/"), "").0 == 200
             {
                 break;
             }
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not answer on port {port} within 60 s"
-            );
+            assert!(Instant::now() < deadline, "moto_server did not answer on port {port} within 60 s");
             std::thread::sleep(Duration::from_millis(100));
         }
         Some(Self { url, child })
     }
 
     pub fn start_recording(&self) {
-        http(
-            "POST",
-            &format!("{}/moto-api/recorder/reset-recording", self.url),
-            "",
-        );
-        http(
-            "POST",
-            &format!("{}/moto-api/recorder/start-recording", self.url),
-            "",
-        );
+        http("POST", &format!("{}/moto-api/recorder/reset-recording", self.url), "");
+        http("POST", &format!("{}/moto-api/recorder/start-recording", self.url), "");
     }
 
     /// The operations moto served since `start_recording`, from its own recorder.
     pub fn recorded_operations(&self) -> Vec<String> {
-        http(
-            "POST",
-            &format!("{}/moto-api/recorder/stop-recording", self.url),
-            "",
-        );
-        let (_, text) = http(
-            "GET",
-            &format!("{}/moto-api/recorder/download-recording", self.url),
-            "",
-        );
+        http("POST", &format!("{}/moto-api/recorder/stop-recording", self.url), "");
+        let (_, text) = http("GET", &format!("{}/moto-api/recorder/download-recording", self.url), "");
         text.lines()
             .filter(|l| !l.trim().is_empty())
             .map(|l| operation(&serde_json::from_str(l).expect("recorder line is JSON")))
@@ -171,10 +140,7 @@ impl Drop for Moto {
 }
 
 fn operation(entry: &serde_json::Value) -> String {
-    if let Some(target) = entry["headers"]
-        .get("X-Amz-Target")
-        .and_then(|v| v.as_str())
-    {
+    if let Some(target) = entry["headers"].get("X-Amz-Target").and_then(|v| v.as_str()) {
         return target.rsplit('.').next().unwrap_or(target).to_string();
     }
     let body = entry["body"].as_str().unwrap_or_default();
@@ -191,9 +157,7 @@ fn operation(entry: &serde_json::Value) -> String {
 
 /// Whether an operation name changes something (everything but reads).
 pub fn is_mutating(op: &str) -> bool {
-    !["Get", "List", "Describe", "Simulate"]
-        .iter()
-        .any(|p| op.starts_with(p))
+    !["Get", "List", "Describe", "Simulate"].iter().any(|p| op.starts_with(p))
 }
 
 pub struct Out {
@@ -204,12 +168,8 @@ pub struct Out {
 
 impl Out {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
     }
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
@@ -218,11 +178,7 @@ impl Out {
 
 impl std::fmt::Debug for Out {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
+        write!(f, "exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
     }
 }
 
@@ -244,16 +200,8 @@ impl Sandbox {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join("preflight.toml"),
-            "[inputs]\nproject = \"comafi\"\n",
-        )
-        .unwrap();
-        Self {
-            dir,
-            endpoint: endpoint.to_string(),
-            env: Vec::new(),
-        }
+        std::fs::write(dir.join("preflight.toml"), "[inputs]\nproject = \"comafi\"\n").unwrap();
+        Self { dir, endpoint: endpoint.to_string(), env: Vec::new() }
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
@@ -264,10 +212,7 @@ impl Sandbox {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", &self.dir)
             .env("AWS_CONFIG_FILE", self.dir.join("no-aws-config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                self.dir.join("no-aws-credentials"),
-            )
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.join("no-aws-credentials"))
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_ENDPOINT_URL", &self.endpoint)
             .env("AWS_ACCESS_KEY_ID", "testing")
@@ -289,8 +234,7 @@ impl Sandbox {
     }
 
     pub fn state(&self) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.dir.join(".preflight/state.json"))
-            .expect("state.json exists");
+        let text = std::fs::read_to_string(self.dir.join(".preflight/state.json")).expect("state.json exists");
         serde_json::from_str(&text).expect("state.json is valid JSON")
     }
 }
@@ -320,11 +264,7 @@ pub fn wait(mut child: Child, limit: Duration) -> Out {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    Out {
-        code: status.code().unwrap_or(-1),
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-    }
+    Out { code: status.code().unwrap_or(-1), stdout: out_reader.join().unwrap(), stderr: err_reader.join().unwrap() }
 }
 
 /// An AWS SDK IAM client for the test AWS, to plant and check state.
@@ -334,9 +274,7 @@ pub async fn iam(endpoint: &str) -> aws_sdk_iam::Client {
         .http_client(http)
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_iam::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
+        .credentials_provider(aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "tests"))
         .load()
         .await;
     aws_sdk_iam::Client::new(&config)

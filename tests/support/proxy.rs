@@ -47,12 +47,7 @@ impl Proxy {
                 std::thread::spawn(move || handle(request, &upstream, &b));
             }
         });
-        Self {
-            url,
-            behaviour,
-            server,
-            thread: Some(thread),
-        }
+        Self { url, behaviour, server, thread: Some(thread) }
     }
 
     /// Waits (bounded) until the held operation has arrived.
@@ -82,20 +77,15 @@ fn form(body: &str) -> Vec<(String, String)> {
     body.split('&')
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| {
-            let dec = |s: &str| {
-                percent_encoding::percent_decode_str(&s.replace('+', " "))
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
+            let dec =
+                |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
             (dec(k), dec(v))
         })
         .collect()
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 fn simulate(params: &[(String, String)], b: &Behaviour) -> (u16, String) {
@@ -106,29 +96,15 @@ fn simulate(params: &[(String, String)], b: &Behaviour) -> (u16, String) {
             r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/moto is not authorized to perform: iam:SimulatePrincipalPolicy</Message></Error><RequestId>double-1</RequestId></ErrorResponse>"#.into(),
         );
     }
-    let actions: Vec<&str> = params
-        .iter()
-        .filter(|(k, _)| k.starts_with("ActionNames.member."))
-        .map(|(_, v)| v.as_str())
-        .collect();
-    let resources: Vec<&str> = params
-        .iter()
-        .filter(|(k, _)| k.starts_with("ResourceArns.member."))
-        .map(|(_, v)| v.as_str())
-        .collect();
+    let actions: Vec<&str> =
+        params.iter().filter(|(k, _)| k.starts_with("ActionNames.member.")).map(|(_, v)| v.as_str()).collect();
+    let resources: Vec<&str> =
+        params.iter().filter(|(k, _)| k.starts_with("ResourceArns.member.")).map(|(_, v)| v.as_str()).collect();
     let deny = b.deny.lock().unwrap().clone();
     let mut members = String::new();
     for action in &actions {
-        for resource in if resources.is_empty() {
-            vec!["*"]
-        } else {
-            resources.clone()
-        } {
-            let decision = if deny.iter().any(|d| d.eq_ignore_ascii_case(action)) {
-                "explicitDeny"
-            } else {
-                "allowed"
-            };
+        for resource in if resources.is_empty() { vec!["*"] } else { resources.clone() } {
+            let decision = if deny.iter().any(|d| d.eq_ignore_ascii_case(action)) { "explicitDeny" } else { "allowed" };
             members.push_str(&format!(
                 "<member><EvalActionName>{}</EvalActionName><EvalResourceName>{}</EvalResourceName><EvalDecision>{decision}</EvalDecision><MatchedStatements/><MissingContextValues/></member>",
                 xml_escape(action),
@@ -148,11 +124,7 @@ fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
     let mut body = Vec::new();
     let _ = request.as_reader().read_to_end(&mut body);
     let params = form(&String::from_utf8_lossy(&body));
-    let action = params
-        .iter()
-        .find(|(k, _)| k == "Action")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let action = params.iter().find(|(k, _)| k == "Action").map(|(_, v)| v.clone()).unwrap_or_default();
 
     if action == "SimulatePrincipalPolicy" {
         let (code, xml) = simulate(&params, b);
@@ -165,15 +137,11 @@ fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
     if b.hold.lock().unwrap().as_deref() == Some(action.as_str()) {
         b.holding.store(true, Ordering::SeqCst);
         let deadline = Instant::now() + Duration::from_secs(30);
-        while !b.release.load(Ordering::SeqCst)
-            && !b.abandon.load(Ordering::SeqCst)
-            && Instant::now() < deadline
-        {
+        while !b.release.load(Ordering::SeqCst) && !b.abandon.load(Ordering::SeqCst) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
         if b.abandon.load(Ordering::SeqCst) {
-            let _ = request
-                .respond(tiny_http::Response::from_string("abandoned").with_status_code(502));
+            let _ = request.respond(tiny_http::Response::from_string("abandoned").with_status_code(502));
             return;
         }
     }
@@ -183,13 +151,11 @@ fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
         .timeout_global(Some(Duration::from_secs(30)))
         .build()
         .into();
-    let mut builder = ureq::http::Request::builder()
-        .method(request.method().as_str())
-        .uri(format!("{upstream}{}", request.url()));
+    let mut builder =
+        ureq::http::Request::builder().method(request.method().as_str()).uri(format!("{upstream}{}", request.url()));
     for h in request.headers() {
         let name = h.field.as_str().as_str();
-        if !["host", "content-length", "connection", "transfer-encoding"]
-            .contains(&name.to_ascii_lowercase().as_str())
+        if !["host", "content-length", "connection", "transfer-encoding"].contains(&name.to_ascii_lowercase().as_str())
         {
             builder = builder.header(name, h.value.as_str());
         }
@@ -201,9 +167,7 @@ fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
             let headers: Vec<tiny_http::Header> = resp
                 .headers()
                 .iter()
-                .filter(|(k, _)| {
-                    !["content-length", "connection", "transfer-encoding"].contains(&k.as_str())
-                })
+                .filter(|(k, _)| !["content-length", "connection", "transfer-encoding"].contains(&k.as_str()))
                 .filter_map(|(k, v)| tiny_http::Header::from_bytes(k.as_str(), v.as_bytes()).ok())
                 .collect();
             let data = resp.body_mut().read_to_vec().unwrap_or_default();
@@ -214,9 +178,7 @@ fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
             let _ = request.respond(out);
         }
         Err(e) => {
-            let _ = request.respond(
-                tiny_http::Response::from_string(format!("proxy: {e}")).with_status_code(502),
-            );
+            let _ = request.respond(tiny_http::Response::from_string(format!("proxy: {e}")).with_status_code(502));
         }
     }
 }
