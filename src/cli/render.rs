@@ -107,6 +107,7 @@ pub fn step_json(s: &StepReport) -> Value {
         "outputs": s.outputs,
         "error": s.error,
         "fix": s.fix,
+        "updated_at": s.updated_at,
     })
 }
 

@@ -29,6 +29,7 @@ fn reports(checklist: &Checklist, scope: Option<&Scope>) -> Vec<StepReport> {
                 error: st.and_then(|s| s.error.clone()),
                 fix: None,
                 confirmed: st.is_some_and(|s| s.confirmed_at.is_some()),
+                updated_at: st.map(|s| s.updated_at.clone()),
             }
         })
         .collect()
@@ -74,7 +75,10 @@ pub async fn status(g: &Global, only: Option<String>, json: bool) -> Result<u8, 
             } else {
                 println!("\n{}", render::checklist_heading(&c.id, &c.title));
                 for s in &steps {
-                    println!("{}", step_block(s, color));
+                    let when = s.updated_at.as_deref().map(|t| format!("  (recorded {t})")).unwrap_or_default();
+                    let block = step_block(s, color);
+                    let (first, rest) = block.split_once('\n').map_or((block.as_str(), ""), |(a, b)| (a, b));
+                    println!("{first}{when}{}{rest}", if rest.is_empty() { "" } else { "\n" });
                 }
             }
         }

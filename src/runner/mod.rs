@@ -56,6 +56,8 @@ pub struct StepReport {
     pub fix: Option<String>,
     /// A manual step the operator has confirmed.
     pub confirmed: bool,
+    /// When the step's state was last recorded (None for a plan, which records nothing).
+    pub updated_at: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -181,7 +183,10 @@ impl Runner {
         let mut halted: Option<String> = None;
         for idx in order::selection(&checklist.steps, opts.step.as_deref()) {
             let step = &checklist.steps[idx];
-            let report = self.run_step(checklist, step, opts, &reports, halted.as_deref()).await?;
+            let mut report = self.run_step(checklist, step, opts, &reports, halted.as_deref()).await?;
+            if opts.mode != Mode::Plan {
+                report.updated_at = self.step_state(&checklist.id, &step.id).map(|s| s.updated_at.clone());
+            }
             self.front.step_finished(&checklist.id, &report);
             if opts.mode == Mode::Run && halted.is_none() && matches!(report.status, Status::Fail | Status::Error) {
                 halted = Some(step.id.clone());
@@ -212,6 +217,7 @@ impl Runner {
             error: None,
             fix: None,
             confirmed,
+            updated_at: None,
         };
         if recorded.as_ref().is_some_and(|s| s.phase == state::Phase::Skipped) {
             report.status = Status::Skipped;
