@@ -199,6 +199,20 @@ async fn a_policy_without_start_query_fails_with_the_fix_and_run_repairs_it() {
     assert_eq!(human.code, 1);
     assert!(human.stdout.contains("logs:StartQuery") && human.stdout.contains("fix:"), "{human:?}");
 
+    // plan shows the document change as a diff of the current and the desired document.
+    let plan = sb.run(&["plan", "iam-policy", "--json"]);
+    let doc = plan.json();
+    let change = doc["checklists"][0]["steps"][0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["operation"] == "CreatePolicyVersion")
+        .unwrap()
+        .clone();
+    assert!(!change["diff"]["before"].as_str().unwrap().contains("CloudWatchLogsQuery\""), "{change}");
+    assert!(change["diff"]["after"].as_str().unwrap().contains("\"Sid\": \"CloudWatchLogsQuery\""), "{change}");
+    assert!(sb.run(&["plan", "iam-policy"]).stdout.contains("+       \"Sid\": \"CloudWatchLogsQuery\""));
+
     // run repairs it: the oldest non-default version goes, a new default comes.
     moto.start_recording();
     let repair = sb.run(&["run", "iam-policy", "--yes"]);

@@ -5,7 +5,6 @@
 use std::fmt;
 
 use aws_smithy_runtime_api::http::Response as HttpResponse;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// One AWS API operation on one resource, as IAM names it (`iam:CreatePolicy`).
@@ -46,6 +45,20 @@ const DENIED: &[&str] =
     &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "UnauthorizedException"];
 const NOT_FOUND: &[&str] = &["NoSuchEntity", "NoSuchEntityException", "ResourceNotFoundException", "NotFoundException"];
 
+/// The error and its causes, each by its Display, without the Debug dumps.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![err.to_string()];
+    let mut next = err.source();
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !parts.last().is_some_and(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
 fn xml_field(body: &str, name: &str) -> Option<String> {
     let start = body.find(&format!("<{name}>"))? + name.len() + 2;
     let end = start + body[start..].find(&format!("</{name}>"))?;
@@ -62,7 +75,7 @@ impl AwsError {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         use aws_smithy_runtime_api::client::result::SdkError;
-        let chain = DisplayErrorContext(&err).to_string();
+        let chain = causes(&err);
         let (kind, code, message) = match &err {
             SdkError::ServiceError(service) => {
                 let e = service.err();

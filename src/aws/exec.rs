@@ -23,6 +23,68 @@ pub struct Change {
     pub resource: String,
     /// Why, and what differs.
     pub detail: String,
+    /// For documents (policies, trust policies): the current and the desired text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<DocDiff>,
+}
+
+/// A document as it is and as it will be (empty `before` when it is created).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocDiff {
+    pub before: String,
+    pub after: String,
+}
+
+impl DocDiff {
+    /// The changed lines with `context` unchanged lines around them: tag `+`,
+    /// `-` or ` `, and `…` where unchanged lines are left out.
+    pub fn lines(&self, context: usize) -> Vec<(char, String)> {
+        let diff = similar::TextDiff::from_lines(&self.before, &self.after);
+        let mut out = Vec::new();
+        for (i, group) in diff.grouped_ops(context).iter().enumerate() {
+            if i > 0 {
+                out.push(('…', String::new()));
+            }
+            for op in group {
+                for change in diff.iter_changes(op) {
+                    let tag = match change.tag() {
+                        similar::ChangeTag::Delete => '-',
+                        similar::ChangeTag::Insert => '+',
+                        similar::ChangeTag::Equal => ' ',
+                    };
+                    out.push((tag, change.value().trim_end_matches('\n').to_string()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What a change is for: a sentence, and for documents their diff.
+pub struct Detail {
+    text: String,
+    diff: Option<DocDiff>,
+}
+
+impl Detail {
+    pub fn with_diff(text: impl Into<String>, before: &serde_json::Value, after: &serde_json::Value) -> Self {
+        let pretty = |v: &serde_json::Value| {
+            if v.is_null() { String::new() } else { serde_json::to_string_pretty(v).expect("json") + "\n" }
+        };
+        Self { text: text.into(), diff: Some(DocDiff { before: pretty(before), after: pretty(after) }) }
+    }
+}
+
+impl From<String> for Detail {
+    fn from(text: String) -> Self {
+        Self { text, diff: None }
+    }
+}
+
+impl From<&str> for Detail {
+    fn from(text: &str) -> Self {
+        Self { text: text.into(), diff: None }
+    }
 }
 
 /// What happened during a step, as it happens (the CLI prints it, the TUI logs it).
@@ -125,7 +187,7 @@ impl Exec {
     pub async fn change<T, E>(
         &mut self,
         op: Op,
-        detail: impl Into<String>,
+        detail: impl Into<Detail>,
         call: impl Future<
             Output = Result<
                 T,
@@ -136,11 +198,13 @@ impl Exec {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
+        let detail = detail.into();
         self.changes.push(Change {
             service: op.service,
             operation: op.operation,
             resource: op.resource.clone(),
-            detail: detail.into(),
+            detail: detail.text,
+            diff: detail.diff,
         });
         if !self.apply {
             return Ok(None);

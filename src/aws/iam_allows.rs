@@ -13,7 +13,7 @@ use super::exec::Exec;
 use super::iam_read::{PrincipalKind, principal_arn, principal_policies};
 use super::registry::KindParams;
 use crate::engine::outcome::{ProbeResult, Status};
-use crate::policy::{PolicyDocument, Requirement, Verdict, fix_document, requirements};
+use crate::policy::{PolicyDocument, Requirement, Verdict, fix_document, requirements, summarize};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,8 +91,7 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
     let second = if x.deep { Some(simulate(x, kind, &p.principal_name, &verdicts).await) } else { None };
 
     if !failed.is_empty() {
-        let lines: Vec<String> =
-            failed.iter().map(|(r, v)| format!("{} on {}: {}", r.action, r.resource, reason(v))).collect();
+        let lines = summarize(&failed.iter().map(|(r, v)| (*r, reason(v))).collect::<Vec<_>>());
         let mut fixes = Vec::new();
         let missing: Vec<&Requirement> =
             failed.iter().filter(|(_, v)| !matches!(v, Verdict::Denied { .. })).map(|(r, _)| *r).collect();

@@ -5,11 +5,11 @@ use aws_sdk_iam::types::PolicyVersion;
 use serde::Deserialize;
 
 use super::error::{AwsError, Op};
-use super::exec::Exec;
+use super::exec::{Detail, Exec};
 use super::iam_read::{managed_policy, policy_arn};
 use super::registry::{KindParams, root_path};
 use crate::engine::outcome::{ProbeResult, Status};
-use crate::policy::{PolicyDocument, Principal, Source, beyond, canonical, fix_document, requirements};
+use crate::policy::{PolicyDocument, Principal, Source, beyond, canonical, fix_document, requirements, summarize};
 
 /// IAM keeps at most this many versions of a managed policy.
 const MAX_VERSIONS: usize = 5;
@@ -58,7 +58,8 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     x.output("policy_arn", &arn);
     let iam = x.aws.iam().clone();
     let Some((_, current)) = managed_policy(x, &arn).await? else {
-        let detail = format!("create the policy from {}", p.document);
+        let detail =
+            Detail::with_diff(format!("create the policy from {}", p.document), &serde_json::Value::Null, &json);
         let call = iam
             .create_policy()
             .policy_name(&p.name)
@@ -93,7 +94,8 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
             .await?;
         }
     }
-    let detail = format!("new default version: {}", describe_diff(&current, &want));
+    let detail =
+        Detail::with_diff(format!("new default version: {}", describe_diff(&current, &want)), &current.raw, &json);
     x.change(
         Op::new("iam", "CreatePolicyVersion", &arn),
         detail,
@@ -120,7 +122,7 @@ pub async fn grants(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, 
     let missing: Vec<_> = required.iter().filter(|r| !alone.evaluate(&r.action, &r.resource).is_allowed()).collect();
     let version = policy.default_version_id().unwrap_or("?");
     if !missing.is_empty() {
-        let list: Vec<String> = missing.iter().map(|r| format!("{} on {}", r.action, r.resource)).collect();
+        let list = summarize(&missing.iter().map(|r| (*r, String::new())).collect::<Vec<_>>());
         let fix = format!(
             "{rerun}\nor add this to the policy:\n{}",
             serde_json::to_string_pretty(&fix_document(&missing)).expect("json")
@@ -128,7 +130,7 @@ pub async fn grants(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, 
         return Ok(ProbeResult::new(
             &id,
             Status::Fail,
-            format!("policy {} ({version}) does not grant {}", p.name, list.join(", ")),
+            format!("policy {} ({version}) does not grant {}", p.name, list.join("; ")),
         )
         .with_fix(fix));
     }

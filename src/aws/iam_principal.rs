@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::{AwsError, Op};
-use super::exec::Exec;
+use super::exec::{Detail, Exec};
 use super::iam_read::{PrincipalKind, principal_arn};
 use super::registry::{KindParams, root_path};
 use crate::engine::outcome::{ProbeResult, Status};
@@ -80,12 +80,12 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                         .assume_role_policy_document(&body)
                         .set_description(p.description.clone())
                         .send();
-                    x.change(
-                        Op::new("iam", "CreateRole", &arn),
+                    let detail = Detail::with_diff(
                         format!("create the role, trusted by {}", services(&json).join(", ")),
-                        call,
-                    )
-                    .await?;
+                        &Value::Null,
+                        &json,
+                    );
+                    x.change(Op::new("iam", "CreateRole", &arn), detail, call).await?;
                 }
                 Some(role) => {
                     let have =
@@ -93,10 +93,17 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                     if have.as_ref().map(canonical).ok() == Some(canonical(&want)) {
                         x.note(format!("role {} already has the desired trust policy", p.principal_name));
                     } else {
-                        let detail = format!(
-                            "replace the trust policy with {} (trusted: {})",
-                            p.trust.as_deref().unwrap_or(""),
-                            services(&json).join(", ")
+                        let before = have.map(|d| d.raw).unwrap_or_else(|_| {
+                            Value::String(role.assume_role_policy_document().unwrap_or_default().to_string())
+                        });
+                        let detail = Detail::with_diff(
+                            format!(
+                                "replace the trust policy with {} (trusted: {})",
+                                p.trust.as_deref().unwrap_or(""),
+                                services(&json).join(", ")
+                            ),
+                            &before,
+                            &json,
                         );
                         x.change(
                             Op::new("iam", "UpdateAssumeRolePolicy", &arn),

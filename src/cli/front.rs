@@ -7,7 +7,7 @@ use crate::engine::model::Step;
 use crate::runner::{Confirm, Frontend, StepReport};
 
 use super::prompt;
-use super::render::step_block;
+use super::render::{self, step_block};
 use super::setup::interactive;
 
 pub struct CliFront {
@@ -42,7 +42,7 @@ impl Frontend for CliFront {
 
     fn step_finished(&self, _checklist: &str, report: &StepReport) {
         if !self.json {
-            println!("{}", step_block(report, self.color));
+            render::emit(step_block(report, self.color));
         }
     }
 

@@ -70,15 +70,15 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
 fn list(g: &Global) -> Result<u8, Failure> {
     let all = setup::checklists(&setup::library(g)?)?;
     for c in &all {
-        println!("{} — {}  ({})", c.id, c.title, c.source);
-        println!("  {}", c.summary.lines().next().unwrap_or(""));
+        render::emit(format_args!("{} — {}  ({})", c.id, c.title, c.source));
+        render::emit(format_args!("  {}", c.summary.lines().next().unwrap_or("")));
         for (n, i) in order::step_order(&c.steps).expect("checked").into_iter().enumerate() {
             let s = &c.steps[i];
             let how = s.action.as_ref().map_or("manual".to_string(), |a| a.kind.clone());
             let needs = if s.needs.is_empty() { String::new() } else { format!(" (needs {})", s.needs.join(", ")) };
-            println!("  {}. {:<18} {}  [{how}]{needs}", n + 1, s.id, s.title);
+            render::emit(format_args!("  {}. {:<18} {}  [{how}]{needs}", n + 1, s.id, s.title));
         }
-        println!();
+        render::emit("");
     }
     Ok(0)
 }
@@ -120,12 +120,12 @@ async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: 
     let front = Arc::new(CliFront { json, verbose: g.verbose, color });
     let mut runner = Runner { aws: aws.clone(), library: Arc::new(library), values, front, store, state };
     if !json {
-        println!("{}", render::banner(&aws));
+        render::emit(render::banner(&aws));
     }
     let mut reports = Vec::new();
     for c in &selected {
         if !json {
-            println!("\n{}", render::checklist_heading(&c.id, &c.title));
+            render::emit(format_args!("\n{}", render::checklist_heading(&c.id, &c.title)));
         }
         match runner.run_checklist(c, &opts).await {
             Ok(report) => reports.push(report),
@@ -163,9 +163,9 @@ async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: 
         Mode::Run => "run",
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&render::document(command, &aws, &reports)).expect("json"));
+        render::emit(serde_json::to_string_pretty(&render::document(command, &aws, &reports)).expect("json"));
     } else {
-        println!("\n{command}: {}", render::tally(&reports));
+        render::emit(format_args!("\n{command}: {}", render::tally(&reports)));
     }
     let failed = reports.iter().flat_map(|r| &r.steps).any(|s| match opts.mode {
         Mode::Plan => false,
@@ -197,7 +197,7 @@ async fn edit_state(g: &Global, id: &str, step: Option<&str>, confirm: bool) -> 
         }
         let entry = steps.entry(step.to_string()).or_insert_with(|| state::StepState::new(&now));
         state::apply(entry, Event::Confirm, &now).map_err(usage_error)?;
-        println!("confirmed {id}/{step} in {scope}");
+        render::emit(format_args!("confirmed {id}/{step} in {scope}"));
     } else {
         match step {
             Some(s) => {
@@ -205,10 +205,10 @@ async fn edit_state(g: &Global, id: &str, step: Option<&str>, confirm: bool) -> 
             }
             None => steps.clear(),
         }
-        println!(
+        render::emit(format_args!(
             "forgot the recorded state of {id}{} in {scope} (nothing changed in AWS)",
             step.map(|s| format!("/{s}")).unwrap_or_default()
-        );
+        ));
     }
     store.save(&st).map_err(usage_error)?;
     Ok(0)

@@ -9,6 +9,19 @@ use crate::aws::exec::Change;
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::runner::{ChecklistReport, StepReport};
 
+/// Prints one line on stdout. When the reader has gone away (`preflight … | head`)
+/// there is nobody left to tell anything: exit quietly, as a shell tool does on SIGPIPE.
+pub fn emit(text: impl std::fmt::Display) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        panic!("cannot write to stdout: {e}");
+    }
+}
+
 pub fn color_enabled() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
@@ -57,6 +70,15 @@ pub fn step_block(step: &StepReport, color: bool) -> String {
         out.push_str(&format!("\n      {verb}:"));
         for c in &step.changes {
             out.push_str(&format!("\n        {}", change_line(c)));
+            // A plan shows what a document change does, line by line.
+            for (tag, line) in c.diff.iter().filter(|_| !step.applied).flat_map(|d| d.lines(2)) {
+                let text = format!("\n          {tag} {line}");
+                out.push_str(&match tag {
+                    '+' => paint(&text, Status::Pass, color),
+                    '-' => paint(&text, Status::Fail, color),
+                    _ => text,
+                });
+            }
         }
     }
     if let Some(e) = &step.error {

@@ -47,7 +47,7 @@ pub async fn status(g: &Global, only: Option<String>, json: bool) -> Result<u8, 
     let scopes: Vec<(String, Option<String>)> = match setup::connect(g).await {
         Ok(aws) => {
             if !json {
-                println!("{}", render::banner(&aws));
+                render::emit(render::banner(&aws));
             }
             vec![(format!("{}/{}", aws.account_id, aws.region), Some(aws.principal_arn))]
         }
@@ -65,7 +65,7 @@ pub async fn status(g: &Global, only: Option<String>, json: bool) -> Result<u8, 
         let (account, region) = key.split_once('/').unwrap_or((key, ""));
         let scope = state.scopes.get(key);
         if !json && principal.is_none() {
-            println!("account {account} · region {region}");
+            render::emit(format_args!("account {account} · region {region}"));
         }
         let mut lists = Vec::new();
         for c in &selected {
@@ -73,12 +73,12 @@ pub async fn status(g: &Global, only: Option<String>, json: bool) -> Result<u8, 
             if json {
                 lists.push(json!({ "id": c.id, "title": c.title, "status": overall(&steps), "steps": steps.iter().map(step_json).collect::<Vec<_>>() }));
             } else {
-                println!("\n{}", render::checklist_heading(&c.id, &c.title));
+                render::emit(format_args!("\n{}", render::checklist_heading(&c.id, &c.title)));
                 for s in &steps {
                     let when = s.updated_at.as_deref().map(|t| format!("  (recorded {t})")).unwrap_or_default();
                     let block = step_block(s, color);
                     let (first, rest) = block.split_once('\n').map_or((block.as_str(), ""), |(a, b)| (a, b));
-                    println!("{first}{when}{}{rest}", if rest.is_empty() { "" } else { "\n" });
+                    render::emit(format_args!("{first}{when}{}{rest}", if rest.is_empty() { "" } else { "\n" }));
                 }
             }
         }
@@ -90,7 +90,7 @@ pub async fn status(g: &Global, only: Option<String>, json: bool) -> Result<u8, 
         } else {
             json!({ "command": "status", "account": null, "region": null, "scopes": docs })
         };
-        println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+        render::emit(serde_json::to_string_pretty(&out).expect("json"));
     }
     Ok(0)
 }

@@ -31,6 +31,8 @@ pub struct Statement {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyDocument {
     pub statements: Vec<Statement>,
+    /// The document as written.
+    pub raw: Value,
 }
 
 impl PolicyDocument {
@@ -47,7 +49,7 @@ impl PolicyDocument {
             Some(_) => return Err("`Statement` must be an object or a list of objects".into()),
             None => return Err("the document has no `Statement`".into()),
         };
-        Ok(Self { statements })
+        Ok(Self { statements, raw: value.clone() })
     }
 
     /// IAM returns documents URL-encoded (`GetPolicyVersion`, `GetRolePolicy`, `GetRole`).

@@ -182,6 +182,34 @@ pub fn fix_document(missing: &[&Requirement]) -> Value {
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
+/// Short lines for a list of (requirement, note) pairs: actions that share the
+/// same note and the same resources are named together,
+/// `logs:GetQueryResults, logs:StopQuery on *: not allowed by any policy`.
+pub fn summarize(items: &[(&Requirement, String)]) -> Vec<String> {
+    // action -> (note, resources), in first-seen order
+    let mut per_action: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+    for (req, note) in items {
+        match per_action.iter_mut().find(|(a, n, _)| *a == req.action && *n == note.as_str()) {
+            Some((_, _, resources)) => resources.push(&req.resource),
+            None => per_action.push((&req.action, note, vec![&req.resource])),
+        }
+    }
+    let mut groups: Vec<(Vec<&str>, &str, Vec<&str>)> = Vec::new();
+    for (action, note, resources) in per_action {
+        match groups.iter_mut().find(|(_, n, r)| *n == note && *r == resources) {
+            Some((actions, _, _)) => actions.push(action),
+            None => groups.push((vec![action], note, resources)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(actions, note, resources)| {
+            let suffix = if note.is_empty() { String::new() } else { format!(": {note}") };
+            format!("{} on {}{suffix}", actions.join(", "), resources.join(", "))
+        })
+        .collect()
+}
+
 /// What `actual` allows beyond `desired`, one line per statement of `actual`:
 /// the action and resource patterns that no Allow statement of `desired` covers.
 pub fn beyond(actual: &PolicyDocument, desired: &PolicyDocument) -> Vec<String> {
@@ -322,6 +350,24 @@ mod tests {
         assert_eq!(fix["Statement"][0]["Sid"], "Q");
         assert_eq!(fix["Statement"][0]["Action"], json!(["logs:StartQuery", "logs:StopQuery"]));
         assert_eq!(fix["Statement"][1]["Resource"], json!(["*"]));
+    }
+
+    #[test]
+    fn summaries_name_shared_resources_once() {
+        let r = |a: &str, res: &str| Requirement { action: a.into(), resource: res.into(), sid: None };
+        let (a, b, c) = (r("logs:GetQueryResults", "*"), r("logs:StopQuery", "*"), r("logs:StartQuery", "arn:g"));
+        let denied = "denied".to_string();
+        let items = vec![(&a, String::new()), (&b, String::new()), (&c, String::new()), (&c, denied.clone())];
+        assert_eq!(
+            summarize(&items),
+            vec![
+                "logs:GetQueryResults, logs:StopQuery on *",
+                "logs:StartQuery on arn:g",
+                "logs:StartQuery on arn:g: denied"
+            ]
+        );
+        let d = r("logs:StartQuery", "arn:h");
+        assert_eq!(summarize(&[(&c, String::new()), (&d, String::new())]), vec!["logs:StartQuery on arn:g, arn:h"]);
     }
 
     #[test]

@@ -6,4 +6,4 @@ pub mod pattern;
 pub mod trust;
 
 pub use document::{PolicyDocument, canonical, url_decode};
-pub use eval::{Principal, Requirement, Source, Verdict, beyond, fix_document, requirements};
+pub use eval::{Principal, Requirement, Source, Verdict, beyond, fix_document, requirements, summarize};
