@@ -13,8 +13,9 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Without a command, in a terminal: the wizard (`preflight tui`).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Args)]
@@ -41,6 +42,14 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the wizard: checklists and steps, live runs, plans and probes, in the terminal.
+    Tui {
+        /// Only this checklist.
+        checklist: Option<String>,
+        /// Apply changes without asking.
+        #[arg(long)]
+        yes: bool,
+    },
     /// List the checklists and their steps.
     List,
     /// Show the recorded state of the checklists in the current account and region.

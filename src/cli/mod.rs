@@ -1,10 +1,10 @@
 //! The non-interactive front end: `preflight list|status|plan|run|verify|confirm|reset`.
 
-mod args;
+pub(crate) mod args;
 mod front;
-mod prompt;
+pub(crate) mod prompt;
 pub mod render;
-mod setup;
+pub(crate) mod setup;
 mod status;
 
 use std::collections::BTreeMap;
@@ -40,14 +40,32 @@ pub fn main() -> ExitCode {
 
 async fn dispatch(cli: Cli) -> Result<u8, Failure> {
     let g = &cli.global;
-    match cli.command {
+    let Some(command) = cli.command else {
+        if setup::interactive() {
+            return crate::tui::run(g, None, false).await;
+        }
+        return Err(usage_error(format!(
+            "no command given and no terminal for the wizard\n\n{}",
+            <Cli as clap::CommandFactory>::command().render_help()
+        )));
+    };
+    match command {
+        Command::Tui { checklist, yes } => crate::tui::run(g, checklist, yes).await,
         Command::List => list(g),
         Command::Status { checklist, json } => status::status(g, checklist, json).await,
         Command::Plan { checklist, step, json } => {
-            drive(g, vec![checklist], Options { mode: Mode::Plan, step, deep: false, yes: false }, json, false).await
+            drive(
+                g,
+                vec![checklist],
+                Options { mode: Mode::Plan, step, only: false, deep: false, yes: false },
+                json,
+                false,
+            )
+            .await
         }
         Command::Run { checklist, step, yes, json } => {
-            drive(g, vec![checklist], Options { mode: Mode::Run, step, deep: false, yes }, json, false).await
+            drive(g, vec![checklist], Options { mode: Mode::Run, step, only: false, deep: false, yes }, json, false)
+                .await
         }
         Command::Verify { checklists, all, deep, strict, json } => {
             let ids = match (checklists.is_empty(), all) {
@@ -60,7 +78,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 (true, true) => setup::checklists(&setup::library(g)?)?.into_iter().map(|c| c.id).collect(),
                 (false, false) => checklists,
             };
-            drive(g, ids, Options { mode: Mode::Verify, step: None, deep, yes: false }, json, strict).await
+            drive(g, ids, Options { mode: Mode::Verify, step: None, only: false, deep, yes: false }, json, strict).await
         }
         Command::Confirm { checklist, step } => edit_state(g, &checklist, Some(&step), true).await,
         Command::Reset { checklist, step } => edit_state(g, &checklist, step.as_deref(), false).await,
@@ -165,7 +183,7 @@ async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: 
     if json {
         render::emit(serde_json::to_string_pretty(&render::document(command, &aws, &reports)).expect("json"));
     } else {
-        render::emit(format_args!("\n{command}: {}", render::tally(&reports)));
+        render::emit(format_args!("\n{command}: {}", crate::runner::tally(reports.iter().flat_map(|r| &r.steps))));
     }
     let failed = reports.iter().flat_map(|r| &r.steps).any(|s| match opts.mode {
         Mode::Plan => false,

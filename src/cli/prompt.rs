@@ -7,6 +7,11 @@ use crate::engine::inputs::validate;
 use crate::engine::model::{InputDef, InputKind};
 
 pub fn ask(def: &InputDef) -> Result<String, String> {
+    ask_with(def, None)
+}
+
+/// Asks with `current` as the starting text (editing an input).
+pub fn ask_with(def: &InputDef, current: Option<&str>) -> Result<String, String> {
     let checker = def.clone();
     let validator = move |v: &str| {
         Ok(match validate(&checker, v) {
@@ -16,18 +21,33 @@ pub fn ask(def: &InputDef) -> Result<String, String> {
     };
     let help = def.help.clone().unwrap_or_default();
     let answer = match &def.kind {
-        InputKind::Choice(choices) => Select::new(&def.prompt, choices.clone()).with_help_message(&help).prompt(),
+        InputKind::Choice(choices) => {
+            let start = current.and_then(|c| choices.iter().position(|x| x == c)).unwrap_or(0);
+            Select::new(&def.prompt, choices.clone()).with_starting_cursor(start).with_help_message(&help).prompt()
+        }
         InputKind::Secret => Password::new(&def.prompt)
             .with_display_mode(PasswordDisplayMode::Masked)
             .with_custom_confirmation_message("Again, to confirm:")
             .with_validator(validator)
             .with_help_message(&help)
             .prompt(),
-        _ => Text::new(&def.prompt).with_validator(validator).with_help_message(&help).prompt(),
+        _ => Text::new(&def.prompt)
+            .with_validator(validator)
+            .with_help_message(&help)
+            .with_initial_value(current.unwrap_or_default())
+            .prompt(),
     };
     answer.map_err(|e| e.to_string())
 }
 
 pub fn confirm(question: &str) -> Result<bool, String> {
     Confirm::new(question).with_default(false).prompt().map_err(|e| e.to_string())
+}
+
+/// Picks one of several inputs to edit, showing their current values.
+pub fn pick(names: &[String], shown: &dyn Fn(&str) -> String) -> Result<String, String> {
+    let options: Vec<String> = names.iter().map(|n| format!("{n} = {}", shown(n))).collect();
+    let choice = Select::new("Which input?", options.clone()).prompt().map_err(|e| e.to_string())?;
+    let i = options.iter().position(|o| *o == choice).unwrap_or(0);
+    Ok(names[i].clone())
 }

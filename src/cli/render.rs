@@ -94,26 +94,6 @@ pub fn checklist_heading(id: &str, title: &str) -> String {
     format!("{id} — {title}")
 }
 
-/// The closing line: how many steps ended in each status.
-pub fn tally(reports: &[ChecklistReport]) -> String {
-    let all: Vec<Status> = reports.iter().flat_map(|r| r.steps.iter().map(|s| s.status)).collect();
-    let count = |s: Status| all.iter().filter(|x| **x == s).count();
-    let mut parts = vec![format!("{} steps", all.len())];
-    for (s, word) in [
-        (Status::Pass, "pass"),
-        (Status::Fail, "fail"),
-        (Status::Error, "error"),
-        (Status::Manual, "manual"),
-        (Status::Skipped, "skipped"),
-        (Status::Pending, "pending"),
-    ] {
-        if count(s) > 0 {
-            parts.push(format!("{} {word}", count(s)));
-        }
-    }
-    parts.join(" · ")
-}
-
 fn probe_json(p: &ProbeResult) -> Value {
     json!({ "id": p.id, "status": p.status, "message": p.message, "fix": p.fix })
 }

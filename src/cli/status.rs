@@ -6,33 +6,13 @@ use super::args::Global;
 use super::render::{self, color_enabled, overall, step_block, step_json};
 use super::setup::{self, Failure, usage};
 use crate::engine::model::Checklist;
-use crate::engine::outcome::Status;
-use crate::engine::state::{Scope, StepState};
+use crate::engine::state::Scope;
 use crate::engine::store::{self, state_dir};
 use crate::runner::StepReport;
 
 fn reports(checklist: &Checklist, scope: Option<&Scope>) -> Vec<StepReport> {
     let recorded = scope.and_then(|s| s.checklists.get(&checklist.id));
-    checklist
-        .steps
-        .iter()
-        .map(|step| {
-            let st: Option<&StepState> = recorded.and_then(|r| r.get(&step.id));
-            StepReport {
-                id: step.id.clone(),
-                title: step.title.clone(),
-                status: st.map_or(Status::Pending, StepState::status),
-                probes: st.map(|s| s.probes.clone()).unwrap_or_default(),
-                changes: Vec::new(),
-                applied: false,
-                outputs: st.map(|s| s.outputs.clone()).unwrap_or_default(),
-                error: st.and_then(|s| s.error.clone()),
-                fix: None,
-                confirmed: st.is_some_and(|s| s.confirmed_at.is_some()),
-                updated_at: st.map(|s| s.updated_at.clone()),
-            }
-        })
-        .collect()
+    checklist.steps.iter().map(|step| StepReport::recorded(step, recorded.and_then(|r| r.get(&step.id)))).collect()
 }
 
 /// Shows the current account and region's state; when AWS cannot be reached

@@ -45,6 +45,36 @@ pub fn read_inputs(path: &Path) -> Result<BTreeMap<String, String>, String> {
     Ok(out)
 }
 
+/// What the profile says the AWS context should be (`[expect]`): a guard
+/// against running a checklist in the wrong account or region.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Expect {
+    pub account_id: Option<String>,
+    pub region: Option<String>,
+}
+
+impl Expect {
+    /// How the live context differs from the expectation, if it does.
+    pub fn mismatch(&self, account_id: &str, region: &str) -> Option<String> {
+        let mut out = Vec::new();
+        if let Some(a) = self.account_id.as_deref().filter(|a| *a != account_id) {
+            out.push(format!("account {account_id} is not the expected {a}"));
+        }
+        if let Some(r) = self.region.as_deref().filter(|r| *r != region) {
+            out.push(format!("region {region} is not the expected {r}"));
+        }
+        if out.is_empty() { None } else { Some(out.join("; ")) }
+    }
+}
+
+pub fn read_expect(path: &Path) -> Result<Expect, String> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(Expect::default()) };
+    let doc: DocumentMut =
+        text.parse().map_err(|e: toml_edit::TomlError| format!("{}: {}", path.display(), e.message()))?;
+    let field = |name: &str| doc.get("expect").and_then(|t| t.get(name)).and_then(|v| v.as_str()).map(str::to_string);
+    Ok(Expect { account_id: field("account_id"), region: field("region") })
+}
+
 /// Stores answers under `[inputs]`, keeping everything else in the file as written.
 pub fn save_inputs(path: &Path, answers: &[(String, String)]) -> Result<(), String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -78,6 +108,20 @@ mod tests {
         assert!(text.contains("# my account") && text.contains("# the prefix"), "{text}");
         assert_eq!(read_inputs(&path).unwrap()["region"], "us-east-1");
         std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn expectations_name_what_differs() {
+        let path = std::env::temp_dir().join(format!("preflight-profile-expect-{}.toml", std::process::id()));
+        std::fs::write(&path, "[expect]\naccount_id = \"111111111111\"\nregion = \"us-east-1\"\n").unwrap();
+        let expect = read_expect(&path).unwrap();
+        assert_eq!(expect.mismatch("111111111111", "us-east-1"), None);
+        assert_eq!(
+            expect.mismatch("123456789012", "us-east-1").unwrap(),
+            "account 123456789012 is not the expected 111111111111"
+        );
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(read_expect(&path).unwrap(), Expect::default());
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub enum Mode {
 pub struct Options {
     pub mode: Mode,
     pub step: Option<String>,
+    /// With `step`: that step alone, not the steps it needs.
+    pub only: bool,
     pub deep: bool,
     /// Apply without asking.
     pub yes: bool,
@@ -60,11 +62,50 @@ pub struct StepReport {
     pub updated_at: Option<String>,
 }
 
+impl StepReport {
+    /// What the recorded state says of a step, without probing.
+    pub fn recorded(step: &Step, st: Option<&StepState>) -> Self {
+        Self {
+            id: step.id.clone(),
+            title: step.title.clone(),
+            status: st.map_or(Status::Pending, StepState::status),
+            probes: st.map(|s| s.probes.clone()).unwrap_or_default(),
+            changes: Vec::new(),
+            applied: false,
+            outputs: st.map(|s| s.outputs.clone()).unwrap_or_default(),
+            error: st.and_then(|s| s.error.clone()),
+            fix: None,
+            confirmed: st.is_some_and(|s| s.confirmed_at.is_some()),
+            updated_at: st.map(|s| s.updated_at.clone()),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ChecklistReport {
     pub id: String,
     pub title: String,
     pub steps: Vec<StepReport>,
+}
+
+/// How many steps ended in each status: `3 steps · 2 pass · 1 fail`.
+pub fn tally<'a>(steps: impl IntoIterator<Item = &'a StepReport>) -> String {
+    let all: Vec<Status> = steps.into_iter().map(|s| s.status).collect();
+    let count = |s: Status| all.iter().filter(|x| **x == s).count();
+    let mut parts = vec![format!("{} step{}", all.len(), if all.len() == 1 { "" } else { "s" })];
+    for (s, word) in [
+        (Status::Pass, "pass"),
+        (Status::Fail, "fail"),
+        (Status::Error, "error"),
+        (Status::Manual, "manual"),
+        (Status::Skipped, "skipped"),
+        (Status::Pending, "pending"),
+    ] {
+        if count(s) > 0 {
+            parts.push(format!("{} {word}", count(s)));
+        }
+    }
+    parts.join(" · ")
 }
 
 pub enum Confirm {
@@ -130,7 +171,8 @@ impl Runner {
         self.state.steps(&self.scope(), checklist)?.get(step)
     }
 
-    fn record(&mut self, checklist: &str, step: &str, event: Event) -> Result<(), Stop> {
+    /// Applies one event to a step's recorded state and saves it.
+    pub fn record(&mut self, checklist: &str, step: &str, event: Event) -> Result<(), Stop> {
         let scope = self.scope();
         let now = now();
         let entry =
@@ -181,7 +223,11 @@ impl Runner {
     pub async fn run_checklist(&mut self, checklist: &Checklist, opts: &Options) -> Result<ChecklistReport, Stop> {
         let mut reports: Vec<StepReport> = Vec::new();
         let mut halted: Option<String> = None;
-        for idx in order::selection(&checklist.steps, opts.step.as_deref()) {
+        let selection = match (&opts.step, opts.only) {
+            (Some(id), true) => checklist.steps.iter().position(|s| &s.id == id).into_iter().collect(),
+            _ => order::selection(&checklist.steps, opts.step.as_deref()),
+        };
+        for idx in selection {
             let step = &checklist.steps[idx];
             let mut report = self.run_step(checklist, step, opts, &reports, halted.as_deref()).await?;
             if opts.mode != Mode::Plan {

@@ -1,0 +1,240 @@
+//! The TUI's one state, the messages that change it and the effects it asks for.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::aws::exec::{Activity, Change};
+use crate::engine::model::Checklist;
+use crate::engine::order;
+use crate::runner::{Mode, StepReport};
+
+/// Who and where: always on screen.
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    pub account_id: String,
+    pub principal_arn: String,
+    pub region: String,
+    pub profile_file: String,
+    /// How the context differs from the profile's `[expect]`, if it does.
+    pub mismatch: Option<String>,
+}
+
+/// One checklist on screen.
+#[derive(Debug, Clone)]
+pub struct ListView {
+    pub checklist: Checklist,
+    /// Step indices in dependency order.
+    pub order: Vec<usize>,
+    /// By step index: the last report (recorded or live).
+    pub reports: Vec<StepReport>,
+    /// By step index: the inputs the step needs.
+    pub inputs: Vec<Vec<String>>,
+    /// By step index: the step is skipped.
+    pub skipped: Vec<bool>,
+}
+
+impl ListView {
+    pub fn new(checklist: Checklist, reports: Vec<StepReport>, inputs: Vec<Vec<String>>, skipped: Vec<bool>) -> Self {
+        let order = order::step_order(&checklist.steps).expect("checked by the loader");
+        Self { checklist, order, reports, inputs, skipped }
+    }
+
+    pub fn done(&self) -> usize {
+        self.reports.iter().filter(|r| r.status == crate::engine::outcome::Status::Pass).count()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    List(usize),
+    /// A checklist and a step index.
+    Step(usize, usize),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Modal {
+    Help,
+    Consent { id: u64, checklist: String, step: String, changes: Vec<Change> },
+    QuitWhileRunning,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    Read,
+    Change,
+    Failure,
+    Note,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    pub kind: LogKind,
+    pub text: String,
+}
+
+/// What a run is asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub checklist: String,
+    pub mode: Mode,
+    pub step: Option<String>,
+    pub only: bool,
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Tick,
+    /// SIGINT from outside (the key Ctrl-C arrives as a Key).
+    Interrupt,
+    /// Start a job (again, once the inputs it needed have been answered).
+    Start(Job),
+    StepStarted {
+        checklist: String,
+        step: String,
+    },
+    StepFinished {
+        checklist: String,
+        report: StepReport,
+    },
+    Activity {
+        step: String,
+        activity: Activity,
+    },
+    AskConsent {
+        id: u64,
+        checklist: String,
+        step: String,
+        changes: Vec<Change>,
+    },
+    JobFinished {
+        checklist: String,
+        outcome: Result<String, String>,
+    },
+    /// Input values after an answer or an edit (secrets masked).
+    Inputs {
+        shown: BTreeMap<String, String>,
+        missing: BTreeSet<String>,
+    },
+    Skipped {
+        checklist: String,
+        step: String,
+        skipped: bool,
+    },
+    Notice(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Start(Job),
+    Consent {
+        id: u64,
+        yes: bool,
+    },
+    /// Suspend the screen and ask for these inputs, then start `then`.
+    AskInputs {
+        names: Vec<String>,
+        then: Option<Job>,
+    },
+    /// Suspend the screen and let the operator change one of these inputs.
+    EditInputs {
+        names: Vec<String>,
+    },
+    Skip {
+        checklist: String,
+        step: String,
+        skip: bool,
+    },
+    Quit,
+}
+
+pub const LOG_LIMIT: usize = 2000;
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub header: Header,
+    pub lists: Vec<ListView>,
+    pub selected: usize,
+    pub modal: Option<Modal>,
+    pub job: Option<Job>,
+    /// The step a job is working on, for the spinner.
+    pub running: Option<(String, String)>,
+    pub log: Vec<LogLine>,
+    /// Lines scrolled back from the end of the log (0 follows the end).
+    pub log_scroll: usize,
+    pub detail_scroll: u16,
+    pub tick: usize,
+    /// Input values as they may be shown (secrets masked), the context's included.
+    pub shown: BTreeMap<String, String>,
+    /// Inputs with no value yet: asked for when a step needs them.
+    pub missing: BTreeSet<String>,
+    /// Apply without asking (`--yes`).
+    pub yes: bool,
+    pub notice: Option<String>,
+    pub size: (u16, u16),
+    pub color: bool,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(
+        header: Header,
+        lists: Vec<ListView>,
+        shown: BTreeMap<String, String>,
+        missing: BTreeSet<String>,
+    ) -> Self {
+        Self {
+            header,
+            lists,
+            selected: 0,
+            modal: None,
+            job: None,
+            running: None,
+            log: Vec::new(),
+            log_scroll: 0,
+            detail_scroll: 0,
+            tick: 0,
+            shown,
+            missing,
+            yes: false,
+            notice: None,
+            size: (80, 24),
+            color: true,
+            quit: false,
+        }
+    }
+
+    /// Every selectable row, top to bottom.
+    pub fn rows(&self) -> Vec<Row> {
+        let mut rows = Vec::new();
+        for (l, list) in self.lists.iter().enumerate() {
+            rows.push(Row::List(l));
+            rows.extend(list.order.iter().map(|&s| Row::Step(l, s)));
+        }
+        rows
+    }
+
+    pub fn selected_row(&self) -> Row {
+        self.rows().get(self.selected).copied().unwrap_or(Row::List(0))
+    }
+
+    pub fn list_index(&self, checklist: &str) -> Option<usize> {
+        self.lists.iter().position(|l| l.checklist.id == checklist)
+    }
+
+    pub fn step_index(&self, checklist: &str, step: &str) -> Option<(usize, usize)> {
+        let l = self.list_index(checklist)?;
+        let s = self.lists[l].checklist.steps.iter().position(|x| x.id == step)?;
+        Some((l, s))
+    }
+
+    pub fn log(&mut self, kind: LogKind, text: impl Into<String>) {
+        self.log.push(LogLine { kind, text: text.into() });
+        if self.log.len() > LOG_LIMIT {
+            self.log.drain(..self.log.len() - LOG_LIMIT);
+        }
+    }
+}

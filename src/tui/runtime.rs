@@ -1,0 +1,169 @@
+//! Sets the TUI up (checklists, inputs, AWS context, state) and runs its loop:
+//! draw, wait for a message (input, tick, job report, Ctrl-C), update, carry
+//! out the effects.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::unbounded_channel;
+
+use super::app::{App, Effect, Header, ListView, Msg};
+use super::terminal::{self, Events};
+use super::update::update;
+use super::view;
+use super::worker::{InputSources, TuiFront, Worker};
+use crate::cli::args::Global;
+use crate::cli::setup::{self, Failure, usage};
+use crate::engine::model::{Checklist, InputDef};
+use crate::engine::state::Phase;
+use crate::engine::store::{Store, state_dir};
+use crate::engine::{order, profile, usage as input_usage};
+use crate::runner::{Runner, StepReport};
+
+pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Failure> {
+    if !setup::interactive() {
+        return Err(usage(
+            "the wizard needs a terminal; without one use `preflight run`, `plan` or `verify` (see --help)",
+        ));
+    }
+    let library = setup::library(g)?;
+    let all = setup::checklists(&library)?;
+    let lists: Vec<Checklist> = match &only {
+        Some(id) => vec![setup::pick(&all, id)?.clone()],
+        None => all.clone(),
+    };
+    let mut defs: BTreeMap<String, InputDef> = BTreeMap::new();
+    for c in &lists {
+        for d in input_usage::needed_inputs(c, &order::selection(&c.steps, None), &library) {
+            defs.entry(d.name.clone()).or_insert(d);
+        }
+    }
+    let defs: Vec<InputDef> = defs.into_values().collect();
+    let known: Vec<&InputDef> = all.iter().flat_map(|c| c.inputs.iter()).collect();
+    let provided = setup::provided(g, &defs, &known)?;
+    setup::precheck(&defs, &provided)?;
+    let aws = Arc::new(setup::connect(g).await?);
+    let expect = profile::read_expect(&g.profile_file).map_err(usage)?;
+    let context = BTreeMap::from([
+        ("account_id".to_string(), aws.account_id.clone()),
+        ("region".to_string(), aws.region.clone()),
+    ]);
+    let sources = InputSources { defs, provided, context, profile: g.profile_file.clone() };
+    let (values, shown, missing) = sources.resolve();
+
+    let store = Store::lock(&state_dir(&g.profile_file)).map_err(usage)?;
+    let state = store.load().map_err(usage)?;
+    let (tx, mut rx) = unbounded_channel();
+    let front = Arc::new(TuiFront::new(tx.clone()));
+    let runner = Runner {
+        aws: aws.clone(),
+        library: Arc::new(library.clone()),
+        values,
+        front: front.clone(),
+        store: Some(Arc::new(store)),
+        state,
+    };
+
+    let views = lists
+        .iter()
+        .map(|c| {
+            let recorded: Vec<_> = c.steps.iter().map(|s| runner.step_state(&c.id, &s.id)).collect();
+            let reports = c.steps.iter().zip(&recorded).map(|(s, st)| StepReport::recorded(s, *st)).collect();
+            let inputs = (0..c.steps.len())
+                .map(|i| input_usage::needed_inputs(c, &[i], &library).into_iter().map(|d| d.name).collect())
+                .collect();
+            let skipped = recorded.iter().map(|st| st.is_some_and(|s| s.phase == Phase::Skipped)).collect();
+            ListView::new(c.clone(), reports, inputs, skipped)
+        })
+        .collect();
+    let header = Header {
+        account_id: aws.account_id.clone(),
+        principal_arn: aws.principal_arn.clone(),
+        region: aws.region.clone(),
+        profile_file: g.profile_file.display().to_string(),
+        mismatch: expect.mismatch(&aws.account_id, &aws.region),
+    };
+    let mut app = App::new(header, views, shown, missing);
+    app.yes = yes;
+    app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut worker = Worker::new(runner, front, lists, tx.clone(), yes, sources);
+
+    let mut term = terminal::enter().map_err(|e| usage(format!("cannot use the terminal: {e}")))?;
+    let events = Events::spawn(tx.clone());
+    if let Ok(size) = term.size() {
+        app.size = (size.width, size.height);
+    }
+    let result = event_loop(&mut app, &mut term, &events, &mut worker, &mut rx).await;
+    worker.abort();
+    drop(events);
+    terminal::restore();
+    result.map_err(|e| Failure { code: 1, message: format!("terminal error: {e}") })?;
+    Ok(0)
+}
+
+async fn event_loop(
+    app: &mut App,
+    term: &mut ratatui::DefaultTerminal,
+    events: &Events,
+    worker: &mut Worker,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>,
+) -> std::io::Result<()> {
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        term.draw(|f| view::draw(f, app))?;
+        let first = tokio::select! {
+            Some(m) = rx.recv() => m,
+            _ = tick.tick() => Msg::Tick,
+            _ = tokio::signal::ctrl_c() => Msg::Interrupt,
+        };
+        let mut queue = VecDeque::from([first]);
+        while let Ok(m) = rx.try_recv() {
+            queue.push_back(m);
+        }
+        while let Some(msg) = queue.pop_front() {
+            for effect in update(app, msg) {
+                match effect {
+                    Effect::Quit => return Ok(()),
+                    Effect::Start(job) => worker.start(job),
+                    Effect::Consent { id, yes } => worker.consent(id, yes),
+                    Effect::Skip { checklist, step, skip } => {
+                        queue.push_back(worker.skip(&checklist, &step, skip).await)
+                    }
+                    Effect::AskInputs { names, then } => {
+                        let asked = ask(term, events, worker, &names, false, app)?;
+                        queue.push_back(worker.refresh_inputs().await);
+                        match (asked, then) {
+                            (Ok(()), Some(job)) => queue.push_back(Msg::Start(job)),
+                            (Err(e), _) => queue.push_back(Msg::Notice(format!("not run: {e}"))),
+                            _ => {}
+                        }
+                    }
+                    Effect::EditInputs { names } => {
+                        if let Err(e) = ask(term, events, worker, &names, true, app)? {
+                            queue.push_back(Msg::Notice(e));
+                        }
+                        queue.push_back(worker.refresh_inputs().await);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Suspends the screen, asks with inquire, and takes the screen back.
+fn ask(
+    term: &mut ratatui::DefaultTerminal,
+    events: &Events,
+    worker: &mut Worker,
+    names: &[String],
+    edit: bool,
+    app: &App,
+) -> std::io::Result<Result<(), String>> {
+    events.pause();
+    terminal::suspend();
+    let answered = tokio::task::block_in_place(|| worker.inputs.ask(names, edit, &app.shown));
+    terminal::resume(term)?;
+    events.resume();
+    Ok(answered)
+}

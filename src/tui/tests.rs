@@ -1,0 +1,355 @@
+//! Screens over ratatui's TestBackend (insta snapshots) and `update` driven by
+//! key sequences, all without a terminal or AWS.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+use super::app::{App, Effect, Header, Job, ListView, Modal, Msg};
+use super::update::update;
+use super::view;
+use crate::aws::error::Op;
+use crate::aws::exec::{Activity, Change, DocDiff};
+use crate::aws::registry::Registry;
+use crate::engine::library::Library;
+use crate::engine::loader::load_all;
+use crate::engine::outcome::{ProbeResult, Status};
+use crate::engine::usage::needed_inputs;
+use crate::runner::{Mode, StepReport};
+
+fn app() -> App {
+    let library = Library::builtin();
+    let checklist = load_all(&library, &Registry).unwrap().into_iter().find(|c| c.id == "iam-policy").unwrap();
+    let reports = checklist.steps.iter().map(|s| StepReport::recorded(s, None)).collect();
+    let inputs = (0..checklist.steps.len())
+        .map(|i| needed_inputs(&checklist, &[i], &library).into_iter().map(|d| d.name).collect())
+        .collect();
+    let skipped = vec![false; checklist.steps.len()];
+    let header = Header {
+        account_id: "123456789012".into(),
+        principal_arn: "arn:aws:sts::123456789012:user/moto".into(),
+        region: "us-east-1".into(),
+        profile_file: "preflight.toml".into(),
+        mismatch: None,
+    };
+    let shown: BTreeMap<String, String> = [
+        ("account_id", "123456789012"),
+        ("region", "us-east-1"),
+        ("project", "comafi"),
+        ("runtime_principal_kind", "role"),
+        ("runtime_principal_name", "comafi-ecs-task-role"),
+        ("runtime_policy_name", "comafi-runtime"),
+        ("log_group_prefix", "/comafi"),
+        ("bedrock_model_id", "anthropic.claude-3-haiku-20240307-v1:0"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    App::new(header, vec![ListView::new(checklist, reports, inputs, skipped)], shown, BTreeSet::new())
+}
+
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| view::draw(f, app)).unwrap();
+    terminal.backend().to_string()
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn report(id: &str, title: &str, status: Status, probes: Vec<ProbeResult>) -> StepReport {
+    let mut r = StepReport::recorded(
+        &crate::engine::model::Step {
+            id: id.into(),
+            title: title.into(),
+            explain: String::new(),
+            needs: vec![],
+            action: None,
+            probes: vec![],
+        },
+        None,
+    );
+    r.status = status;
+    r.probes = probes;
+    r.updated_at = Some("2026-11-23T00:00:00Z".into());
+    r
+}
+
+fn call(op: &'static str, mutating: bool, millis: u128) -> Msg {
+    Msg::Activity {
+        step: "runtime-policy".into(),
+        activity: Activity::Call {
+            op: Op::new("iam", op, "arn:aws:iam::123456789012:policy/comafi-runtime"),
+            mutating,
+            millis,
+            outcome: Ok(()),
+        },
+    }
+}
+
+#[test]
+fn empty_state() {
+    insta::assert_snapshot!(screen(&app(), 100, 30));
+}
+
+#[test]
+fn narrow_80_by_24() {
+    let mut app = app();
+    key(&mut app, KeyCode::Down);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn running_with_spinner() {
+    let mut app = app();
+    let effects = key(&mut app, KeyCode::Char('a'));
+    assert_eq!(
+        effects,
+        vec![Effect::Start(Job { checklist: "iam-policy".into(), mode: Mode::Run, step: None, only: false })]
+    );
+    update(&mut app, Msg::StepStarted { checklist: "iam-policy".into(), step: "runtime-policy".into() });
+    update(&mut app, call("GetPolicy", false, 12));
+    update(&mut app, call("CreatePolicy", true, 48));
+    for _ in 0..3 {
+        update(&mut app, Msg::Tick);
+    }
+    key(&mut app, KeyCode::Down);
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("⠸ runtime-policy"), "{shown}");
+    insta::assert_snapshot!(shown);
+}
+
+#[test]
+fn failed_step_with_fix() {
+    let mut app = app();
+    let probe = ProbeResult::new("effective", Status::Fail, "role comafi-ecs-task-role may not do 1 of 15 required actions: logs:StartQuery on arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*: explicitly denied by statement \"NoInsights\" of inline policy guard of role comafi-ecs-task-role")
+        .with_fix("remove or narrow the Deny (statement \"NoInsights\" of inline policy guard):\n{\n  \"Sid\": \"NoInsights\",\n  \"Effect\": \"Deny\",\n  \"Action\": \"logs:StartQuery\",\n  \"Resource\": \"*\"\n}");
+    update(
+        &mut app,
+        Msg::StepFinished {
+            checklist: "iam-policy".into(),
+            report: report("grant", "Runtime permissions in effect", Status::Fail, vec![probe]),
+        },
+    );
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Down);
+    }
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("✘ grant") && shown.contains("fix:"), "{shown}");
+    insta::assert_snapshot!(shown);
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.modal, Some(Modal::Help));
+    let shown = screen(&app, 100, 30);
+    for b in super::keys::BINDINGS {
+        assert!(shown.contains(b.help), "help lacks {:?}", b.help);
+    }
+    insta::assert_snapshot!(shown);
+    key(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.modal, None);
+}
+
+fn plan_change() -> Change {
+    Change {
+        service: "iam",
+        operation: "CreatePolicyVersion",
+        resource: "arn:aws:iam::123456789012:policy/comafi-runtime".into(),
+        detail: "new default version: grants statement \"CloudWatchLogsQuery\": logs:StartQuery on arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*".into(),
+        diff: Some(DocDiff {
+            before: "{\n  \"Statement\": [\n    {\n      \"Sid\": \"CloudWatchMetrics\",\n      \"Action\": \"cloudwatch:PutMetricData\"\n    }\n  ]\n}\n".into(),
+            after: "{\n  \"Statement\": [\n    {\n      \"Sid\": \"CloudWatchLogsQuery\",\n      \"Action\": \"logs:StartQuery\"\n    },\n    {\n      \"Sid\": \"CloudWatchMetrics\",\n      \"Action\": \"cloudwatch:PutMetricData\"\n    }\n  ]\n}\n".into(),
+        }),
+    }
+}
+
+#[test]
+fn plan_with_policy_diff() {
+    let mut app = app();
+    key(&mut app, KeyCode::Down);
+    let effects = key(&mut app, KeyCode::Char('p'));
+    assert_eq!(
+        effects,
+        vec![Effect::Start(Job {
+            checklist: "iam-policy".into(),
+            mode: Mode::Plan,
+            step: Some("runtime-policy".into()),
+            only: false
+        })]
+    );
+    let probe = ProbeResult::new(
+        "document",
+        Status::Fail,
+        "policy comafi-runtime (v2) does not grant logs:StartQuery on arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*",
+    );
+    let mut r = report("runtime-policy", "Least-privilege runtime policy", Status::Fail, vec![probe]);
+    r.changes = vec![plan_change()];
+    update(&mut app, Msg::StepFinished { checklist: "iam-policy".into(), report: r });
+    update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Ok("1 steps · 1 fail".into()) });
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("+       \"Sid\": \"CloudWatchLogsQuery\","), "{shown}");
+    insta::assert_snapshot!(shown);
+}
+
+#[test]
+fn consent_modal_and_answers() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('a'));
+    update(
+        &mut app,
+        Msg::AskConsent {
+            id: 7,
+            checklist: "iam-policy".into(),
+            step: "runtime-policy".into(),
+            changes: vec![plan_change()],
+        },
+    );
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("apply 1 change?") && shown.contains("y apply · n do not apply"), "{shown}");
+    assert_eq!(key(&mut app, KeyCode::Char('x')), vec![], "other keys wait for an answer");
+    assert_eq!(key(&mut app, KeyCode::Char('n')), vec![Effect::Consent { id: 7, yes: false }]);
+    update(
+        &mut app,
+        Msg::AskConsent {
+            id: 8,
+            checklist: "iam-policy".into(),
+            step: "runtime-policy".into(),
+            changes: vec![plan_change()],
+        },
+    );
+    assert_eq!(key(&mut app, KeyCode::Enter), vec![Effect::Consent { id: 8, yes: true }]);
+    assert_eq!(app.modal, None);
+}
+
+#[test]
+fn keys_to_effects() {
+    let mut app = app();
+    // Moving stays within the rows.
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.selected, 0);
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(app.selected, 3);
+    key(&mut app, KeyCode::Char('k'));
+    // Enter runs the step and what it needs.
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::Start(Job {
+            checklist: "iam-policy".into(),
+            mode: Mode::Run,
+            step: Some("runtime-principal".into()),
+            only: false
+        })]
+    );
+    // One run at a time.
+    assert_eq!(key(&mut app, KeyCode::Char('v')), vec![]);
+    assert!(app.notice.as_deref().unwrap().contains("in progress"));
+    // q asks while running; n keeps running; y quits.
+    assert_eq!(key(&mut app, KeyCode::Char('q')), vec![]);
+    assert_eq!(app.modal, Some(Modal::QuitWhileRunning));
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.modal, None);
+    key(&mut app, KeyCode::Char('q'));
+    assert_eq!(key(&mut app, KeyCode::Char('y')), vec![Effect::Quit]);
+
+    let mut app = self::app();
+    key(&mut app, KeyCode::Down);
+    // r re-runs only a failed or done step, alone.
+    assert_eq!(key(&mut app, KeyCode::Char('r')), vec![]);
+    update(
+        &mut app,
+        Msg::StepFinished {
+            checklist: "iam-policy".into(),
+            report: report("runtime-policy", "t", Status::Error, vec![]),
+        },
+    );
+    assert_eq!(
+        key(&mut app, KeyCode::Char('r')),
+        vec![Effect::Start(Job {
+            checklist: "iam-policy".into(),
+            mode: Mode::Run,
+            step: Some("runtime-policy".into()),
+            only: true
+        })]
+    );
+    update(
+        &mut app,
+        Msg::JobFinished { checklist: "iam-policy".into(), outcome: Err("AWS could not be reached".into()) },
+    );
+    assert_eq!(app.job, None);
+    assert_eq!(app.notice.as_deref(), Some("AWS could not be reached"));
+    // v verifies the selected step alone; s skips it; e edits its inputs.
+    assert_eq!(
+        key(&mut app, KeyCode::Char('v')),
+        vec![Effect::Start(Job {
+            checklist: "iam-policy".into(),
+            mode: Mode::Verify,
+            step: Some("runtime-policy".into()),
+            only: true
+        })]
+    );
+    update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Ok(String::new()) });
+    assert_eq!(
+        key(&mut app, KeyCode::Char('s')),
+        vec![Effect::Skip { checklist: "iam-policy".into(), step: "runtime-policy".into(), skip: true }]
+    );
+    update(&mut app, Msg::Skipped { checklist: "iam-policy".into(), step: "runtime-policy".into(), skipped: true });
+    assert_eq!(app.lists[0].reports[0].status, Status::Skipped);
+    assert_eq!(
+        key(&mut app, KeyCode::Char('s')),
+        vec![Effect::Skip { checklist: "iam-policy".into(), step: "runtime-policy".into(), skip: false }]
+    );
+    match &key(&mut app, KeyCode::Char('e'))[..] {
+        [Effect::EditInputs { names }] => assert!(
+            names.contains(&"runtime_policy_name".to_string()) && names.contains(&"project".to_string()),
+            "{names:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // Ctrl-C quits at once, even with a run in progress.
+    key(&mut app, KeyCode::Char('a'));
+    assert_eq!(
+        update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))),
+        vec![Effect::Quit]
+    );
+}
+
+#[test]
+fn a_missing_input_is_asked_for_before_the_run() {
+    let mut app = app();
+    app.missing.insert("project".into());
+    app.shown.remove("project");
+    let job = Job { checklist: "iam-policy".into(), mode: Mode::Run, step: None, only: false };
+    assert_eq!(
+        key(&mut app, KeyCode::Char('a')),
+        vec![Effect::AskInputs { names: vec!["project".into()], then: Some(job.clone()) }]
+    );
+    assert_eq!(app.job, None);
+    let shown = app.shown.clone();
+    update(&mut app, Msg::Inputs { shown, missing: BTreeSet::new() });
+    assert_eq!(update(&mut app, Msg::Start(job.clone())), vec![Effect::Start(job)]);
+}
+
+#[test]
+fn the_mouse_wheel_scrolls_what_it_is_over() {
+    let mut app = app();
+    app.size = (100, 30);
+    for i in 0..40 {
+        update(&mut app, Msg::Notice(format!("{i}")));
+        app.log(super::app::LogKind::Note, format!("line {i}"));
+    }
+    let wheel = |kind, row| Msg::Mouse(MouseEvent { kind, column: 50, row, modifiers: KeyModifiers::NONE });
+    update(&mut app, wheel(MouseEventKind::ScrollUp, 26));
+    assert_eq!(app.log_scroll, 1);
+    update(&mut app, wheel(MouseEventKind::ScrollDown, 10));
+    assert_eq!(app.detail_scroll, 1);
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("Log (↑1)"), "{shown}");
+}

@@ -1,0 +1,287 @@
+//! `update`: the pure heart of the TUI. A message changes the App and yields
+//! the effects the runtime must carry out; nothing here touches AWS or the terminal.
+
+use std::collections::BTreeSet;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+
+use super::app::{App, Effect, Job, LogKind, Modal, Msg, Row};
+use super::keys::{self, Action};
+use super::view;
+use crate::aws::exec::Activity;
+use crate::engine::order;
+use crate::engine::outcome::Status;
+use crate::runner::Mode;
+
+const PAGE: usize = 5;
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Tick => {
+            app.tick = app.tick.wrapping_add(1);
+            Vec::new()
+        }
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            Vec::new()
+        }
+        Msg::Interrupt => quit_now(app),
+        Msg::Key(key) => on_key(app, key),
+        Msg::Mouse(m) => on_mouse(app, m),
+        Msg::Start(job) => start(app, job),
+        Msg::StepStarted { checklist, step } => {
+            if let Some((l, s)) = app.step_index(&checklist, &step) {
+                let title = app.lists[l].checklist.steps[s].title.clone();
+                app.log(LogKind::Note, format!("… {step}: {title}"));
+            }
+            app.running = Some((checklist, step));
+            Vec::new()
+        }
+        Msg::StepFinished { checklist, report } => {
+            if let Some((l, s)) = app.step_index(&checklist, &report.id) {
+                let line = match (report.status, report.probes.iter().find(|p| p.status != Status::Pass), &report.error)
+                {
+                    (_, _, Some(e)) => format!("{} {}: {e}", report.status.mark(), report.id),
+                    (Status::Pass, _, _) => format!("{} {}: verified", report.status.mark(), report.id),
+                    (_, Some(p), _) => format!("{} {}: {}", report.status.mark(), report.id, p.message),
+                    _ => format!("{} {}", report.status.mark(), report.id),
+                };
+                let kind = if matches!(report.status, Status::Fail | Status::Error) {
+                    LogKind::Failure
+                } else {
+                    LogKind::Note
+                };
+                app.log(kind, line);
+                app.lists[l].reports[s] = report;
+            }
+            app.running = None;
+            Vec::new()
+        }
+        Msg::Activity { step, activity } => {
+            match activity {
+                Activity::Call { op, mutating, millis, outcome } => {
+                    let resource = if op.resource.is_empty() { String::new() } else { format!(" {}", op.resource) };
+                    let (kind, result) = match (&outcome, mutating) {
+                        (Err(e), _) => (LogKind::Failure, format!("failed: {e}")),
+                        (Ok(()), true) => (LogKind::Change, "changed".to_string()),
+                        (Ok(()), false) => (LogKind::Read, "ok".to_string()),
+                    };
+                    app.log(kind, format!("[{step}] {}{resource} {result} ({millis} ms)", op.action()));
+                }
+                Activity::Note(text) => app.log(LogKind::Note, format!("[{step}] {text}")),
+            }
+            Vec::new()
+        }
+        Msg::AskConsent { id, checklist, step, changes } => {
+            app.modal = Some(Modal::Consent { id, checklist, step, changes });
+            Vec::new()
+        }
+        Msg::JobFinished { checklist, outcome } => {
+            app.job = None;
+            app.running = None;
+            match outcome {
+                Ok(summary) => app.log(LogKind::Note, format!("■ {checklist}: {summary}")),
+                Err(e) => {
+                    app.log(LogKind::Failure, format!("■ {checklist}: {e}"));
+                    app.notice = Some(e);
+                }
+            }
+            Vec::new()
+        }
+        Msg::Inputs { shown, missing } => {
+            app.shown = shown;
+            app.missing = missing;
+            Vec::new()
+        }
+        Msg::Skipped { checklist, step, skipped } => {
+            if let Some((l, s)) = app.step_index(&checklist, &step) {
+                app.lists[l].skipped[s] = skipped;
+                app.lists[l].reports[s].status = if skipped { Status::Skipped } else { Status::Pending };
+                app.log(LogKind::Note, format!("{} {step}", if skipped { "skipped" } else { "unskipped" }));
+            }
+            Vec::new()
+        }
+        Msg::Notice(text) => {
+            app.notice = Some(text);
+            Vec::new()
+        }
+    }
+}
+
+fn quit_now(app: &mut App) -> Vec<Effect> {
+    app.quit = true;
+    vec![Effect::Quit]
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if keys::is_interrupt(&key) {
+        return quit_now(app);
+    }
+    match app.modal.clone() {
+        Some(Modal::Help) => {
+            app.modal = None;
+            return Vec::new();
+        }
+        Some(Modal::Consent { id, step, .. }) => {
+            let yes = match key.code {
+                KeyCode::Char('y') | KeyCode::Enter => true,
+                KeyCode::Char('n') | KeyCode::Esc => false,
+                _ => return Vec::new(),
+            };
+            app.modal = None;
+            app.log(LogKind::Note, format!("[{step}] {}", if yes { "approved" } else { "declined" }));
+            return vec![Effect::Consent { id, yes }];
+        }
+        Some(Modal::QuitWhileRunning) => {
+            return match key.code {
+                KeyCode::Char('y') => quit_now(app),
+                KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q') => {
+                    app.modal = None;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
+        None => {}
+    }
+    let Some(action) = keys::action(&key) else { return Vec::new() };
+    app.notice = None;
+    let row = app.selected_row();
+    let (list, step) = match row {
+        Row::List(l) => (l, None),
+        Row::Step(l, s) => (l, Some(s)),
+    };
+    let id = app.lists[list].checklist.id.clone();
+    let step_id = step.map(|s| app.lists[list].checklist.steps[s].id.clone());
+    let job = |mode, only| Job { checklist: id.clone(), mode, step: step_id.clone(), only };
+    match action {
+        Action::Up => {
+            app.selected = app.selected.saturating_sub(1);
+            app.detail_scroll = 0;
+            Vec::new()
+        }
+        Action::Down => {
+            app.selected = (app.selected + 1).min(app.rows().len().saturating_sub(1));
+            app.detail_scroll = 0;
+            Vec::new()
+        }
+        Action::Run => start(app, job(Mode::Run, false)),
+        Action::RunAll => start(app, Job { checklist: id.clone(), mode: Mode::Run, step: None, only: false }),
+        Action::Verify => start(app, job(Mode::Verify, true)),
+        Action::Plan => start(app, job(Mode::Plan, false)),
+        Action::Rerun => match step {
+            Some(s) if matches!(app.lists[list].reports[s].status, Status::Fail | Status::Error | Status::Pass) => {
+                start(app, job(Mode::Run, true))
+            }
+            Some(_) => notice(app, "r re-runs a failed or done step; Enter runs this one"),
+            None => notice(app, "select a step to re-run it"),
+        },
+        Action::Skip => match (step, &app.job) {
+            (_, Some(_)) => notice(app, "a run is in progress; skip when it has finished"),
+            (None, _) => notice(app, "select a step to skip it"),
+            (Some(s), None) => {
+                let skip = !app.lists[list].skipped[s];
+                vec![Effect::Skip { checklist: id.clone(), step: step_id.clone().unwrap_or_default(), skip }]
+            }
+        },
+        Action::Edit => {
+            if app.job.is_some() {
+                return notice(app, "a run is in progress; edit inputs when it has finished");
+            }
+            let names: Vec<String> = match step {
+                Some(s) => app.lists[list].inputs[s].clone(),
+                None => app.lists[list].checklist.inputs.iter().map(|i| i.name.clone()).collect(),
+            };
+            if names.is_empty() {
+                return notice(app, "this step uses no inputs");
+            }
+            vec![Effect::EditInputs { names }]
+        }
+        Action::LogUp => {
+            app.log_scroll = (app.log_scroll + PAGE).min(app.log.len().saturating_sub(1));
+            Vec::new()
+        }
+        Action::LogDown => {
+            app.log_scroll = app.log_scroll.saturating_sub(PAGE);
+            Vec::new()
+        }
+        Action::DetailUp => {
+            app.detail_scroll = app.detail_scroll.saturating_sub(3);
+            Vec::new()
+        }
+        Action::DetailDown => {
+            app.detail_scroll = app.detail_scroll.saturating_add(3);
+            Vec::new()
+        }
+        Action::Help => {
+            app.modal = Some(Modal::Help);
+            Vec::new()
+        }
+        Action::Quit if app.job.is_some() => {
+            app.modal = Some(Modal::QuitWhileRunning);
+            Vec::new()
+        }
+        Action::Quit => quit_now(app),
+    }
+}
+
+fn notice(app: &mut App, text: &str) -> Vec<Effect> {
+    app.notice = Some(text.to_string());
+    Vec::new()
+}
+
+/// Starts a job, unless one is running, or asks first for the inputs it needs.
+fn start(app: &mut App, job: Job) -> Vec<Effect> {
+    if app.job.is_some() {
+        return notice(app, "a run is in progress; wait for it to finish");
+    }
+    let Some(l) = app.list_index(&job.checklist) else { return Vec::new() };
+    let list = &app.lists[l];
+    let steps: Vec<usize> = match (&job.step, job.only) {
+        (Some(id), true) => list.checklist.steps.iter().position(|s| &s.id == id).into_iter().collect(),
+        _ => order::selection(&list.checklist.steps, job.step.as_deref()),
+    };
+    let needed: BTreeSet<String> =
+        steps.iter().flat_map(|&s| list.inputs[s].iter()).filter(|n| app.missing.contains(*n)).cloned().collect();
+    if !needed.is_empty() {
+        return vec![Effect::AskInputs { names: needed.into_iter().collect(), then: Some(job) }];
+    }
+    let what = match job.mode {
+        Mode::Run => "run",
+        Mode::Verify => "verify",
+        Mode::Plan => "plan",
+    };
+    let target = job.step.as_deref().map(|s| format!(" / {s}")).unwrap_or_default();
+    app.log(LogKind::Note, format!("▶ {what} {}{target}", job.checklist));
+    app.log_scroll = 0;
+    app.job = Some(job.clone());
+    vec![Effect::Start(job)]
+}
+
+fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
+    let areas = view::areas(Rect::new(0, 0, app.size.0, app.size.1));
+    let at = Position::new(m.column, m.row);
+    let down = match m.kind {
+        MouseEventKind::ScrollDown => true,
+        MouseEventKind::ScrollUp => false,
+        _ => return Vec::new(),
+    };
+    if areas.log.contains(at) {
+        app.log_scroll = if down {
+            app.log_scroll.saturating_sub(1)
+        } else {
+            (app.log_scroll + 1).min(app.log.len().saturating_sub(1))
+        };
+    } else if areas.detail.contains(at) {
+        app.detail_scroll =
+            if down { app.detail_scroll.saturating_add(1) } else { app.detail_scroll.saturating_sub(1) };
+    } else if areas.tree.contains(at) {
+        app.selected = if down {
+            (app.selected + 1).min(app.rows().len().saturating_sub(1))
+        } else {
+            app.selected.saturating_sub(1)
+        };
+    }
+    Vec::new()
+}

@@ -1,0 +1,160 @@
+//! Right: the selected step (what it does and why, its inputs, its plan with
+//! document diffs, its last probe results) or the selected checklist.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::Theme;
+use crate::aws::exec::Change;
+use crate::engine::outcome::Status;
+use crate::engine::template;
+use crate::tui::app::{App, Row};
+
+fn heading(text: &str, theme: &Theme) -> Line<'static> {
+    Line::styled(text.to_string(), theme.title())
+}
+
+/// A template filled with what may be shown (unknown names stay as written),
+/// reflowed: the line breaks of the checklist file go, blank lines stay, so the
+/// text wraps to the pane.
+fn fill(text: &str, app: &App) -> Vec<Line<'static>> {
+    let text = template::render(text, &|n| Some(app.shown.get(n).cloned().unwrap_or_else(|| format!("{{{{{n}}}}}"))))
+        .unwrap_or_else(|_| text.to_string());
+    let mut out = Vec::new();
+    for (i, para) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            out.push(Line::raw(""));
+        }
+        out.push(Line::raw(para.split_whitespace().collect::<Vec<_>>().join(" ")));
+    }
+    out
+}
+
+fn inputs(lines: &mut Vec<Line<'static>>, names: &[String], app: &App, theme: &Theme) {
+    if names.is_empty() {
+        return;
+    }
+    lines.push(Line::raw(""));
+    lines.push(heading("Inputs", theme));
+    let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
+    for name in names {
+        let value = match app.shown.get(name) {
+            Some(v) => Span::raw(v.clone()),
+            None => Span::styled("not set: asked for when the step runs", theme.warn()),
+        };
+        lines.push(Line::from(vec![Span::styled(format!("  {name:<width$}  "), theme.dim()), value]));
+    }
+}
+
+pub fn change_lines(lines: &mut Vec<Line<'static>>, changes: &[Change], theme: &Theme, diffs: bool) {
+    for c in changes {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}:{} ", c.service, c.operation), theme.change()),
+            Span::raw(c.resource.clone()),
+        ]));
+        lines.push(Line::styled(format!("    {}", c.detail), theme.dim()));
+        for (tag, text) in c.diff.iter().filter(|_| diffs).flat_map(|d| d.lines(2)) {
+            let style = match tag {
+                '+' => theme.added(),
+                '-' => theme.removed(),
+                _ => theme.dim(),
+            };
+            lines.push(Line::styled(format!("    {tag} {text}"), style));
+        }
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let area = Rect { x: area.x + 1, width: area.width.saturating_sub(1), ..area };
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    match app.selected_row() {
+        Row::List(l) => {
+            let list = &app.lists[l];
+            let c = &list.checklist;
+            lines.push(Line::from(vec![
+                Span::styled(c.id.clone(), theme.title()),
+                Span::raw(format!(" — {}", c.title)),
+            ]));
+            lines.push(Line::styled(
+                format!("{} · {}/{} steps verified", c.source, list.done(), c.steps.len()),
+                theme.dim(),
+            ));
+            lines.push(Line::raw(""));
+            lines.extend(fill(&c.summary, app));
+            lines.push(Line::raw(""));
+            lines.push(heading("Steps", theme));
+            for &s in &list.order {
+                let r = &list.reports[s];
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {} ", r.status.mark()), theme.status(r.status)),
+                    Span::raw(format!("{} — {}", c.steps[s].id, c.steps[s].title)),
+                ]));
+            }
+            let names: Vec<String> = c.inputs.iter().map(|i| i.name.clone()).collect();
+            inputs(&mut lines, &names, app, theme);
+        }
+        Row::Step(l, s) => {
+            let list = &app.lists[l];
+            let step = &list.checklist.steps[s];
+            let report = &list.reports[s];
+            lines.push(Line::from(vec![
+                Span::styled(step.id.clone(), theme.title()),
+                Span::raw(format!(" — {}", step.title)),
+            ]));
+            let running = app.running.as_ref().is_some_and(|(c, id)| *c == list.checklist.id && *id == step.id);
+            let mut status = if running {
+                vec![Span::styled("running…".to_string(), theme.key())]
+            } else {
+                vec![Span::styled(
+                    format!("{} {:?}", report.status.mark(), report.status).to_lowercase(),
+                    theme.status(report.status),
+                )]
+            };
+            if let Some(t) = &report.updated_at {
+                status.push(Span::styled(format!(" · recorded {t}"), theme.dim()));
+            }
+            if !step.needs.is_empty() {
+                status.push(Span::styled(format!(" · needs {}", step.needs.join(", ")), theme.dim()));
+            }
+            if step.action.is_none() {
+                status.push(Span::styled(" · manual step".to_string(), theme.warn()));
+            }
+            lines.push(Line::from(status));
+            if !report.probes.is_empty() {
+                lines.push(Line::raw(""));
+                lines.push(heading("Probes", theme));
+                for p in &report.probes {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  {} ", p.status.mark()), theme.status(p.status)),
+                        Span::styled(format!("{}: ", p.id), theme.title()),
+                        Span::raw(p.message.clone()),
+                    ]));
+                    if let Some(fix) = p.fix.as_ref().filter(|_| p.status != Status::Pass) {
+                        lines.push(Line::styled("    fix:".to_string(), theme.warn()));
+                        lines.extend(fix.lines().map(|l| Line::raw(format!("      {l}"))));
+                    }
+                }
+            }
+            if let Some(e) = &report.error {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(e.clone(), theme.status(Status::Fail)));
+            }
+            if let Some(fix) = &report.fix {
+                lines.push(Line::styled("fix:".to_string(), theme.warn()));
+                lines.extend(fix.lines().map(|l| Line::raw(format!("  {l}"))));
+            }
+            if !report.changes.is_empty() {
+                lines.push(Line::raw(""));
+                lines.push(heading(if report.applied { "Changed" } else { "Plan" }, theme));
+                change_lines(&mut lines, &report.changes, theme, !report.applied);
+            }
+            lines.push(Line::raw(""));
+            lines.push(heading("What and why", theme));
+            lines.extend(fill(&step.explain, app));
+            inputs(&mut lines, &list.inputs[s], app, theme);
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.detail_scroll, 0)), area);
+}

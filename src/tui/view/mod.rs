@@ -1,0 +1,74 @@
+//! Render functions, one per screen area. Each reads the App and draws; none
+//! changes anything.
+
+mod detail;
+mod header;
+mod log;
+mod modal;
+mod theme;
+mod tree;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::App;
+use super::keys::BINDINGS;
+pub use theme::Theme;
+
+pub struct Areas {
+    pub header: Rect,
+    pub tree: Rect,
+    pub detail: Rect,
+    pub log: Rect,
+    pub footer: Rect,
+}
+
+/// Where everything goes; `update` uses it too, to know what the mouse is over.
+pub fn areas(area: Rect) -> Areas {
+    let log_height = (area.height / 4).clamp(5, 12);
+    let [header, body, log, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(5),
+        Constraint::Length(log_height),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let tree_width = (area.width * 35 / 100).clamp(28, 44);
+    let [tree, detail] = Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(20)]).areas(body);
+    Areas { header, tree, detail, log, footer }
+}
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let theme = Theme { color: app.color };
+    let a = areas(frame.area());
+    header::draw(frame, a.header, app, &theme);
+    tree::draw(frame, a.tree, app, &theme);
+    detail::draw(frame, a.detail, app, &theme);
+    log::draw(frame, a.log, app, &theme);
+    footer(frame, a.footer, app, &theme);
+    modal::draw(frame, frame.area(), app, &theme);
+}
+
+fn footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let line = match &app.notice {
+        Some(text) => Line::from(Span::styled(text.clone(), theme.warn())),
+        None => {
+            // The full hints when they fit, else a tighter form.
+            let hints: Vec<(&str, &str)> = BINDINGS.iter().filter_map(|b| Some((b.keys, b.short?))).collect();
+            let full: usize = hints.iter().map(|(k, s)| k.chars().count() + s.len() + 4).sum();
+            let sep = if full <= area.width as usize { " · " } else { " " };
+            let mut spans = Vec::new();
+            for (k, short) in hints {
+                if !spans.is_empty() {
+                    spans.push(Span::styled(sep, theme.dim()));
+                }
+                spans.push(Span::styled(k.to_string(), theme.key()));
+                spans.push(Span::raw(format!(" {short}")));
+            }
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}

@@ -1,0 +1,194 @@
+//! Carries out the effects that touch AWS or the profile: jobs run in tokio
+//! tasks on the shared Runner and report back as messages; consent travels
+//! back to the waiting runner through a oneshot channel.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::app::{Job, Msg};
+use crate::aws::exec::{Activity, Change, Sink};
+use crate::aws::registry::BoxFut;
+use crate::cli::prompt;
+use crate::engine::inputs::{self, Origin, Value, Values};
+use crate::engine::model::{Checklist, InputDef, InputKind, Step};
+use crate::engine::profile;
+use crate::engine::state::Event;
+use crate::runner::{Confirm, Frontend, Options, Runner, StepReport, Stop, tally};
+
+pub struct TuiFront {
+    tx: UnboundedSender<Msg>,
+    waiting: Mutex<HashMap<u64, oneshot::Sender<bool>>>,
+    next: AtomicU64,
+}
+
+impl TuiFront {
+    pub fn new(tx: UnboundedSender<Msg>) -> Self {
+        Self { tx, waiting: Mutex::new(HashMap::new()), next: AtomicU64::new(1) }
+    }
+
+    pub fn answer(&self, id: u64, yes: bool) {
+        if let Some(reply) = self.waiting.lock().unwrap().remove(&id) {
+            let _ = reply.send(yes);
+        }
+    }
+}
+
+impl Sink for TuiFront {
+    fn activity(&self, _checklist: &str, step: &str, activity: Activity) {
+        let _ = self.tx.send(Msg::Activity { step: step.to_string(), activity });
+    }
+}
+
+impl Frontend for TuiFront {
+    fn step_started(&self, checklist: &str, step: &Step) {
+        let _ = self.tx.send(Msg::StepStarted { checklist: checklist.to_string(), step: step.id.clone() });
+    }
+
+    fn step_finished(&self, checklist: &str, report: &StepReport) {
+        let _ = self.tx.send(Msg::StepFinished { checklist: checklist.to_string(), report: report.clone() });
+    }
+
+    fn confirm<'a>(&'a self, checklist: &'a str, step: &'a Step, changes: &'a [Change]) -> BoxFut<'a, Confirm> {
+        Box::pin(async move {
+            let id = self.next.fetch_add(1, Ordering::SeqCst);
+            let (reply, answer) = oneshot::channel();
+            self.waiting.lock().unwrap().insert(id, reply);
+            let ask = Msg::AskConsent {
+                id,
+                checklist: checklist.to_string(),
+                step: step.id.clone(),
+                changes: changes.to_vec(),
+            };
+            if self.tx.send(ask).is_err() {
+                return Confirm::No;
+            }
+            match answer.await {
+                Ok(true) => Confirm::Yes,
+                _ => Confirm::No,
+            }
+        })
+    }
+}
+
+/// Where input values come from, to resolve them again after an answer.
+pub struct InputSources {
+    pub defs: Vec<InputDef>,
+    pub provided: BTreeMap<String, Value>,
+    pub context: BTreeMap<String, String>,
+    pub profile: PathBuf,
+}
+
+impl InputSources {
+    /// The values, what may be shown of them (secrets masked, context included), and what is missing.
+    pub fn resolve(&self) -> (Values, BTreeMap<String, String>, BTreeSet<String>) {
+        let res = inputs::resolve(&self.defs, &self.provided, &self.context);
+        let mut shown: BTreeMap<String, String> = self.context.clone();
+        shown.extend(res.values.inputs.iter().map(|(k, v)| (k.clone(), v.shown())));
+        let missing =
+            res.missing.iter().map(|d| d.name.clone()).chain(res.invalid.iter().map(|e| e.input.clone())).collect();
+        (res.values, shown, missing)
+    }
+
+    /// Asks for `names` (or, editing, for one of them) with the TUI suspended;
+    /// saves the answers that are not secrets to the profile.
+    pub fn ask(&mut self, names: &[String], edit: bool, shown: &BTreeMap<String, String>) -> Result<(), String> {
+        let names: Vec<String> = if edit && names.len() > 1 {
+            vec![prompt::pick(names, &|n| shown.get(n).cloned().unwrap_or_else(|| "(not set)".into()))?]
+        } else {
+            names.to_vec()
+        };
+        let mut answers = Vec::new();
+        for name in &names {
+            let def =
+                self.defs.iter().find(|d| &d.name == name).ok_or_else(|| format!("`{name}` is not an input"))?.clone();
+            let current = if def.kind == InputKind::Secret { None } else { shown.get(name).map(String::as_str) };
+            let text = prompt::ask_with(&def, current)?;
+            if def.kind != InputKind::Secret {
+                answers.push((name.clone(), text.clone()));
+            }
+            self.provided.insert(name.clone(), Value::plain(text, Origin::Prompt));
+        }
+        if !answers.is_empty() {
+            profile::save_inputs(&self.profile, &answers)?;
+        }
+        Ok(())
+    }
+}
+
+pub struct Worker {
+    pub runner: Arc<tokio::sync::Mutex<Runner>>,
+    pub front: Arc<TuiFront>,
+    pub lists: Arc<Vec<Checklist>>,
+    pub tx: UnboundedSender<Msg>,
+    pub yes: bool,
+    pub inputs: InputSources,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    pub fn new(
+        runner: Runner,
+        front: Arc<TuiFront>,
+        lists: Vec<Checklist>,
+        tx: UnboundedSender<Msg>,
+        yes: bool,
+        inputs: InputSources,
+    ) -> Self {
+        Self {
+            runner: Arc::new(tokio::sync::Mutex::new(runner)),
+            front,
+            lists: Arc::new(lists),
+            tx,
+            yes,
+            inputs,
+            task: None,
+        }
+    }
+
+    pub fn start(&mut self, job: Job) {
+        let (runner, lists, tx, yes) = (self.runner.clone(), self.lists.clone(), self.tx.clone(), self.yes);
+        self.task = Some(tokio::spawn(async move {
+            let Some(checklist) = lists.iter().find(|c| c.id == job.checklist) else { return };
+            let opts = Options { mode: job.mode, step: job.step.clone(), only: job.only, deep: false, yes };
+            let outcome = match runner.lock().await.run_checklist(checklist, &opts).await {
+                Ok(report) => Ok(tally(&report.steps)),
+                Err(Stop::Aws(e)) => Err(format!("{e}{}", e.fix().map(|f| format!(" — {f}")).unwrap_or_default())),
+                Err(Stop::State(e)) => Err(e),
+                Err(Stop::NeedsConsent { step, .. }) => Err(format!("step {step} needs consent")),
+            };
+            let _ = tx.send(Msg::JobFinished { checklist: job.checklist, outcome });
+        }));
+    }
+
+    pub fn consent(&self, id: u64, yes: bool) {
+        self.front.answer(id, yes);
+    }
+
+    pub async fn skip(&self, checklist: &str, step: &str, skip: bool) -> Msg {
+        let event = if skip { Event::Skip } else { Event::Unskip };
+        match self.runner.lock().await.record(checklist, step, event) {
+            Ok(()) => Msg::Skipped { checklist: checklist.to_string(), step: step.to_string(), skipped: skip },
+            Err(Stop::State(e)) => Msg::Notice(e),
+            Err(_) => Msg::Notice(format!("could not change step {step}")),
+        }
+    }
+
+    /// Resolves the inputs again and hands the values to the runner.
+    pub async fn refresh_inputs(&self) -> Msg {
+        let (values, shown, missing) = self.inputs.resolve();
+        self.runner.lock().await.values = values;
+        Msg::Inputs { shown, missing }
+    }
+
+    pub fn abort(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

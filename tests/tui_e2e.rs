@@ -1,0 +1,147 @@
+//! The wizard end to end: the real binary in a pseudo-terminal (util-linux
+//! `script`, sized with stty), its screen read back through a terminal
+//! emulator (vt100), against a moto server. Open, run the iam-policy checklist
+//! with keys, quit, start again and see the state; break the policy behind its
+//! back, verify, see the failure and its fix, re-run that one step, see it green.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support::{Moto, Sandbox};
+
+struct Tty {
+    child: Child,
+    input: ChildStdin,
+    screen: Arc<Mutex<vt100::Parser>>,
+}
+
+impl Tty {
+    fn open(sb: &Sandbox, args: &str) -> Self {
+        let base = sb.command(&[]);
+        let mut cmd = Command::new("script");
+        let line = format!("stty rows 30 cols 100; exec {} {args}", env!("CARGO_BIN_EXE_preflight"));
+        cmd.args(["-qec", &line, "/dev/null"]).current_dir(&sb.dir).env_clear();
+        for (k, v) in base.get_envs().filter_map(|(k, v)| Some((k, v?))) {
+            cmd.env(k, v);
+        }
+        cmd.env("TERM", "xterm-256color").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null());
+        let mut child = cmd.spawn().expect("util-linux `script` is needed for this test");
+        let input = child.stdin.take().unwrap();
+        let mut out = child.stdout.take().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(30, 100, 0)));
+        let parser = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                parser.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Self { child, input, screen }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// Waits (at most 30 s) until every text is on screen at once.
+    fn wait_for(&self, texts: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let shown = self.contents();
+            if texts.iter().all(|t| shown.contains(t)) {
+                return shown;
+            }
+            assert!(Instant::now() < deadline, "never saw {texts:?} on screen:\n{shown}");
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn press(&mut self, keys: &str) {
+        self.input.write_all(keys.as_bytes()).unwrap();
+        self.input.flush().unwrap();
+    }
+
+    fn exit_code(mut self) -> i32 {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(Instant::now() < deadline, "the wizard did not exit:\n{}", self.contents());
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_the_checklist_with_keys_then_break_it_verify_and_repair() {
+    let moto = Moto::start();
+    let sb = Sandbox::new("tui", &moto.url);
+
+    let mut tty = Tty::open(&sb, "");
+    tty.wait_for(&["account 123456789012", "iam-policy", "○ runtime-policy", "0/3", "Enter run"]);
+    tty.press("a");
+    for step in ["runtime-policy", "runtime-principal", "grant"] {
+        tty.wait_for(&[&format!("iam-policy / {step}: apply 1 change?"), "y apply"]);
+        tty.press("y");
+    }
+    tty.wait_for(&["✔ runtime-policy", "✔ runtime-principal", "✔ grant", "3/3", "3 steps · 3 pass"]);
+    // The log shows every call with its duration; PgUp scrolls back to the change.
+    let change = "[grant] iam:AttachRolePolicy arn:aws:iam::123456789012:role/comafi-ecs-task-role changed (";
+    for _ in 0..10 {
+        if tty.contents().contains(change) {
+            break;
+        }
+        tty.press("\x1b[5~");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    tty.wait_for(&["Log (↑", change]);
+    tty.press("q");
+    assert_eq!(tty.exit_code(), 0);
+
+    // The account really has it.
+    let iam = support::iam(&moto.url).await;
+    let attached = iam.list_attached_role_policies().role_name("comafi-ecs-task-role").send().await.unwrap();
+    assert_eq!(attached.attached_policies().len(), 1);
+
+    // Break the policy behind preflight's back: drop the query statement.
+    let arn = "arn:aws:iam::123456789012:policy/comafi-runtime";
+    let policy = iam.get_policy().policy_arn(arn).send().await.unwrap().policy.unwrap();
+    let version =
+        iam.get_policy_version().policy_arn(arn).version_id(policy.default_version_id().unwrap()).send().await.unwrap();
+    let text = percent_encoding::percent_decode_str(version.policy_version().unwrap().document().unwrap())
+        .decode_utf8_lossy()
+        .into_owned();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["Statement"].as_array_mut().unwrap().retain(|s| s["Sid"] != "CloudWatchLogsQuery");
+    iam.create_policy_version()
+        .policy_arn(arn)
+        .policy_document(doc.to_string())
+        .set_as_default(true)
+        .send()
+        .await
+        .unwrap();
+
+    // Start again: the recorded state is shown; verify finds the break and its fix.
+    let mut tty = Tty::open(&sb, "tui iam-policy");
+    tty.wait_for(&["✔ runtime-policy", "✔ grant", "3/3"]);
+    tty.press("v");
+    tty.wait_for(&["✘ runtime-policy", "✘ grant", "1/3", "3 steps · 1 pass · 2 fail"]);
+    tty.press("j");
+    tty.wait_for(&["does not grant", "logs:StartQuery on", "fix:", "\"Sid\": \"CloudWatchLogsQuery\""]);
+    tty.press("r");
+    tty.wait_for(&["iam-policy / runtime-policy: apply 1 change?", "CreatePolicyVersion"]);
+    tty.press("y");
+    tty.wait_for(&["✔ runtime-policy", "2/3", "1 step · 1 pass"]);
+    tty.press("q");
+    assert_eq!(tty.exit_code(), 0);
+
+    assert_eq!(sb.run(&["verify", "iam-policy", "--json"]).json()["checklists"][0]["steps"][0]["status"], "pass");
+}
