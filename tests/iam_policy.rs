@@ -579,3 +579,26 @@ fn state_is_kept_per_account_and_region() {
     let confirm = sb.run(&["confirm", "iam-policy", "--step", "grant"]);
     assert_eq!(confirm.code, 2, "{confirm:?}");
 }
+
+#[test]
+fn run_refuses_an_account_the_profile_does_not_expect() {
+    let moto = Moto::start();
+    let sb = Sandbox::new("expect", &moto.url);
+    std::fs::write(
+        sb.dir.join("preflight.toml"),
+        "[inputs]\nproject = \"comafi\"\n[expect]\naccount_id = \"111111111111\"\n",
+    )
+    .unwrap();
+    moto.start_recording();
+    let run = sb.run(&["run", "iam-policy", "--yes"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("account 123456789012 is not the expected 111111111111")
+            && run.stderr.contains("nothing was changed"),
+        "{run:?}"
+    );
+    assert_eq!(moto.recorded_operations().iter().filter(|o| is_mutating(o)).count(), 0);
+    let verify = sb.run(&["verify", "iam-policy"]);
+    assert_eq!(verify.code, 1, "reading is allowed, with a warning: {verify:?}");
+    assert!(verify.stderr.contains("warning: account 123456789012 is not the expected 111111111111"));
+}

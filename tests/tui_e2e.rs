@@ -145,3 +145,29 @@ async fn run_the_checklist_with_keys_then_break_it_verify_and_repair() {
 
     assert_eq!(sb.run(&["verify", "iam-policy", "--json"]).json()["checklists"][0]["steps"][0]["status"], "pass");
 }
+
+#[test]
+fn a_missing_input_is_asked_for_with_the_screen_suspended_and_saved() {
+    let moto = Moto::start();
+    let sb = Sandbox::new("tui-input", &moto.url);
+    std::fs::write(sb.dir.join("preflight.toml"), "# team profile\n[expect]\naccount_id = \"111111111111\"\n").unwrap();
+
+    let mut tty = Tty::open(&sb, "tui");
+    // The profile expects another account: the header says so.
+    tty.wait_for(&[
+        "account 123456789012 is not the expected 111111111111",
+        "project",
+        "not set: asked for when the step runs",
+    ]);
+    tty.press("p");
+    tty.wait_for(&["Project name (the prefix of every resource name)"]);
+    tty.press("comafi\r");
+    // Back in the wizard: the plan is there, made with the answer.
+    tty.wait_for(&["■ iam-policy: 3 steps · 3 fail", "project                 comafi"]);
+    tty.press("j");
+    tty.wait_for(&["Plan", "iam:CreatePolicy", "comafi-runtime"]);
+    tty.press("q");
+    assert_eq!(tty.exit_code(), 0);
+    let profile = std::fs::read_to_string(sb.dir.join("preflight.toml")).unwrap();
+    assert!(profile.contains("# team profile") && profile.contains("project = \"comafi\""), "{profile}");
+}

@@ -124,6 +124,19 @@ async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: 
     let provided = setup::provided(g, &defs, &known)?;
     setup::precheck(&defs, &provided)?;
     let aws = Arc::new(setup::connect(g).await?);
+    if let Some(m) = crate::engine::profile::read_expect(&g.profile_file)
+        .map_err(usage_error)?
+        .mismatch(&aws.account_id, &aws.region)
+    {
+        // Reading the wrong account is harmless; changing it is not.
+        if opts.mode == Mode::Run {
+            return Err(usage_error(format!(
+                "error: {m} (the profile's [expect]); nothing was changed\n  fix: use the intended credentials (--profile, --region), or correct [expect] in {}",
+                g.profile_file.display()
+            )));
+        }
+        eprintln!("warning: {m} (the profile's [expect]); check --profile and --region");
+    }
     let values: Values = setup::resolve(g, &defs, &provided, &aws)?;
 
     let dir = state_dir(&g.profile_file);

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind};
 use ratatui::crossterm::execute;
-use ratatui::crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use ratatui::crossterm::terminal::{
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::app::Msg;
@@ -42,10 +44,14 @@ pub fn suspend() {
     restore();
 }
 
-/// ... and takes it again, redrawing everything.
+/// ... and takes it again. A new Terminal has an empty previous buffer, so the
+/// next draw repaints everything (`Terminal::clear` would ask the terminal for
+/// the cursor position, which not every terminal answers).
 pub fn resume(terminal: &mut DefaultTerminal) -> io::Result<()> {
     raw_on()?;
-    terminal.clear()
+    execute!(stdout(), Clear(ClearType::All))?;
+    *terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout()))?;
+    Ok(())
 }
 
 pub struct Events {

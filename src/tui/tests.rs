@@ -353,3 +353,14 @@ fn the_mouse_wheel_scrolls_what_it_is_over() {
     let shown = screen(&app, 100, 30);
     assert!(shown.contains("Log (↑1)"), "{shown}");
 }
+
+#[test]
+fn an_unexpected_account_is_shown_and_not_changed() {
+    let mut app = app();
+    app.header.mismatch = Some("account 123456789012 is not the expected 111111111111".into());
+    assert_eq!(key(&mut app, KeyCode::Char('a')), vec![]);
+    assert!(app.notice.as_deref().unwrap().contains("nothing is changed here"));
+    assert!(matches!(&key(&mut app, KeyCode::Char('v'))[..], [Effect::Start(Job { mode: Mode::Verify, .. })]));
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("⚠ account 123456789012 is not the expected 111111111111"), "{shown}");
+}

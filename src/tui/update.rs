@@ -236,6 +236,12 @@ fn start(app: &mut App, job: Job) -> Vec<Effect> {
     if app.job.is_some() {
         return notice(app, "a run is in progress; wait for it to finish");
     }
+    if let (Mode::Run, Some(m)) = (job.mode, &app.header.mismatch) {
+        let text = format!(
+            "{m}: nothing is changed here (verify and plan work); fix the credentials or the profile's [expect]"
+        );
+        return notice(app, &text);
+    }
     let Some(l) = app.list_index(&job.checklist) else { return Vec::new() };
     let list = &app.lists[l];
     let steps: Vec<usize> = match (&job.step, job.only) {
