@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # preflight against a local AWS emulator (moto on 127.0.0.1): no AWS account needed.
 #
-#   scripts/sandbox.sh              start the emulator and walk the iam-policy checklist (plan, run, verify)
+#   scripts/sandbox.sh              start the emulator and open the wizard on it (in a terminal);
+#                                   without a terminal: walk the iam-policy checklist (plan, run, verify)
 #   scripts/sandbox.sh ARGS...      run `preflight ARGS...` against the same emulator (it keeps its state)
+#   scripts/sandbox.sh aws ARGS...  the AWS CLI against the emulator, to change the account by hand
 #   scripts/sandbox.sh stop         stop the emulator and forget the sandbox
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,12 +34,14 @@ fi
 
 unset AWS_PROFILE AWS_SESSION_TOKEN
 export AWS_ENDPOINT_URL="http://127.0.0.1:$(cat "$dir/moto.port")"
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_MAX_ATTEMPTS=1
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_MAX_ATTEMPTS=1
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 export PREFLIGHT_PROFILE="$dir/preflight.toml"
 pf=target/debug/preflight
 
+if [ "${1:-}" = "aws" ]; then shift; exec .venv/bin/aws "$@"; fi
 if [ $# -gt 0 ]; then exec "$pf" "$@"; fi
+if [ -t 0 ] && [ -t 1 ]; then exec "$pf" tui; fi
 set -x
 "$pf" plan iam-policy
 "$pf" run iam-policy --yes
