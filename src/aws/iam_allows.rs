@@ -25,6 +25,16 @@ pub struct Params {
     /// Requirements written out in the checklist.
     #[serde(default)]
     pub require: Vec<Require>,
+    /// Actions that must not be allowed beyond the listed resources (least privilege).
+    #[serde(default)]
+    pub limit: Vec<Limit>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    pub action: String,
+    pub resources: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,6 +131,18 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         return Ok(ProbeResult::new(&id, Status::Fail, message).with_fix(fixes.join("\n")));
     }
 
+    let too_broad: Vec<String> =
+        p.limit.iter().flat_map(|l| principal.grants_beyond(&l.action, &l.resources)).collect();
+    if !too_broad.is_empty() {
+        let allowed: Vec<String> =
+            p.limit.iter().map(|l| format!("{} only on {}", l.action, l.resources.join(", "))).collect();
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Fail,
+            format!("{who} has every required permission, but too broadly: {}", too_broad.join("; ")),
+        )
+        .with_fix(format!("narrow those statements to {}", allowed.join("; "))));
+    }
     let sources: BTreeSet<String> = principal
         .policies
         .iter()

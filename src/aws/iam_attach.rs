@@ -51,3 +51,45 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     }
     Ok(())
 }
+
+/// `iam.ensure_attached_policy` (action): the customer-managed policy of
+/// `iam.ensure_policy`, then attached as `iam.attach_policy` does; for steps
+/// where the policy exists only for this one principal.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyParams {
+    pub principal_kind: String,
+    pub principal_name: String,
+    pub policy_name: String,
+    /// Asset path of the policy document.
+    pub document: String,
+    #[serde(default = "root_path")]
+    pub policy_path: String,
+    pub description: Option<String>,
+}
+
+impl KindParams for PolicyParams {
+    fn assets(&self) -> Vec<String> {
+        vec![self.document.clone()]
+    }
+}
+
+pub async fn ensure_with_policy(x: &mut Exec, p: PolicyParams) -> Result<(), AwsError> {
+    let policy = super::iam_policy::Params {
+        name: p.policy_name.clone(),
+        document: p.document,
+        path: p.policy_path.clone(),
+        description: p.description,
+    };
+    super::iam_policy::ensure(x, policy).await?;
+    ensure(
+        x,
+        Params {
+            principal_kind: p.principal_kind,
+            principal_name: p.principal_name,
+            policy_name: p.policy_name,
+            policy_path: p.policy_path,
+        },
+    )
+    .await
+}

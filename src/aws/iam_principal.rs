@@ -58,6 +58,57 @@ fn services(doc: &Value) -> Vec<String> {
     out
 }
 
+/// A role and the trust policy it must have.
+pub struct RoleSpec<'a> {
+    pub name: &'a str,
+    pub path: &'a str,
+    pub description: Option<&'a str>,
+    pub trust: &'a Value,
+    /// Who the trust policy lets in, for the change's detail.
+    pub who: &'a str,
+}
+
+/// Creates the role, or replaces its trust policy when it means something else
+/// (the change carries the diff, so the operator sees it before consenting).
+pub async fn ensure_role(x: &mut Exec, spec: &RoleSpec<'_>) -> Result<(), AwsError> {
+    let arn = principal_arn(x, PrincipalKind::Role, spec.name);
+    x.output("role_arn", &arn);
+    let want = PolicyDocument::from_value(spec.trust).map_err(|e| AwsError::other(format!("trust policy: {e}")))?;
+    let body = serde_json::to_string(spec.trust).expect("json");
+    let iam = x.aws.iam().clone();
+    let current = x
+        .read_opt(Op::new("iam", "GetRole", &arn), iam.get_role().role_name(spec.name).send())
+        .await?
+        .and_then(|o| o.role);
+    let Some(role) = current else {
+        let call = iam
+            .create_role()
+            .role_name(spec.name)
+            .path(spec.path)
+            .assume_role_policy_document(&body)
+            .set_description(spec.description.map(str::to_string))
+            .send();
+        let detail = Detail::with_diff(format!("create the role, {}", spec.who), &Value::Null, spec.trust);
+        x.change(Op::new("iam", "CreateRole", &arn), detail, call).await?;
+        return Ok(());
+    };
+    let raw = role.assume_role_policy_document().unwrap_or_default();
+    let have = PolicyDocument::parse_url_encoded(raw);
+    if have.as_ref().map(canonical).ok() == Some(canonical(&want)) {
+        x.note(format!("role {} already has the desired trust policy", spec.name));
+        return Ok(());
+    }
+    let before = have.map(|d| d.raw).unwrap_or_else(|_| Value::String(raw.to_string()));
+    let detail = Detail::with_diff(format!("replace the trust policy: {}", spec.who), &before, spec.trust);
+    x.change(
+        Op::new("iam", "UpdateAssumeRolePolicy", &arn),
+        detail,
+        iam.update_assume_role_policy().role_name(spec.name).policy_document(&body).send(),
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let kind = PrincipalKind::parse(&p.principal_kind)?;
     let arn = principal_arn(x, kind, &p.principal_name);
@@ -65,55 +116,19 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let iam = x.aws.iam().clone();
     match kind {
         PrincipalKind::Role => {
-            let (json, want) = trust(x, &p)?.ok_or_else(|| AwsError::other("a role needs a `trust` policy asset"))?;
-            let body = serde_json::to_string(&json).expect("json");
-            let current = x
-                .read_opt(Op::new("iam", "GetRole", &arn), iam.get_role().role_name(&p.principal_name).send())
-                .await?
-                .and_then(|o| o.role);
-            match current {
-                None => {
-                    let call = iam
-                        .create_role()
-                        .role_name(&p.principal_name)
-                        .path(&p.path)
-                        .assume_role_policy_document(&body)
-                        .set_description(p.description.clone())
-                        .send();
-                    let detail = Detail::with_diff(
-                        format!("create the role, trusted by {}", services(&json).join(", ")),
-                        &Value::Null,
-                        &json,
-                    );
-                    x.change(Op::new("iam", "CreateRole", &arn), detail, call).await?;
-                }
-                Some(role) => {
-                    let have =
-                        PolicyDocument::parse_url_encoded(role.assume_role_policy_document().unwrap_or_default());
-                    if have.as_ref().map(canonical).ok() == Some(canonical(&want)) {
-                        x.note(format!("role {} already has the desired trust policy", p.principal_name));
-                    } else {
-                        let before = have.map(|d| d.raw).unwrap_or_else(|_| {
-                            Value::String(role.assume_role_policy_document().unwrap_or_default().to_string())
-                        });
-                        let detail = Detail::with_diff(
-                            format!(
-                                "replace the trust policy with {} (trusted: {})",
-                                p.trust.as_deref().unwrap_or(""),
-                                services(&json).join(", ")
-                            ),
-                            &before,
-                            &json,
-                        );
-                        x.change(
-                            Op::new("iam", "UpdateAssumeRolePolicy", &arn),
-                            detail,
-                            iam.update_assume_role_policy().role_name(&p.principal_name).policy_document(&body).send(),
-                        )
-                        .await?;
-                    }
-                }
-            }
+            let (json, _) = trust(x, &p)?.ok_or_else(|| AwsError::other("a role needs a `trust` policy asset"))?;
+            let who = format!("trusted by {}", services(&json).join(", "));
+            ensure_role(
+                x,
+                &RoleSpec {
+                    name: &p.principal_name,
+                    path: &p.path,
+                    description: p.description.as_deref(),
+                    trust: &json,
+                    who: &who,
+                },
+            )
+            .await?;
         }
         PrincipalKind::User => {
             let exists = x

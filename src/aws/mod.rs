@@ -4,8 +4,10 @@
 pub mod context;
 pub mod error;
 pub mod exec;
+pub mod github;
 pub mod iam_allows;
 pub mod iam_attach;
+pub mod iam_oidc;
 pub mod iam_policy;
 pub mod iam_principal;
 pub mod iam_read;

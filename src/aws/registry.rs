@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::AwsError;
 use super::exec::Exec;
-use super::{iam_allows, iam_attach, iam_policy, iam_principal, manual};
+use super::{github, iam_allows, iam_attach, iam_oidc, iam_policy, iam_principal, manual};
 use crate::engine::model::{Catalog, KindError, Role};
 use crate::engine::outcome::ProbeResult;
 
@@ -54,20 +54,26 @@ fn check<P: KindParams>(table: &toml::Table) -> Result<Vec<String>, String> {
 }
 
 macro_rules! action {
-    ($name:literal, $summary:literal, $module:ident :: $func:ident) => {{
+    ($name:literal, $summary:literal, $module:ident :: $func:ident) => {
+        action!($name, $summary, $module::$func, $module::Params)
+    };
+    ($name:literal, $summary:literal, $module:ident :: $func:ident, $params:ty) => {{
         fn run(x: &mut Exec, t: toml::Table) -> BoxFut<'_, Result<(), AwsError>> {
-            Box::pin(async move { $module::$func(x, parse(&t).map_err(AwsError::other)?).await })
+            Box::pin(async move { $module::$func(x, parse::<$params>(&t).map_err(AwsError::other)?).await })
         }
-        Kind { name: $name, summary: $summary, check: check::<$module::Params>, run: Run::Action(run) }
+        Kind { name: $name, summary: $summary, check: check::<$params>, run: Run::Action(run) }
     }};
 }
 
 macro_rules! probe {
-    ($name:literal, $summary:literal, $module:ident :: $func:ident) => {{
+    ($name:literal, $summary:literal, $module:ident :: $func:ident) => {
+        probe!($name, $summary, $module::$func, $module::Params)
+    };
+    ($name:literal, $summary:literal, $module:ident :: $func:ident, $params:ty) => {{
         fn run(x: &mut Exec, id: String, t: toml::Table) -> BoxFut<'_, Result<ProbeResult, AwsError>> {
-            Box::pin(async move { $module::$func(x, id, parse(&t).map_err(AwsError::other)?).await })
+            Box::pin(async move { $module::$func(x, id, parse::<$params>(&t).map_err(AwsError::other)?).await })
         }
-        Kind { name: $name, summary: $summary, check: check::<$module::Params>, run: Run::Probe(run) }
+        Kind { name: $name, summary: $summary, check: check::<$params>, run: Run::Probe(run) }
     }};
 }
 
@@ -79,6 +85,24 @@ pub static KINDS: &[Kind] = &[
     ),
     action!("iam.ensure_principal", "IAM role (with its trust policy) or user", iam_principal::ensure),
     action!("iam.attach_policy", "managed policy attached to a role or user", iam_attach::ensure),
+    action!(
+        "iam.ensure_attached_policy",
+        "customer-managed policy from an asset, attached to a role or user",
+        iam_attach::ensure_with_policy,
+        iam_attach::PolicyParams
+    ),
+    action!(
+        "iam.ensure_oidc_provider",
+        "the account's OIDC identity provider (adopted when present; client id added when missing)",
+        iam_oidc::ensure_provider,
+        iam_oidc::ProviderParams
+    ),
+    action!(
+        "iam.ensure_oidc_role",
+        "a role only one GitHub repository and ref may assume through OIDC",
+        iam_oidc::ensure_role_for,
+        iam_oidc::RoleParams
+    ),
     probe!("iam.policy_grants", "the managed policy grants exactly the asset's permissions", iam_policy::grants),
     probe!("iam.principal", "the role or user exists and the role trusts the asset's services", iam_principal::probe),
     probe!(
@@ -86,6 +110,19 @@ pub static KINDS: &[Kind] = &[
         "every required permission is effective for the principal (local evaluation; --deep adds IAM's simulator)",
         iam_allows::probe
     ),
+    probe!(
+        "iam.oidc_provider",
+        "the OIDC provider exists and accepts the client id",
+        iam_oidc::probe_provider,
+        iam_oidc::ProviderParams
+    ),
+    probe!(
+        "iam.oidc_trust",
+        "the role's trust policy admits exactly the configured repository and ref, with the right audience",
+        iam_oidc::probe_trust,
+        iam_oidc::RoleParams
+    ),
+    probe!("github.secret", "a GitHub Actions secret exists (gh CLI; manual without it)", github::probe),
     probe!("manual.confirm", "a check only a person can make, settled by `preflight confirm`", manual::probe),
 ];
 

@@ -182,6 +182,30 @@ pub fn fix_document(missing: &[&Requirement]) -> Value {
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
+impl Principal {
+    /// Where the principal's policies allow `action` on more than `allowed`
+    /// (e.g. `iam:PassRole` on `*` instead of two role ARNs), one line each.
+    pub fn grants_beyond(&self, action: &str, allowed: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for source in &self.policies {
+            for st in
+                source.doc.statements.iter().filter(|s| s.effect == Effect::Allow && touches_action(&s.actions, action))
+            {
+                let wider: Vec<String> = match &st.resources {
+                    Patterns::Only(list) => {
+                        list.iter().filter(|r| !allowed.iter().any(|a| covers(a, r, false))).cloned().collect()
+                    }
+                    Patterns::AllExcept(list) => vec![format!("everything but {}", list.join(", "))],
+                };
+                if !wider.is_empty() {
+                    out.push(format!("{} allows {action} on {}", where_(source, st), wider.join(", ")));
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Short lines for a list of (requirement, note) pairs: actions that share the
 /// same note and the same resources are named together,
 /// `logs:GetQueryResults, logs:StopQuery on *: not allowed by any policy`.
@@ -328,6 +352,24 @@ mod tests {
         ]);
         assert!(p.evaluate("logs:StartQuery", QUERY).is_allowed());
         assert!(p.evaluate("logs:StopQuery", QUERY).is_allowed());
+    }
+
+    #[test]
+    fn grants_beyond_names_the_wide_statement() {
+        let roles = vec!["arn:aws:iam::1:role/app".to_string(), "arn:aws:iam::1:role/exec".to_string()];
+        let exact = principal(vec![source(
+            "deploy",
+            r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":["arn:aws:iam::1:role/app","arn:aws:iam::1:role/exec"]}]}"#,
+        )]);
+        assert!(exact.grants_beyond("iam:PassRole", &roles).is_empty());
+        let wide = principal(vec![source(
+            "deploy",
+            r#"{"Statement":[{"Sid":"Pass","Effect":"Allow","Action":"iam:*","Resource":"*"}]}"#,
+        )]);
+        assert_eq!(
+            wide.grants_beyond("iam:PassRole", &roles),
+            vec!["statement \"Pass\" of deploy allows iam:PassRole on *"]
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod document;
 pub mod eval;
+pub mod oidc;
 pub mod pattern;
 pub mod trust;
 

@@ -5,6 +5,10 @@
 //!   here in the documented Query/XML wire format (SimulatePrincipalPolicyResponse
 //!   with EvaluationResults/member/EvalActionName, EvalResourceName,
 //!   EvalDecision), deciding `allowed` unless the action is listed in `deny`;
+//! - `iam:AddClientIDToOpenIDConnectProvider`, which moto does not implement
+//!   either: carried out on moto with the calls it does implement (Get, Delete
+//!   and Create OpenIDConnectProvider, same ARN), answered with the documented
+//!   empty AddClientIDToOpenIDConnectProviderResponse;
 //! - one chosen operation can be held (not answered) until released, so that a
 //!   test can kill preflight while a change is in flight.
 
@@ -26,6 +30,7 @@ pub struct Behaviour {
     /// The held request is dropped instead of forwarded: it never reached AWS.
     pub abandon: AtomicBool,
     pub simulate_calls: Mutex<usize>,
+    pub add_client_id_calls: Mutex<usize>,
 }
 
 pub struct Proxy {
@@ -120,6 +125,81 @@ fn simulate(params: &[(String, String)], b: &Behaviour) -> (u16, String) {
     )
 }
 
+/// One IAM Query call to moto, with the original request's headers (moto routes by them).
+fn iam_call(upstream: &str, headers: &[(String, String)], form: &[(&str, String)]) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let body: String = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut builder = ureq::http::Request::builder().method("POST").uri(format!("{upstream}/"));
+    for (k, v) in headers
+        .iter()
+        .filter(|(k, _)| ["authorization", "x-amz-date", "content-type"].contains(&k.to_ascii_lowercase().as_str()))
+    {
+        builder = builder.header(k.as_str(), v.as_str());
+    }
+    let mut resp = agent.run(builder.body(body).unwrap()).expect("moto answers");
+    (resp.status().as_u16(), resp.body_mut().read_to_string().unwrap_or_default())
+}
+
+fn members(xml: &str, list: &str) -> Vec<String> {
+    let Some(start) = xml.find(&format!("<{list}>")) else { return Vec::new() };
+    let end = xml[start..].find(&format!("</{list}>")).map_or(xml.len(), |e| start + e);
+    xml[start..end].split("<member>").skip(1).filter_map(|m| m.split("</member>").next()).map(str::to_string).collect()
+}
+
+fn add_client_id(upstream: &str, headers: &[(String, String)], params: &[(String, String)]) -> (u16, String) {
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (arn, client) = (get("OpenIDConnectProviderArn"), get("ClientID"));
+    let (code, xml) = iam_call(
+        upstream,
+        headers,
+        &[
+            ("Action", "GetOpenIDConnectProvider".into()),
+            ("Version", "2010-05-08".into()),
+            ("OpenIDConnectProviderArn", arn.clone()),
+        ],
+    );
+    if code != 200 {
+        return (code, xml);
+    }
+    let url = xml.split("<Url>").nth(1).and_then(|r| r.split("</Url>").next()).unwrap_or_default().to_string();
+    let mut clients = members(&xml, "ClientIDList");
+    let thumbprints = members(&xml, "ThumbprintList");
+    if !clients.contains(&client) {
+        clients.push(client);
+        iam_call(
+            upstream,
+            headers,
+            &[
+                ("Action", "DeleteOpenIDConnectProvider".into()),
+                ("Version", "2010-05-08".into()),
+                ("OpenIDConnectProviderArn", arn),
+            ],
+        );
+        let mut form = vec![
+            ("Action", "CreateOpenIDConnectProvider".to_string()),
+            ("Version", "2010-05-08".into()),
+            ("Url", format!("https://{url}")),
+        ];
+        let names: Vec<String> = (1..=clients.len()).map(|i| format!("ClientIDList.member.{i}")).collect();
+        let tnames: Vec<String> = (1..=thumbprints.len()).map(|i| format!("ThumbprintList.member.{i}")).collect();
+        form.extend(names.iter().map(String::as_str).zip(clients.iter().cloned()));
+        form.extend(tnames.iter().map(String::as_str).zip(thumbprints.iter().cloned()));
+        let (code, xml) = iam_call(upstream, headers, &form);
+        if code != 200 {
+            return (code, xml);
+        }
+    }
+    (200, r#"<AddClientIDToOpenIDConnectProviderResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ResponseMetadata><RequestId>double-3</RequestId></ResponseMetadata></AddClientIDToOpenIDConnectProviderResponse>"#.into())
+}
+
 fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
     let mut body = Vec::new();
     let _ = request.as_reader().read_to_end(&mut body);
@@ -128,6 +208,20 @@ fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
 
     if action == "SimulatePrincipalPolicy" {
         let (code, xml) = simulate(&params, b);
+        let resp = tiny_http::Response::from_string(xml)
+            .with_status_code(code)
+            .with_header(tiny_http::Header::from_bytes("Content-Type", "text/xml").unwrap());
+        let _ = request.respond(resp);
+        return;
+    }
+    if action == "AddClientIDToOpenIDConnectProvider" {
+        *b.add_client_id_calls.lock().unwrap() += 1;
+        let headers: Vec<(String, String)> = request
+            .headers()
+            .iter()
+            .map(|h| (h.field.as_str().as_str().to_string(), h.value.as_str().to_string()))
+            .collect();
+        let (code, xml) = add_client_id(upstream, &headers, &params);
         let resp = tiny_http::Response::from_string(xml)
             .with_status_code(code)
             .with_header(tiny_http::Header::from_bytes("Content-Type", "text/xml").unwrap());
