@@ -42,6 +42,16 @@ fn trust(condition: serde_json::Value) -> String {
 async fn fresh_account_run_verify_and_a_free_rerun() {
     let moto = Moto::start();
     let sb = sandbox("oidc-fresh", &moto.url);
+    let before = sb.run(&["verify", "oidc-provider", "--json"]);
+    assert_eq!(before.code, 1);
+    let provider = &step(&before.json(), "oidc-provider")["probes"][0].clone();
+    assert!(
+        provider["message"]
+            .as_str()
+            .unwrap()
+            .contains("no OIDC provider for https://token.actions.githubusercontent.com"),
+        "{provider}"
+    );
     moto.start_recording();
     let run = sb.run(&["run", "oidc-provider", "--yes"]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -122,6 +132,7 @@ async fn broken_trust_policies_fail_with_the_right_message_and_run_repairs_them(
         ("letter case", with_sub("StringEquals", "repo:comafi/comafi-ai:ref:refs/heads/main"), "differs from \"repo:Comafi/comafi-ai:ref:refs/heads/main\" only in letter case"),
         ("wildcard under StringEquals", with_sub("StringEquals", "repo:Comafi/comafi-ai:*"), "uses StringEquals with the wildcard \"repo:Comafi/comafi-ai:*\", which never matches"),
         ("aud missing", trust(json!({"StringEquals": {"token.actions.githubusercontent.com:sub": SUB}})), "no `token.actions.githubusercontent.com:aud` condition"),
+        ("aud wrong", trust(json!({"StringEquals": {"token.actions.githubusercontent.com:sub": SUB, "token.actions.githubusercontent.com:aud": "sigstore"}})), "`token.actions.githubusercontent.com:aud` is [\"sigstore\"], expected \"sts.amazonaws.com\""),
         ("aud with StringLike", trust(json!({"StringEquals": {"token.actions.githubusercontent.com:sub": SUB}, "StringLike": {"token.actions.githubusercontent.com:aud": "sts.*"}})), "`token.actions.githubusercontent.com:aud` is tested with StringLike"),
         (
             "another account's provider",
