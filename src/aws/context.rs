@@ -77,6 +77,22 @@ impl AwsContext {
         self.iam.get_or_init(|| aws_sdk_iam::Client::new(&self.config))
     }
 
+    /// Bedrock's control plane in `region` (the model's region, which may differ from the context's).
+    pub fn bedrock(&self, region: &str) -> aws_sdk_bedrock::Client {
+        let conf = aws_sdk_bedrock::config::Builder::from(&self.config)
+            .region(aws_config::Region::new(region.to_string()))
+            .build();
+        aws_sdk_bedrock::Client::from_conf(conf)
+    }
+
+    /// Bedrock's runtime (model invocation) in `region`.
+    pub fn bedrock_runtime(&self, region: &str) -> aws_sdk_bedrockruntime::Client {
+        let conf = aws_sdk_bedrockruntime::config::Builder::from(&self.config)
+            .region(aws_config::Region::new(region.to_string()))
+            .build();
+        aws_sdk_bedrockruntime::Client::from_conf(conf)
+    }
+
     /// The partition of the account (`aws`, `aws-cn`, `aws-us-gov`), from the caller's ARN.
     pub fn partition(&self) -> &str {
         self.principal_arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws")

@@ -88,7 +88,11 @@ impl AwsError {
                         _ => None,
                     }
                 });
-                let message = e.message().map(str::to_string).or_else(|| xml_field(body, "Message"));
+                let status = service.raw().status().as_u16();
+                let message = e.message().map(str::to_string).or_else(|| xml_field(body, "Message")).or_else(|| {
+                    // Neither AWS's JSON nor its XML: not an AWS answer at all.
+                    code.is_none().then(|| format!("the endpoint answered HTTP {status} without an AWS error (an emulator or proxy that does not implement this operation?)"))
+                });
                 let kind = match code.as_deref() {
                     Some(c) if DENIED.contains(&c) => ErrorKind::AccessDenied,
                     Some(c) if NOT_FOUND.contains(&c) || c.ends_with("NotFoundException") => ErrorKind::NotFound,

@@ -90,8 +90,27 @@ impl From<&str> for Detail {
 /// What happened during a step, as it happens (the CLI prints it, the TUI logs it).
 #[derive(Debug, Clone)]
 pub enum Activity {
-    Call { op: Op, mutating: bool, millis: u128, outcome: Result<(), String> },
+    Call {
+        op: Op,
+        mutating: bool,
+        millis: u128,
+        outcome: Result<(), String>,
+    },
     Note(String),
+    /// One second of a bounded wait: why, and how long is left (a countdown).
+    Wait {
+        why: String,
+        left: u64,
+        first: bool,
+    },
+}
+
+/// Opt-in probing: `deep` asks IAM's policy simulator for a second opinion;
+/// `invoke` lets probes call a model (which costs money, a fraction of a cent).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Probing {
+    pub deep: bool,
+    pub invoke: bool,
 }
 
 pub trait Sink: Send + Sync {
@@ -109,8 +128,8 @@ pub struct Exec {
     pub values: Values,
     /// False for `plan`: changes are recorded, not made.
     pub apply: bool,
-    /// `--deep`: ask IAM's policy simulator for a second opinion.
-    pub deep: bool,
+    /// What the probes may do beyond reading (`--deep`, `--invoke`).
+    pub probing: Probing,
     pub checklist: String,
     pub step: String,
     pub sink: Arc<dyn Sink>,
@@ -233,6 +252,15 @@ impl Exec {
         }
         self.report(&op, true, started, result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
         result.map(Some)
+    }
+
+    /// Waits `seconds`, reporting the countdown every second.
+    pub async fn wait(&self, why: &str, seconds: u64) {
+        for left in (1..=seconds).rev() {
+            let activity = Activity::Wait { why: self.values.scrub(why), left, first: left == seconds };
+            self.sink.activity(&self.checklist, &self.step, activity);
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
     }
 
     pub fn output(&mut self, name: &str, value: impl Into<String>) {

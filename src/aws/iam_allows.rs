@@ -28,6 +28,8 @@ pub struct Params {
     /// Actions that must not be allowed beyond the listed resources (least privilege).
     #[serde(default)]
     pub limit: Vec<Limit>,
+    /// The checklist whose run grants these permissions, when it is another one.
+    pub fixed_by: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,14 +59,14 @@ impl KindParams for Params {
     }
 }
 
-fn wanted(x: &Exec, p: &Params) -> Result<Vec<Requirement>, AwsError> {
+fn wanted(x: &Exec, document: &Option<String>, require: &[Require]) -> Result<Vec<Requirement>, AwsError> {
     let mut out = Vec::new();
-    if let Some(path) = &p.document {
+    if let Some(path) = document {
         let json = x.asset_json(path)?;
         let doc = PolicyDocument::from_value(&json).map_err(|e| AwsError::other(format!("asset {path}: {e}")))?;
         out.extend(requirements(&doc).map_err(AwsError::other)?);
     }
-    for r in &p.require {
+    for r in require {
         for action in &r.actions {
             for resource in &r.resources {
                 out.push(Requirement { action: action.clone(), resource: resource.clone(), sid: r.sid.clone() });
@@ -90,15 +92,131 @@ fn reason(v: &Verdict) -> String {
 pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
     let kind = PrincipalKind::parse(&p.principal_kind)?;
     let who = format!("{} {}", kind.word(), p.principal_name);
-    let required = wanted(x, &p)?;
+    let required = wanted(x, &p.document, &p.require)?;
     let Some(principal) = principal_policies(x, kind, &p.principal_name).await? else {
         return Ok(ProbeResult::new(&id, Status::Fail, format!("{who} does not exist"))
-            .with_fix(format!("create it: preflight run {}", x.checklist)));
+            .with_fix(format!("create it: preflight run {}", p.fixed_by.as_deref().unwrap_or(&x.checklist))));
     };
+    let fixed_by = p.fixed_by.clone().unwrap_or_else(|| x.checklist.clone());
+    judge(
+        x,
+        id,
+        kind,
+        &p.principal_name,
+        &principal,
+        Wanted { required: &required, limits: &p.limit, fixed_by: &fixed_by },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallerParams {
+    /// Asset path of a document whose Allow statements are the requirements.
+    pub document: Option<String>,
+    #[serde(default)]
+    pub require: Vec<Require>,
+}
+
+impl KindParams for CallerParams {
+    fn assets(&self) -> Vec<String> {
+        self.document.iter().cloned().collect()
+    }
+    fn validate(&self) -> Result<(), String> {
+        if self.document.is_none() && self.require.is_empty() {
+            return Err("give `document` (an asset) or at least one `require` entry".into());
+        }
+        Ok(())
+    }
+}
+
+/// The role or user behind the caller's ARN (`…:user/NAME`, `…:assumed-role/NAME/session`).
+pub fn caller_principal(arn: &str) -> Option<(PrincipalKind, String)> {
+    let resource = arn.splitn(6, ':').nth(5)?;
+    let mut parts = resource.split('/');
+    match parts.next()? {
+        "user" => parts.next_back().map(|n| (PrincipalKind::User, n.to_string())),
+        "assumed-role" => parts.next().map(|n| (PrincipalKind::Role, n.to_string())),
+        _ => None,
+    }
+}
+
+/// `iam.caller_allows` (probe): the same judgement for whoever runs preflight.
+/// When their policies cannot be read, the probe is manual, not failed.
+pub async fn probe_caller(x: &mut Exec, id: String, p: CallerParams) -> Result<ProbeResult, AwsError> {
+    let required = wanted(x, &p.document, &p.require)?;
+    let arn = x.aws.principal_arn.clone();
+    if arn.ends_with(":root") {
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Pass,
+            "the caller is the account's root user, which may do everything (use an IAM role for day-to-day work)",
+        ));
+    }
+    let Some((kind, name)) = caller_principal(&arn) else {
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Manual,
+            format!("cannot tell which IAM policies apply to the caller {arn}"),
+        )
+        .with_fix(manual_fix(x, &required)));
+    };
+    let principal = match principal_policies(x, kind, &name).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return Ok(ProbeResult::new(
+                &id,
+                Status::Manual,
+                format!("the caller {arn} is not an IAM {} that preflight can read", kind.word()),
+            )
+            .with_fix(manual_fix(x, &required)));
+        }
+        Err(e) if e.kind == ErrorKind::AccessDenied => {
+            return Ok(ProbeResult::new(
+                &id,
+                Status::Manual,
+                format!("the caller may not read its own policies ({e})"),
+            )
+            .with_fix(manual_fix(x, &required)));
+        }
+        Err(e) => return Err(e),
+    };
+    let fixed_by = x.checklist.clone();
+    judge(x, id, kind, &name, &principal, Wanted { required: &required, limits: &[], fixed_by: &fixed_by }).await
+}
+
+fn manual_fix(x: &Exec, required: &[Requirement]) -> String {
+    let refs: Vec<&Requirement> = required.iter().collect();
+    format!(
+        "make sure the caller is allowed\n{}\nthen record it: preflight confirm {} --step {}",
+        serde_json::to_string_pretty(&fix_document(&refs)).expect("json"),
+        x.checklist,
+        x.step
+    )
+}
+
+/// What a principal must be allowed, at most, and which checklist grants it.
+struct Wanted<'a> {
+    required: &'a [Requirement],
+    limits: &'a [Limit],
+    fixed_by: &'a str,
+}
+
+/// Evaluates the requirements (and limits) for one principal whose policies are known.
+async fn judge(
+    x: &mut Exec,
+    id: String,
+    kind: PrincipalKind,
+    name: &str,
+    principal: &crate::policy::Principal,
+    wanted: Wanted<'_>,
+) -> Result<ProbeResult, AwsError> {
+    let Wanted { required, limits, fixed_by } = wanted;
+    let who = format!("{} {name}", kind.word());
     let verdicts: Vec<(&Requirement, Verdict)> =
         required.iter().map(|r| (r, principal.evaluate(&r.action, &r.resource))).collect();
     let failed: Vec<&(&Requirement, Verdict)> = verdicts.iter().filter(|(_, v)| !v.is_allowed()).collect();
-    let second = if x.deep { Some(simulate(x, kind, &p.principal_name, &verdicts).await) } else { None };
+    let second = if x.probing.deep { Some(simulate(x, kind, name, &verdicts).await) } else { None };
 
     if !failed.is_empty() {
         let lines = summarize(&failed.iter().map(|(r, v)| (*r, reason(v))).collect::<Vec<_>>());
@@ -107,8 +225,7 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
             failed.iter().filter(|(_, v)| !matches!(v, Verdict::Denied { .. })).map(|(r, _)| *r).collect();
         if !missing.is_empty() {
             fixes.push(format!(
-                "grant the missing permissions (e.g. as an inline policy of {who}, or run `preflight run {}`):\n{}",
-                x.checklist,
+                "grant the missing permissions (e.g. as an inline policy of {who}, or run `preflight run {fixed_by}`):\n{}",
                 serde_json::to_string_pretty(&fix_document(&missing)).expect("json")
             ));
         }
@@ -131,11 +248,10 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         return Ok(ProbeResult::new(&id, Status::Fail, message).with_fix(fixes.join("\n")));
     }
 
-    let too_broad: Vec<String> =
-        p.limit.iter().flat_map(|l| principal.grants_beyond(&l.action, &l.resources)).collect();
+    let too_broad: Vec<String> = limits.iter().flat_map(|l| principal.grants_beyond(&l.action, &l.resources)).collect();
     if !too_broad.is_empty() {
         let allowed: Vec<String> =
-            p.limit.iter().map(|l| format!("{} only on {}", l.action, l.resources.join(", "))).collect();
+            limits.iter().map(|l| format!("{} only on {}", l.action, l.resources.join(", "))).collect();
         return Ok(ProbeResult::new(
             &id,
             Status::Fail,

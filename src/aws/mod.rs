@@ -1,6 +1,8 @@
 //! Everything that talks to AWS: the context, the call wrapper, and one module
 //! per action/probe family, registered in `registry`.
 
+pub mod bedrock;
+pub mod bedrock_invoke;
 pub mod context;
 pub mod error;
 pub mod exec;

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::AwsError;
 use super::exec::Exec;
-use super::{github, iam_allows, iam_attach, iam_oidc, iam_policy, iam_principal, manual};
+use super::{bedrock, bedrock_invoke, github, iam_allows, iam_attach, iam_oidc, iam_policy, iam_principal, manual};
 use crate::engine::model::{Catalog, KindError, Role};
 use crate::engine::outcome::ProbeResult;
 
@@ -110,6 +110,43 @@ pub static KINDS: &[Kind] = &[
         "every required permission is effective for the principal (local evaluation; --deep adds IAM's simulator)",
         iam_allows::probe
     ),
+    action!(
+        "bedrock.ensure_use_case",
+        "Anthropic's use-case form for the account, submitted once",
+        bedrock::ensure_use_case,
+        bedrock::UseCaseParams
+    ),
+    action!(
+        "bedrock.ensure_agreement",
+        "the model's agreement, from its offer",
+        bedrock::ensure_agreement,
+        bedrock::AgreementParams
+    ),
+    probe!(
+        "iam.caller_allows",
+        "the caller (whoever runs preflight) holds the required permissions; manual when its policies cannot be read",
+        iam_allows::probe_caller,
+        iam_allows::CallerParams
+    ),
+    probe!(
+        "bedrock.model",
+        "the model exists and is ACTIVE in the region for on-demand use (else: where it is, or which inference profile)",
+        bedrock::probe_model,
+        bedrock::ModelParams
+    ),
+    probe!(
+        "bedrock.availability",
+        "authorization, entitlement, agreement and region availability, re-checked while access propagates",
+        bedrock::probe_availability,
+        bedrock::AvailabilityParams
+    ),
+    probe!(
+        "bedrock.use_case",
+        "Anthropic's use-case form was submitted",
+        bedrock::probe_use_case,
+        bedrock::UseCaseCheck
+    ),
+    probe!("bedrock.invoke", "one Converse call with maxTokens 1 (opt-in: --invoke)", bedrock_invoke::probe),
     probe!(
         "iam.oidc_provider",
         "the OIDC provider exists and accepts the client id",

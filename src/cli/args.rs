@@ -87,6 +87,9 @@ pub enum Command {
         /// Also ask IAM's policy simulator (iam:SimulatePrincipalPolicy) for a second opinion.
         #[arg(long)]
         deep: bool,
+        /// Let probes that cost money run (Bedrock: one Converse call with maxTokens 1).
+        #[arg(long)]
+        invoke: bool,
         /// Count manual steps that nobody confirmed as failures.
         #[arg(long)]
         strict: bool,

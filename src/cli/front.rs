@@ -28,6 +28,8 @@ impl Sink for CliFront {
                 eprintln!("    [{step}] {}{resource} {result} ({millis} ms)", op.action());
             }
             Activity::Note(text) if self.verbose => eprintln!("    [{step}] {text}"),
+            // One line per wait, not per second.
+            Activity::Wait { why, left, first: true } => eprintln!("    [{step}] {why}: checking again in {left} s"),
             _ => {}
         }
     }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 
+use crate::aws::exec::Probing;
 use crate::engine::inputs::Values;
 use crate::engine::model::{Checklist, InputDef};
 use crate::engine::outcome::Status;
@@ -57,17 +58,23 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             drive(
                 g,
                 vec![checklist],
-                Options { mode: Mode::Plan, step, only: false, deep: false, yes: false },
+                Options { mode: Mode::Plan, step, only: false, probing: Probing::default(), yes: false },
                 json,
                 false,
             )
             .await
         }
         Command::Run { checklist, step, yes, json } => {
-            drive(g, vec![checklist], Options { mode: Mode::Run, step, only: false, deep: false, yes }, json, false)
-                .await
+            drive(
+                g,
+                vec![checklist],
+                Options { mode: Mode::Run, step, only: false, probing: Probing::default(), yes },
+                json,
+                false,
+            )
+            .await
         }
-        Command::Verify { checklists, all, deep, strict, json } => {
+        Command::Verify { checklists, all, deep, invoke, strict, json } => {
             let ids = match (checklists.is_empty(), all) {
                 (true, false) => {
                     return Err(usage_error("name the checklists to verify, or pass --all (see `preflight list`)"));
@@ -78,7 +85,14 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 (true, true) => setup::checklists(&setup::library(g)?)?.into_iter().map(|c| c.id).collect(),
                 (false, false) => checklists,
             };
-            drive(g, ids, Options { mode: Mode::Verify, step: None, only: false, deep, yes: false }, json, strict).await
+            drive(
+                g,
+                ids,
+                Options { mode: Mode::Verify, step: None, only: false, probing: Probing { deep, invoke }, yes: false },
+                json,
+                strict,
+            )
+            .await
         }
         Command::Confirm { checklist, step } => edit_state(g, &checklist, Some(&step), true).await,
         Command::Reset { checklist, step } => edit_state(g, &checklist, step.as_deref(), false).await,
@@ -102,10 +116,15 @@ fn list(g: &Global) -> Result<u8, Failure> {
 }
 
 /// The inputs the selected steps need, each name once.
-fn needed(selected: &[&Checklist], step: Option<&str>, library: &crate::engine::library::Library) -> Vec<InputDef> {
+fn needed(
+    selected: &[&Checklist],
+    step: Option<&str>,
+    library: &crate::engine::library::Library,
+    probes_only: bool,
+) -> Vec<InputDef> {
     let mut seen = BTreeMap::new();
     for c in selected {
-        for def in usage::needed_inputs(c, &order::selection(&c.steps, step), library) {
+        for def in usage::needed_inputs(c, &order::selection(&c.steps, step), library, probes_only) {
             seen.entry(def.name.clone()).or_insert(def);
         }
     }
@@ -119,7 +138,7 @@ async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: 
     for c in &selected {
         setup::check_step(c, opts.step.as_deref())?;
     }
-    let defs = needed(&selected, opts.step.as_deref(), &library);
+    let defs = needed(&selected, opts.step.as_deref(), &library, opts.mode == Mode::Verify);
     let known: Vec<&InputDef> = all.iter().flat_map(|c| c.inputs.iter()).collect();
     let provided = setup::provided(g, &defs, &known)?;
     setup::precheck(&defs, &provided)?;

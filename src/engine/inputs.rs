@@ -157,7 +157,8 @@ pub fn validate(def: &InputDef, value: &str) -> Result<(), String> {
         _ => {}
     }
     if value.is_empty() {
-        return Err("the value is empty".into());
+        // An optional input may be left empty on purpose.
+        return if def.required { Err("the value is empty".into()) } else { Ok(()) };
     }
     if !matches(value) {
         return Err(format!("\"{value}\" {}", rule()));

@@ -348,10 +348,13 @@ fn check_inputs(raw: &[Spanned<RawInput>], errs: &mut Errors) -> Vec<InputDef> {
         if names.insert(name.clone(), ()).is_some() {
             errs.at(r.name.span().start, format!("input `{name}` is declared twice"));
         }
-        if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') || name.is_empty() {
+        // Letters of either case: some inputs keep the names of the AWS fields they fill (companyName).
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || !name.starts_with(|c: char| c.is_ascii_alphabetic())
+        {
             errs.at(
                 r.name.span().start,
-                format!("input name `{name}` must be lowercase letters, digits and `_` (it is used as {{{{{name}}}}})"),
+                format!("input name `{name}` must be letters, digits and `_`, starting with a letter (it is used as {{{{{name}}}}})"),
             );
         }
         if CONTEXT_NAMES.contains(&name.as_str()) && name != "region" {

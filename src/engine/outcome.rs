@@ -59,6 +59,9 @@ pub fn step_status(probes: &[ProbeResult], confirmed: bool) -> Status {
         Status::Fail
     } else if any(Status::Manual) && !confirmed {
         Status::Manual
+    } else if probes.iter().all(|p| p.status == Status::Skipped) {
+        // Nothing was proven: a probe that was not run (opt-in) is no pass.
+        Status::Skipped
     } else {
         Status::Pass
     }
@@ -76,5 +79,7 @@ mod tests {
         assert_eq!(step_status(&[p(Status::Fail), p(Status::Error)], false), Status::Error);
         assert_eq!(step_status(&[p(Status::Pass), p(Status::Manual)], false), Status::Manual);
         assert_eq!(step_status(&[p(Status::Pass), p(Status::Manual)], true), Status::Pass);
+        assert_eq!(step_status(&[p(Status::Skipped)], false), Status::Skipped);
+        assert_eq!(step_status(&[p(Status::Skipped), p(Status::Pass)], false), Status::Pass);
     }
 }

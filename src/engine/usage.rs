@@ -14,12 +14,13 @@ fn call_names(call: &Call, library: &Library, out: &mut BTreeSet<String>) {
     }
 }
 
-/// The input definitions the given steps need, in declaration order.
-pub fn needed_inputs(checklist: &Checklist, steps: &[usize], library: &Library) -> Vec<InputDef> {
+/// The input definitions the given steps need, in declaration order; with
+/// `probes_only`, just what their probes need (for `verify`, which runs no action).
+pub fn needed_inputs(checklist: &Checklist, steps: &[usize], library: &Library, probes_only: bool) -> Vec<InputDef> {
     let mut names = BTreeSet::new();
     for &i in steps {
         let step = &checklist.steps[i];
-        step.action.iter().for_each(|a| call_names(a, library, &mut names));
+        step.action.iter().filter(|_| !probes_only).for_each(|a| call_names(a, library, &mut names));
         step.probes.iter().for_each(|p| call_names(&p.call, library, &mut names));
     }
     // Close over defaults: an input whose default names another needs that one too.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::aws::context::AwsContext;
 use crate::aws::error::AwsError;
-use crate::aws::exec::{Audit, Change, Exec, Sink};
+use crate::aws::exec::{Audit, Change, Exec, Probing, Sink};
 use crate::aws::registry::{self, Run};
 use crate::engine::inputs::Values;
 use crate::engine::library::Library;
@@ -39,7 +39,7 @@ pub struct Options {
     pub step: Option<String>,
     /// With `step`: that step alone, not the steps it needs.
     pub only: bool,
-    pub deep: bool,
+    pub probing: Probing,
     /// Apply without asking.
     pub yes: bool,
 }
@@ -184,13 +184,13 @@ impl Runner {
         }
     }
 
-    pub(crate) fn exec(&self, checklist: &str, step: &str, apply: bool, deep: bool) -> Exec {
+    pub(crate) fn exec(&self, checklist: &str, step: &str, apply: bool, probing: Probing) -> Exec {
         Exec {
             aws: self.aws.clone(),
             library: self.library.clone(),
             values: self.values.clone(),
             apply,
-            deep,
+            probing,
             checklist: checklist.to_string(),
             step: step.to_string(),
             sink: self.front.clone(),
@@ -202,7 +202,7 @@ impl Runner {
 
     /// Runs the step's action: a dry run when `apply` is false.
     async fn action(&self, checklist: &str, step: &Step, apply: bool) -> (Exec, Result<(), AwsError>) {
-        let mut x = self.exec(checklist, &step.id, apply, false);
+        let mut x = self.exec(checklist, &step.id, apply, Probing::default());
         let call = step.action.as_ref().expect("only steps with an action");
         let result = match (
             registry::find(&call.kind).map(|k| &k.run),
@@ -275,7 +275,7 @@ impl Runner {
         }
         self.front.step_started(&checklist.id, step);
 
-        let (probes, outputs) = run_probes(self, checklist, step, opts.deep).await?;
+        let (probes, outputs) = run_probes(self, checklist, step, opts.probing).await?;
         report.status = step_status(&probes, confirmed);
         report.outputs.extend(outputs.clone());
         report.probes = probes.clone();
@@ -345,7 +345,7 @@ impl Runner {
         report.outputs.extend(done.outputs.clone());
         self.record(&checklist.id, &step.id, Event::Succeeded { outputs: done.outputs })?;
 
-        let (probes, outputs) = probes::settle(self, checklist, step, opts.deep).await?;
+        let (probes, outputs) = probes::settle(self, checklist, step, opts.probing).await?;
         report.status = step_status(&probes, confirmed);
         report.outputs.extend(outputs.clone());
         report.probes = probes.clone();

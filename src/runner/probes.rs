@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::{Runner, Stop};
 use crate::aws::error::AwsError;
+use crate::aws::exec::Probing;
 use crate::aws::registry::{self, Run};
 use crate::engine::model::{Checklist, Step};
 use crate::engine::outcome::{ProbeResult, Status, step_status};
@@ -18,12 +19,12 @@ pub async fn run_probes(
     runner: &Runner,
     checklist: &Checklist,
     step: &Step,
-    deep: bool,
+    probing: Probing,
 ) -> Result<(Vec<ProbeResult>, BTreeMap<String, String>), Stop> {
     let mut results = Vec::new();
     let mut outputs = BTreeMap::new();
     for probe in &step.probes {
-        let mut x = runner.exec(&checklist.id, &step.id, false, deep);
+        let mut x = runner.exec(&checklist.id, &step.id, false, probing);
         let rendered =
             template::render_toml(&toml::Value::Table(probe.call.params.clone()), &|n| runner.values.lookup(n));
         let result = match (registry::find(&probe.call.kind).map(|k| &k.run), rendered) {
@@ -55,9 +56,9 @@ pub async fn settle(
     runner: &Runner,
     checklist: &Checklist,
     step: &Step,
-    deep: bool,
+    probing: Probing,
 ) -> Result<(Vec<ProbeResult>, BTreeMap<String, String>), Stop> {
-    let mut last = run_probes(runner, checklist, step, deep).await?;
+    let mut last = run_probes(runner, checklist, step, probing).await?;
     for (attempt, delay) in SETTLE_DELAYS_MS.iter().enumerate() {
         if step_status(&last.0, true) == Status::Pass {
             break;
@@ -72,7 +73,7 @@ pub async fn settle(
             )),
         );
         tokio::time::sleep(Duration::from_millis(*delay)).await;
-        last = run_probes(runner, checklist, step, deep).await?;
+        last = run_probes(runner, checklist, step, probing).await?;
     }
     Ok(last)
 }

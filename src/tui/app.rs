@@ -30,14 +30,22 @@ pub struct ListView {
     pub reports: Vec<StepReport>,
     /// By step index: the inputs the step needs.
     pub inputs: Vec<Vec<String>>,
+    /// By step index: the inputs its probes need (all that `verify` asks for).
+    pub probe_inputs: Vec<Vec<String>>,
     /// By step index: the step is skipped.
     pub skipped: Vec<bool>,
 }
 
 impl ListView {
-    pub fn new(checklist: Checklist, reports: Vec<StepReport>, inputs: Vec<Vec<String>>, skipped: Vec<bool>) -> Self {
+    pub fn new(
+        checklist: Checklist,
+        reports: Vec<StepReport>,
+        inputs: Vec<Vec<String>>,
+        probe_inputs: Vec<Vec<String>>,
+        skipped: Vec<bool>,
+    ) -> Self {
         let order = order::step_order(&checklist.steps).expect("checked by the loader");
-        Self { checklist, order, reports, inputs, skipped }
+        Self { checklist, order, reports, inputs, probe_inputs, skipped }
     }
 
     pub fn done(&self) -> usize {
@@ -65,6 +73,7 @@ pub enum LogKind {
     Change,
     Failure,
     Note,
+    Wait,
 }
 
 #[derive(Debug, Clone, PartialEq)]

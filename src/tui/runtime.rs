@@ -35,7 +35,7 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
     };
     let mut defs: BTreeMap<String, InputDef> = BTreeMap::new();
     for c in &lists {
-        for d in input_usage::needed_inputs(c, &order::selection(&c.steps, None), &library) {
+        for d in input_usage::needed_inputs(c, &order::selection(&c.steps, None), &library, false) {
             defs.entry(d.name.clone()).or_insert(d);
         }
     }
@@ -70,11 +70,15 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
         .map(|c| {
             let recorded: Vec<_> = c.steps.iter().map(|s| runner.step_state(&c.id, &s.id)).collect();
             let reports = c.steps.iter().zip(&recorded).map(|(s, st)| StepReport::recorded(s, *st)).collect();
-            let inputs = (0..c.steps.len())
-                .map(|i| input_usage::needed_inputs(c, &[i], &library).into_iter().map(|d| d.name).collect())
-                .collect();
+            let names = |probes_only| -> Vec<Vec<String>> {
+                (0..c.steps.len())
+                    .map(|i| {
+                        input_usage::needed_inputs(c, &[i], &library, probes_only).into_iter().map(|d| d.name).collect()
+                    })
+                    .collect()
+            };
             let skipped = recorded.iter().map(|st| st.is_some_and(|s| s.phase == Phase::Skipped)).collect();
-            ListView::new(c.clone(), reports, inputs, skipped)
+            ListView::new(c.clone(), reports, names(false), names(true), skipped)
         })
         .collect();
     let header = Header {

@@ -23,9 +23,12 @@ fn app() -> App {
     let library = Library::builtin();
     let checklist = load_all(&library, &Registry).unwrap().into_iter().find(|c| c.id == "iam-policy").unwrap();
     let reports = checklist.steps.iter().map(|s| StepReport::recorded(s, None)).collect();
-    let inputs = (0..checklist.steps.len())
-        .map(|i| needed_inputs(&checklist, &[i], &library).into_iter().map(|d| d.name).collect())
-        .collect();
+    let names = |probes_only| -> Vec<Vec<String>> {
+        (0..checklist.steps.len())
+            .map(|i| needed_inputs(&checklist, &[i], &library, probes_only).into_iter().map(|d| d.name).collect())
+            .collect()
+    };
+    let (inputs, probe_inputs) = (names(false), names(true));
     let skipped = vec![false; checklist.steps.len()];
     let header = Header {
         account_id: "123456789012".into(),
@@ -47,7 +50,7 @@ fn app() -> App {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    App::new(header, vec![ListView::new(checklist, reports, inputs, skipped)], shown, BTreeSet::new())
+    App::new(header, vec![ListView::new(checklist, reports, inputs, probe_inputs, skipped)], shown, BTreeSet::new())
 }
 
 fn screen(app: &App, width: u16, height: u16) -> String {

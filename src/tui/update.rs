@@ -70,6 +70,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     app.log(kind, format!("[{step}] {}{resource} {result} ({millis} ms)", op.action()));
                 }
                 Activity::Note(text) => app.log(LogKind::Note, format!("[{step}] {text}")),
+                Activity::Wait { why, left, .. } => {
+                    // A countdown replaces its previous line instead of scrolling the log.
+                    if app.log.last().is_some_and(|l| l.kind == LogKind::Wait) {
+                        app.log.pop();
+                    }
+                    app.log(LogKind::Wait, format!("[{step}] {why}: checking again in {left} s"));
+                }
             }
             Vec::new()
         }
@@ -248,8 +255,9 @@ fn start(app: &mut App, job: Job) -> Vec<Effect> {
         (Some(id), true) => list.checklist.steps.iter().position(|s| &s.id == id).into_iter().collect(),
         _ => order::selection(&list.checklist.steps, job.step.as_deref()),
     };
+    let uses = |s: usize| if job.mode == Mode::Verify { &list.probe_inputs[s] } else { &list.inputs[s] };
     let needed: BTreeSet<String> =
-        steps.iter().flat_map(|&s| list.inputs[s].iter()).filter(|n| app.missing.contains(*n)).cloned().collect();
+        steps.iter().flat_map(|&s| uses(s).iter()).filter(|n| app.missing.contains(*n)).cloned().collect();
     if !needed.is_empty() {
         return vec![Effect::AskInputs { names: needed.into_iter().collect(), then: Some(job) }];
     }

@@ -155,7 +155,8 @@ impl Worker {
         let (runner, lists, tx, yes) = (self.runner.clone(), self.lists.clone(), self.tx.clone(), self.yes);
         self.task = Some(tokio::spawn(async move {
             let Some(checklist) = lists.iter().find(|c| c.id == job.checklist) else { return };
-            let opts = Options { mode: job.mode, step: job.step.clone(), only: job.only, deep: false, yes };
+            let opts =
+                Options { mode: job.mode, step: job.step.clone(), only: job.only, probing: Default::default(), yes };
             let outcome = match runner.lock().await.run_checklist(checklist, &opts).await {
                 Ok(report) => Ok(tally(&report.steps)),
                 Err(Stop::Aws(e)) => Err(format!("{e}{}", e.fix().map(|f| format!(" — {f}")).unwrap_or_default())),

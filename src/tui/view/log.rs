@@ -25,6 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 LogKind::Change => theme.change(),
                 LogKind::Failure => theme.status(Status::Fail),
                 LogKind::Note => Default::default(),
+                LogKind::Wait => theme.warn(),
             };
             Line::styled(l.text.clone(), style)
         })

@@ -1,0 +1,81 @@
+//! `bedrock.invoke` (probe, opt-in with `--invoke`): one Converse call with
+//! maxTokens 1 through bedrock-runtime, reporting its latency, or on failure
+//! the exact error class (AccessDenied, on-demand throughput, throttling).
+
+use std::time::Instant;
+
+use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, InferenceConfiguration, Message};
+use serde::Deserialize;
+
+use super::error::{AwsError, Op};
+use super::exec::Exec;
+use super::registry::KindParams;
+use crate::engine::outcome::{ProbeResult, Status};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub model_id: String,
+    pub region: String,
+}
+
+impl KindParams for Params {}
+
+pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
+    if !x.probing.invoke {
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Skipped,
+            format!("not run: one call to {} costs a fraction of a cent; verify with --invoke to make it", p.model_id),
+        ));
+    }
+    let client = x.aws.bedrock_runtime(&p.region);
+    let message = Message::builder()
+        .role(ConversationRole::User)
+        .content(ContentBlock::Text("Reply with one word.".into()))
+        .build()
+        .map_err(|e| AwsError::other(e.to_string()))?;
+    let call = client
+        .converse()
+        .model_id(&p.model_id)
+        .messages(message)
+        .inference_config(InferenceConfiguration::builder().max_tokens(1).build())
+        .send();
+    // Converse is authorized as bedrock:InvokeModel on the model: that is what an AccessDenied fix must name.
+    let arn = format!("arn:{}:bedrock:{}::foundation-model/{}", x.aws.partition(), p.region, p.model_id);
+    let started = Instant::now();
+    let result = x.read(Op::new("bedrock", "InvokeModel", &arn), call).await;
+    let millis = started.elapsed().as_millis();
+    let e = match result {
+        Ok(out) => {
+            let tokens = out.usage().map(|u| u.output_tokens()).unwrap_or_default();
+            return Ok(ProbeResult::new(
+                &id,
+                Status::Pass,
+                format!(
+                    "{} answered in {millis} ms (stop reason {}, {tokens} output token)",
+                    p.model_id,
+                    out.stop_reason().as_str()
+                ),
+            ));
+        }
+        Err(e) if e.is_fatal() => return Err(e),
+        Err(e) => e,
+    };
+    let class = e.code.clone().unwrap_or_else(|| "error".into());
+    let on_demand = class == "ValidationException" && e.message.contains("on-demand throughput");
+    let fix = match class.as_str() {
+        "AccessDeniedException" => format!(
+            "the caller lacks bedrock:InvokeModel on {arn}, or the account has no access to the model yet: preflight run {} (and check iam-policy for the runtime role)",
+            x.checklist
+        ),
+        _ if on_demand => {
+            let geo = p.region.split('-').next().unwrap_or("us");
+            format!("invoke it through an inference profile: set bedrock_model_id to {geo}.{0} (or global.{0})", p.model_id)
+        }
+        "ThrottlingException" | "ServiceQuotaExceededException" => "the account's Bedrock quota for this model is exhausted: retry later, or ask for a higher quota (Service Quotas)".to_string(),
+        "ResourceNotFoundException" => "the model id is not offered in this region: see step region-model".to_string(),
+        _ => return Ok(ProbeResult::new(&id, Status::Error, format!("{class} after {millis} ms: {}", e.message))),
+    };
+    Ok(ProbeResult::new(&id, Status::Fail, format!("{class} after {millis} ms: {}", e.message)).with_fix(fix))
+}
