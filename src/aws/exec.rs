@@ -138,6 +138,10 @@ pub struct Exec {
     pub outputs: BTreeMap<String, String>,
 }
 
+/// What an SDK call's future yields.
+pub type SdkResult<T, E> =
+    Result<T, aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>>;
+
 fn now() -> String {
     aws_smithy_types::DateTime::from(std::time::SystemTime::now())
         .fmt(aws_smithy_types::date_time::Format::DateTime)
@@ -161,16 +165,7 @@ impl Exec {
     }
 
     /// A read-only call.
-    pub async fn read<T, E>(
-        &self,
-        op: Op,
-        call: impl Future<
-            Output = Result<
-                T,
-                aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
-            >,
-        >,
-    ) -> Result<T, AwsError>
+    pub async fn read<T, E>(&self, op: Op, call: impl Future<Output = SdkResult<T, E>>) -> Result<T, AwsError>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
@@ -184,12 +179,7 @@ impl Exec {
     pub async fn read_opt<T, E>(
         &self,
         op: Op,
-        call: impl Future<
-            Output = Result<
-                T,
-                aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
-            >,
-        >,
+        call: impl Future<Output = SdkResult<T, E>>,
     ) -> Result<Option<T>, AwsError>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -207,12 +197,7 @@ impl Exec {
         &mut self,
         op: Op,
         detail: impl Into<Detail>,
-        call: impl Future<
-            Output = Result<
-                T,
-                aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
-            >,
-        >,
+        call: impl Future<Output = SdkResult<T, E>>,
     ) -> Result<Option<T>, AwsError>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,

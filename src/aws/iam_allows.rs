@@ -47,15 +47,19 @@ pub struct Require {
     pub resources: Vec<String>,
 }
 
+fn something_required(document: &Option<String>, require: &[Require]) -> Result<(), String> {
+    if document.is_none() && require.is_empty() {
+        return Err("give `document` (an asset) or at least one `require` entry".into());
+    }
+    Ok(())
+}
+
 impl KindParams for Params {
     fn assets(&self) -> Vec<String> {
         self.document.iter().cloned().collect()
     }
     fn validate(&self) -> Result<(), String> {
-        if self.document.is_none() && self.require.is_empty() {
-            return Err("give `document` (an asset) or at least one `require` entry".into());
-        }
-        Ok(())
+        something_required(&self.document, &self.require)
     }
 }
 
@@ -123,10 +127,7 @@ impl KindParams for CallerParams {
         self.document.iter().cloned().collect()
     }
     fn validate(&self) -> Result<(), String> {
-        if self.document.is_none() && self.require.is_empty() {
-            return Err("give `document` (an asset) or at least one `require` entry".into());
-        }
-        Ok(())
+        something_required(&self.document, &self.require)
     }
 }
 
