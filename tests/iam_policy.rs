@@ -602,3 +602,41 @@ fn run_refuses_an_account_the_profile_does_not_expect() {
     assert_eq!(verify.code, 1, "reading is allowed, with a warning: {verify:?}");
     assert!(verify.stderr.contains("warning: account 123456789012 is not the expected 111111111111"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_trusted_by_another_service_fails_and_run_replaces_the_trust() {
+    let moto = Moto::start();
+    let sb = Sandbox::new("trust", &moto.url);
+    assert_eq!(sb.run(&["run", "iam-policy", "--yes"]).code, 0);
+    let iam = support::iam(&moto.url).await;
+    let lambda = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    iam.update_assume_role_policy().role_name(ROLE).policy_document(lambda).send().await.unwrap();
+
+    let verify = sb.run(&["verify", "iam-policy", "--json"]);
+    assert_eq!(verify.code, 1, "{verify:?}");
+    let p = probe(&verify.json(), "runtime-principal", "exists").clone();
+    assert!(
+        p["message"].as_str().unwrap().contains("no statement trusts the service principal ecs-tasks.amazonaws.com"),
+        "{p}"
+    );
+
+    // Trusted by the right service, but for another account (the confused-deputy guard points elsewhere).
+    let elsewhere = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111111111111"}}}]}"#;
+    iam.update_assume_role_policy().role_name(ROLE).policy_document(elsewhere).send().await.unwrap();
+    let verify = sb.run(&["verify", "iam-policy", "--json"]);
+    assert_eq!(verify.code, 1, "{verify:?}");
+    let p = probe(&verify.json(), "runtime-principal", "exists").clone();
+    assert!(
+        p["message"]
+            .as_str()
+            .unwrap()
+            .contains("only for account 111111111111 (aws:SourceAccount), not this account 123456789012"),
+        "{p}"
+    );
+
+    moto.start_recording();
+    assert_eq!(sb.run(&["run", "iam-policy", "--yes"]).code, 0);
+    let ops: Vec<String> = moto.recorded_operations().into_iter().filter(|o| is_mutating(o)).collect();
+    assert_eq!(ops, vec!["UpdateAssumeRolePolicy"]);
+    assert_eq!(sb.run(&["verify", "iam-policy"]).code, 0);
+}

@@ -9,7 +9,7 @@ use super::exec::{Detail, Exec};
 use super::iam_read::{PrincipalKind, principal_arn};
 use super::registry::{KindParams, root_path};
 use crate::engine::outcome::{ProbeResult, Status};
-use crate::policy::trust::trusts_service;
+use crate::policy::trust::{source_accounts, trusts_service};
 use crate::policy::{PolicyDocument, canonical};
 
 #[derive(Debug, Deserialize)]
@@ -195,7 +195,17 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
             .with_fix(format!("replace it: {rerun}")));
         }
     };
-    let problems: Vec<String> = services(&json).iter().filter_map(|s| trusts_service(&have, s).err()).collect();
+    let mut problems: Vec<String> = services(&json).iter().filter_map(|s| trusts_service(&have, s).err()).collect();
+    for service in services(&json) {
+        let accounts = source_accounts(&have, &service);
+        if !accounts.is_empty() && !accounts.contains(&x.aws.account_id) {
+            problems.push(format!(
+                "{service} may assume it only for account {} (aws:SourceAccount), not this account {}",
+                accounts.join(", "),
+                x.aws.account_id
+            ));
+        }
+    }
     if problems.is_empty() {
         Ok(ProbeResult::new(
             &id,

@@ -45,6 +45,31 @@ pub fn trusts_service(doc: &PolicyDocument, service: &str) -> Result<(), String>
     Err(format!("no statement trusts the service principal {service}"))
 }
 
+/// Accounts that `aws:SourceAccount` conditions on the service's Allow statements
+/// name (a confused-deputy guard: the service may act only for them).
+pub fn source_accounts(doc: &PolicyDocument, service: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for st in doc
+        .statements
+        .iter()
+        .filter(|st| st.effect == Effect::Allow && principal_values(st, "Service").iter().any(|p| p == service))
+    {
+        let Some(Value::Object(ops)) = &st.condition else { continue };
+        for keys in ops.values() {
+            if let Value::Object(keys) = keys {
+                for (_, v) in keys.iter().filter(|(k, _)| k.eq_ignore_ascii_case("aws:SourceAccount")) {
+                    match v {
+                        Value::String(s) => out.push(s.clone()),
+                        Value::Array(items) => out.extend(items.iter().filter_map(Value::as_str).map(str::to_string)),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +84,8 @@ mod tests {
         assert!(trusts_service(&wrong_action, "ecs-tasks.amazonaws.com").is_err());
         let denied = PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"},{"Sid":"No","Effect":"Deny","Principal":"*","Action":"sts:*"}]}"#).unwrap();
         assert!(trusts_service(&denied, "ecs-tasks.amazonaws.com").unwrap_err().contains("\"No\""));
+        let guarded = PolicyDocument::parse(r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111111111111"}}}]}"#).unwrap();
+        assert_eq!(source_accounts(&guarded, "ecs-tasks.amazonaws.com"), vec!["111111111111"]);
+        assert!(source_accounts(&ok, "ecs-tasks.amazonaws.com").is_empty());
     }
 }
