@@ -282,7 +282,8 @@ impl Runner {
         if opts.mode != Mode::Plan {
             self.record(&checklist.id, &step.id, Event::Probed { probes, outputs })?;
         }
-        if matches!(report.status, Status::Pass | Status::Manual) || opts.mode == Mode::Verify {
+        // Done, waiting for a person, or an opt-in probe that was not asked for: nothing to apply.
+        if matches!(report.status, Status::Pass | Status::Manual | Status::Skipped) || opts.mode == Mode::Verify {
             return Ok(report);
         }
         let Some(_) = &step.action else {
