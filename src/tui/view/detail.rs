@@ -119,7 +119,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 status.push(Span::styled(format!(" · needs {}", step.needs.join(", ")), theme.dim()));
             }
             if step.action.is_none() {
-                status.push(Span::styled(" · manual step".to_string(), theme.warn()));
+                status
+                    .push(Span::styled(" · no action: done by hand or by another checklist".to_string(), theme.warn()));
             }
             lines.push(Line::from(status));
             if !report.probes.is_empty() {
