@@ -8,28 +8,18 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::proxy::Proxy;
-use support::{Moto, Sandbox, is_mutating};
+use support::{Moto, Sandbox, is_mutating, statuses};
 
 const ROLE: &str = "comafi-ecs-task-role";
 const POLICY_ARN: &str = "arn:aws:iam::123456789012:policy/comafi-runtime";
-
-fn statuses(doc: &serde_json::Value) -> Vec<(String, String)> {
-    doc["checklists"][0]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| (s["id"].as_str().unwrap().to_string(), s["status"].as_str().unwrap().to_string()))
-        .collect()
-}
 
 fn all_pass(doc: &serde_json::Value) -> bool {
     statuses(doc).iter().all(|(_, s)| s == "pass")
 }
 
 fn probe<'a>(doc: &'a serde_json::Value, step: &str, probe: &str) -> &'a serde_json::Value {
-    let steps = doc["checklists"][0]["steps"].as_array().unwrap();
-    let s = steps.iter().find(|s| s["id"] == step).unwrap_or_else(|| panic!("no step {step}"));
-    s["probes"].as_array().unwrap().iter().find(|p| p["id"] == probe).unwrap_or_else(|| panic!("no probe {probe}"))
+    let probes = support::step(doc, step)["probes"].as_array().unwrap();
+    probes.iter().find(|p| p["id"] == probe).unwrap_or_else(|| panic!("no probe {probe}"))
 }
 
 /// The runtime policy document without one statement, as the operator might have written it.

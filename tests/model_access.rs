@@ -6,7 +6,7 @@
 mod support;
 
 use support::bedrock::{Agreement, BedrockDouble, Converse, Scenario};
-use support::{Moto, Sandbox};
+use support::{Moto, Sandbox, step};
 
 const PROFILE: &str = r#"[inputs]
 project = "comafi"
@@ -27,22 +27,12 @@ fn sandbox(name: &str, moto: &Moto, bedrock: &BedrockDouble) -> Sandbox {
     sb
 }
 
-fn steps(doc: &serde_json::Value) -> Vec<(String, String)> {
-    doc["checklists"][0]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| (s["id"].as_str().unwrap().to_string(), s["status"].as_str().unwrap().to_string()))
-        .collect()
-}
-
 fn status(doc: &serde_json::Value, id: &str) -> String {
-    steps(doc).into_iter().find(|(s, _)| s == id).unwrap_or_else(|| panic!("no step {id}")).1
+    step(doc, id)["status"].as_str().unwrap().to_string()
 }
 
-fn probe<'a>(doc: &'a serde_json::Value, step: &str) -> &'a serde_json::Value {
-    let s = doc["checklists"][0]["steps"].as_array().unwrap().iter().find(|s| s["id"] == step).unwrap();
-    &s["probes"][0]
+fn probe<'a>(doc: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    &step(doc, id)["probes"][0]
 }
 
 #[test]

@@ -9,7 +9,7 @@ mod support;
 
 use serde_json::json;
 use support::proxy::Proxy;
-use support::{Moto, Sandbox, is_mutating};
+use support::{Moto, Sandbox, is_mutating, step};
 
 const ROLE: &str = "comafi-github-actions-role";
 const PROVIDER: &str = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
@@ -23,15 +23,6 @@ fn sandbox(name: &str, endpoint: &str) -> Sandbox {
     )
     .unwrap();
     sb
-}
-
-fn step<'a>(doc: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    doc["checklists"][0]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id}"))
 }
 
 fn trust(condition: serde_json::Value) -> String {

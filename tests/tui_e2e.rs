@@ -6,79 +6,10 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use support::pty::Tty;
 use support::{Moto, Sandbox};
-
-struct Tty {
-    child: Child,
-    input: ChildStdin,
-    screen: Arc<Mutex<vt100::Parser>>,
-}
-
-impl Tty {
-    fn open(sb: &Sandbox, args: &str) -> Self {
-        let base = sb.command(&[]);
-        let mut cmd = Command::new("script");
-        let line = format!("stty rows 30 cols 100; exec {} {args}", env!("CARGO_BIN_EXE_preflight"));
-        cmd.args(["-qec", &line, "/dev/null"]).current_dir(&sb.dir).env_clear();
-        for (k, v) in base.get_envs().filter_map(|(k, v)| Some((k, v?))) {
-            cmd.env(k, v);
-        }
-        cmd.env("TERM", "xterm-256color").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null());
-        let mut child = cmd.spawn().expect("util-linux `script` is needed for this test");
-        let input = child.stdin.take().unwrap();
-        let mut out = child.stdout.take().unwrap();
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(30, 100, 0)));
-        let parser = screen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = out.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                parser.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        Self { child, input, screen }
-    }
-
-    fn contents(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
-    /// Waits (at most 30 s) until every text is on screen at once.
-    fn wait_for(&self, texts: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let shown = self.contents();
-            if texts.iter().all(|t| shown.contains(t)) {
-                return shown;
-            }
-            assert!(Instant::now() < deadline, "never saw {texts:?} on screen:\n{shown}");
-            std::thread::sleep(Duration::from_millis(30));
-        }
-    }
-
-    fn press(&mut self, keys: &str) {
-        self.input.write_all(keys.as_bytes()).unwrap();
-        self.input.flush().unwrap();
-    }
-
-    fn exit_code(mut self) -> i32 {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(Instant::now() < deadline, "the wizard did not exit:\n{}", self.contents());
-            std::thread::sleep(Duration::from_millis(30));
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn run_the_checklist_with_keys_then_break_it_verify_and_repair() {

@@ -6,8 +6,9 @@
 
 pub mod bedrock;
 pub mod proxy;
+pub mod pty;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -281,7 +282,14 @@ pub async fn iam(endpoint: &str) -> aws_sdk_iam::Client {
     aws_sdk_iam::Client::new(&config)
 }
 
-pub fn write(path: &Path, text: &str) {
-    let mut f = std::fs::File::create(path).unwrap();
-    f.write_all(text.as_bytes()).unwrap();
+/// A step of the first checklist of a JSON report.
+pub fn step<'a>(doc: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    let steps = doc["checklists"][0]["steps"].as_array().unwrap_or_else(|| panic!("no steps in {doc}"));
+    steps.iter().find(|s| s["id"] == id).unwrap_or_else(|| panic!("no step {id} in {doc}"))
+}
+
+/// (step id, status) of the first checklist of a JSON report, in order.
+pub fn statuses(doc: &serde_json::Value) -> Vec<(String, String)> {
+    let steps = doc["checklists"][0]["steps"].as_array().unwrap_or_else(|| panic!("no steps in {doc}"));
+    steps.iter().map(|s| (s["id"].as_str().unwrap().to_string(), s["status"].as_str().unwrap().to_string())).collect()
 }
