@@ -630,3 +630,36 @@ async fn a_role_trusted_by_another_service_fails_and_run_replaces_the_trust() {
     assert_eq!(ops, vec!["UpdateAssumeRolePolicy"]);
     assert_eq!(sb.run(&["verify", "iam-policy"]).code, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_granting_more_than_least_privilege_fails_and_run_narrows_it() {
+    let moto = Moto::start();
+    let sb = Sandbox::new("wide", &moto.url);
+    assert_eq!(sb.run(&["run", "iam-policy", "--yes"]).code, 0);
+    let iam = support::iam(&moto.url).await;
+    let mut doc: serde_json::Value = serde_json::from_str(&runtime_policy_without("none")).unwrap();
+    doc["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"Sid": "Everything", "Effect": "Allow", "Action": "logs:*", "Resource": "*"}));
+    iam.create_policy_version()
+        .policy_arn(POLICY_ARN)
+        .policy_document(doc.to_string())
+        .set_as_default(true)
+        .send()
+        .await
+        .unwrap();
+
+    let verify = sb.run(&["verify", "iam-policy", "--json"]);
+    assert_eq!(verify.code, 1, "{verify:?}");
+    let p = probe(&verify.json(), "runtime-policy", "document").clone();
+    assert!(
+        p["message"]
+            .as_str()
+            .unwrap()
+            .contains("grants more than least privilege: statement \"Everything\": logs:* on *"),
+        "{p}"
+    );
+    assert_eq!(sb.run(&["run", "iam-policy", "--yes"]).code, 0);
+    assert_eq!(sb.run(&["verify", "iam-policy"]).code, 0);
+}
