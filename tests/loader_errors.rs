@@ -1,9 +1,9 @@
 //! The loader's error messages, one bad checklist each: every message names
 //! file, line and column and what would fix it. Snapshots live in tests/snapshots/.
 
-use preflight::aws::registry::Registry;
 use preflight::engine::library::Library;
 use preflight::engine::loader::{load_all, load_one};
+use preflight::kinds::registry::Registry;
 
 const ASSET: &str = r#"{"Statement":[{"Effect":"Allow","Action":"logs:StartQuery","Resource":"arn:aws:logs:{{region}}:{{account_id}}:log-group:/{{project}}/*"}]}"#;
 

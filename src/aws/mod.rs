@@ -1,17 +1,7 @@
-//! Everything that talks to AWS: the context, the call wrapper, and one module
-//! per action/probe family, registered in `registry`.
+//! The AWS plumbing every kind shares: the context (aws-config chain, STS
+//! identity), the error classes, and `Exec`, through which every call goes.
+//! The kinds themselves live in `crate::kinds`.
 
-pub mod bedrock;
-pub mod bedrock_invoke;
 pub mod context;
 pub mod error;
 pub mod exec;
-pub mod github;
-pub mod iam_allows;
-pub mod iam_attach;
-pub mod iam_oidc;
-pub mod iam_policy;
-pub mod iam_principal;
-pub mod iam_read;
-pub mod manual;
-pub mod registry;

@@ -1,8 +1,8 @@
 //! The CLI as a front end of the runner: live progress on stderr, each step's
 //! result on stdout as it finishes, and consent asked with inquire.
 
+use crate::BoxFut;
 use crate::aws::exec::{Activity, Change, Sink};
-use crate::aws::registry::BoxFut;
 use crate::engine::model::Step;
 use crate::runner::{Confirm, Frontend, StepReport};
 

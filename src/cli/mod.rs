@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 
+use crate::BoxFut;
 use crate::aws::exec::Probing;
 use crate::engine::inputs::Values;
 use crate::engine::model::{Checklist, InputDef};
@@ -21,16 +22,22 @@ use crate::engine::state::{self, Event, scope_key};
 use crate::engine::store::{self, Store, state_dir};
 use crate::engine::{order, usage};
 use crate::runner::{Mode, Options, Runner, Stop};
-use args::{Cli, Command, Global};
+pub use args::Global;
+use args::{Cli, Command};
 use front::CliFront;
 use render::color_enabled;
-use setup::{EXIT_AWS, EXIT_FAIL, Failure, usage as usage_error};
+pub use setup::Failure;
+use setup::{EXIT_AWS, EXIT_FAIL, usage as usage_error};
 
-pub fn main() -> ExitCode {
+/// The wizard, handed in by the binary: the CLI front end does not import the
+/// TUI (which builds on the CLI's setup), so the two do not form a circle.
+pub type Wizard = for<'a> fn(&'a Global, Option<String>, bool) -> BoxFut<'a, Result<u8, Failure>>;
+
+pub fn main(wizard: Wizard) -> ExitCode {
     let cli = Cli::parse();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
-    match runtime.block_on(dispatch(cli)) {
+    match runtime.block_on(dispatch(cli, wizard)) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
             eprintln!("{}", f.message);
@@ -39,11 +46,11 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn dispatch(cli: Cli) -> Result<u8, Failure> {
+async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
     let g = &cli.global;
     let Some(command) = cli.command else {
         if setup::interactive() {
-            return crate::tui::run(g, None, false).await;
+            return wizard(g, None, false).await;
         }
         return Err(usage_error(format!(
             "no command given and no terminal for the wizard\n\n{}",
@@ -51,7 +58,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         )));
     };
     match command {
-        Command::Tui { checklist, yes } => crate::tui::run(g, checklist, yes).await,
+        Command::Tui { checklist, yes } => wizard(g, checklist, yes).await,
         Command::List => list(g),
         Command::Status { checklist, json } => status::status(g, checklist, json).await,
         Command::Plan { checklist, step, json } => {

@@ -7,12 +7,12 @@ use std::io::IsTerminal;
 use super::args::Global;
 use super::prompt;
 use crate::aws::context::{AwsContext, AwsOptions};
-use crate::aws::registry::Registry;
 use crate::engine::inputs::{self, Origin, Value, Values};
 use crate::engine::library::Library;
 use crate::engine::loader;
 use crate::engine::model::{Checklist, InputDef, InputKind};
 use crate::engine::profile;
+use crate::kinds::registry::Registry;
 
 pub const EXIT_FAIL: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;

@@ -79,7 +79,7 @@ impl Checklist {
 }
 
 /// Where action and probe kinds are registered; the loader asks it to check
-/// every kind and its parameters. Implemented by `aws::registry`.
+/// every kind and its parameters. Implemented by `kinds::registry`.
 pub trait Catalog {
     /// Ok with the asset paths the parameters refer to, or why they are wrong.
     fn check(&self, role: Role, kind: &str, params: &toml::Table) -> Result<Vec<String>, KindError>;

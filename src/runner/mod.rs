@@ -11,7 +11,6 @@ use std::sync::Arc;
 use crate::aws::context::AwsContext;
 use crate::aws::error::AwsError;
 use crate::aws::exec::{Audit, Change, Exec, Probing, Sink};
-use crate::aws::registry::{self, Run};
 use crate::engine::inputs::Values;
 use crate::engine::library::Library;
 use crate::engine::model::{Checklist, Step};
@@ -20,6 +19,8 @@ use crate::engine::outcome::{ProbeResult, Status, step_status};
 use crate::engine::state::{self, Event, RunState, StepState, scope_key};
 use crate::engine::store::Store;
 use crate::engine::template;
+use crate::kinds::kind::Run;
+use crate::kinds::registry;
 
 pub use probes::run_probes;
 
@@ -119,12 +120,7 @@ pub enum Confirm {
 pub trait Frontend: Sink {
     fn step_started(&self, checklist: &str, step: &Step);
     fn step_finished(&self, checklist: &str, report: &StepReport);
-    fn confirm<'a>(
-        &'a self,
-        checklist: &'a str,
-        step: &'a Step,
-        changes: &'a [Change],
-    ) -> registry::BoxFut<'a, Confirm>;
+    fn confirm<'a>(&'a self, checklist: &'a str, step: &'a Step, changes: &'a [Change]) -> crate::BoxFut<'a, Confirm>;
 }
 
 /// Why a run stopped before its end.

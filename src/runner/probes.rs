@@ -6,10 +6,11 @@ use std::time::Duration;
 use super::{Runner, Stop};
 use crate::aws::error::AwsError;
 use crate::aws::exec::Probing;
-use crate::aws::registry::{self, Run};
 use crate::engine::model::{Checklist, Step};
 use crate::engine::outcome::{ProbeResult, Status, step_status};
 use crate::engine::template;
+use crate::kinds::kind::Run;
+use crate::kinds::registry;
 
 /// Probes after a change: IAM and friends are eventually consistent, so a
 /// failing probe is retried a few times (bounded) before the step is failed.

@@ -12,11 +12,11 @@ use super::update::update;
 use super::view;
 use crate::aws::error::Op;
 use crate::aws::exec::{Activity, Change, DocDiff};
-use crate::aws::registry::Registry;
 use crate::engine::library::Library;
 use crate::engine::loader::load_all;
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::engine::usage::needed_inputs;
+use crate::kinds::registry::Registry;
 use crate::runner::{Mode, StepReport};
 
 fn app() -> App {

@@ -12,8 +12,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::app::{Job, Msg};
+use crate::BoxFut;
 use crate::aws::exec::{Activity, Change, Sink};
-use crate::aws::registry::BoxFut;
 use crate::cli::prompt;
 use crate::engine::inputs::{self, Origin, Value, Values};
 use crate::engine::model::{Checklist, InputDef, InputKind, Step};

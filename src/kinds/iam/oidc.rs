@@ -6,12 +6,13 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::error::{AwsError, Op};
-use super::exec::Exec;
-use super::iam_principal::{RoleSpec, ensure_role};
-use super::iam_read::{PrincipalKind, principal_arn};
-use super::registry::{KindParams, root_path};
+use super::principal::{RoleSpec, ensure_role};
+use super::read::{PrincipalKind, principal_arn};
+use super::root_path;
+use crate::aws::error::{AwsError, Op};
+use crate::aws::exec::Exec;
 use crate::engine::outcome::{ProbeResult, Status};
+use crate::kinds::kind::KindParams;
 use crate::policy::PolicyDocument;
 use crate::policy::oidc::{Expected, fix, lint};
 

@@ -2,10 +2,11 @@
 
 use serde::Deserialize;
 
-use super::error::{AwsError, Op};
-use super::exec::Exec;
-use super::iam_read::{PrincipalKind, attached, policy_arn, principal_arn};
-use super::registry::{KindParams, root_path};
+use super::read::{PrincipalKind, attached, policy_arn, principal_arn};
+use super::root_path;
+use crate::aws::error::{AwsError, Op};
+use crate::aws::exec::Exec;
+use crate::kinds::kind::KindParams;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,13 +76,13 @@ impl KindParams for PolicyParams {
 }
 
 pub async fn ensure_with_policy(x: &mut Exec, p: PolicyParams) -> Result<(), AwsError> {
-    let policy = super::iam_policy::Params {
+    let policy = super::policy::Params {
         name: p.policy_name.clone(),
         document: p.document,
         path: p.policy_path.clone(),
         description: p.description,
     };
-    super::iam_policy::ensure(x, policy).await?;
+    super::policy::ensure(x, policy).await?;
     ensure(
         x,
         Params {

@@ -7,10 +7,10 @@ use std::time::Instant;
 use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, InferenceConfiguration, Message};
 use serde::Deserialize;
 
-use super::error::{AwsError, Op};
-use super::exec::Exec;
-use super::registry::KindParams;
+use crate::aws::error::{AwsError, Op};
+use crate::aws::exec::Exec;
 use crate::engine::outcome::{ProbeResult, Status};
+use crate::kinds::kind::KindParams;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

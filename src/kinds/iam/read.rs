@@ -4,8 +4,8 @@
 use aws_sdk_iam::types::{AttachedPolicy, Policy};
 use serde::Deserialize;
 
-use super::error::{AwsError, Op};
-use super::exec::Exec;
+use crate::aws::error::{AwsError, Op};
+use crate::aws::exec::Exec;
 use crate::policy::{PolicyDocument, Principal, Source};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

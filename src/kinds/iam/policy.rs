@@ -4,11 +4,12 @@
 use aws_sdk_iam::types::PolicyVersion;
 use serde::Deserialize;
 
-use super::error::{AwsError, Op};
-use super::exec::{Detail, Exec};
-use super::iam_read::{managed_policy, policy_arn};
-use super::registry::{KindParams, root_path};
+use super::read::{managed_policy, policy_arn};
+use super::root_path;
+use crate::aws::error::{AwsError, Op};
+use crate::aws::exec::{Detail, Exec};
 use crate::engine::outcome::{ProbeResult, Status};
+use crate::kinds::kind::KindParams;
 use crate::policy::{PolicyDocument, Principal, Source, beyond, canonical, fix_document, requirements, summarize};
 
 /// IAM keeps at most this many versions of a managed policy.

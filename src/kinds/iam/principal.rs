@@ -4,11 +4,12 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::error::{AwsError, Op};
-use super::exec::{Detail, Exec};
-use super::iam_read::{PrincipalKind, principal_arn};
-use super::registry::{KindParams, root_path};
+use super::read::{PrincipalKind, principal_arn};
+use super::root_path;
+use crate::aws::error::{AwsError, Op};
+use crate::aws::exec::{Detail, Exec};
 use crate::engine::outcome::{ProbeResult, Status};
+use crate::kinds::kind::KindParams;
 use crate::policy::trust::{source_accounts, trusts_service};
 use crate::policy::{PolicyDocument, canonical};
 

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::error::AwsError;
-use super::exec::Exec;
-use super::registry::KindParams;
+use crate::aws::error::AwsError;
+use crate::aws::exec::Exec;
 use crate::engine::outcome::{ProbeResult, Status};
+use crate::kinds::kind::KindParams;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

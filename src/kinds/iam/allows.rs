@@ -8,11 +8,11 @@ use std::collections::BTreeSet;
 use aws_sdk_iam::types::PolicyEvaluationDecisionType as Decision;
 use serde::Deserialize;
 
-use super::error::{AwsError, ErrorKind, Op};
-use super::exec::Exec;
-use super::iam_read::{PrincipalKind, principal_arn, principal_policies};
-use super::registry::KindParams;
+use super::read::{PrincipalKind, principal_arn, principal_policies};
+use crate::aws::error::{AwsError, ErrorKind, Op};
+use crate::aws::exec::Exec;
 use crate::engine::outcome::{ProbeResult, Status};
+use crate::kinds::kind::KindParams;
 use crate::policy::{PolicyDocument, Requirement, Verdict, fix_document, requirements, summarize};
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,112 @@
+//! `bedrock.model`: the model exists and is ACTIVE in the region for on-demand
+//! use; else the regions where it is, or the inference profile to use.
+
+use aws_sdk_bedrock::types::InferenceType;
+use serde::Deserialize;
+
+use super::model_arn;
+use crate::aws::error::{AwsError, Op};
+use crate::aws::exec::Exec;
+use crate::engine::outcome::{ProbeResult, Status};
+use crate::kinds::kind::KindParams;
+
+/// Commercial regions where Bedrock runs, asked when a model is not in the chosen one.
+const BEDROCK_REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-2",
+    "ca-central-1",
+    "sa-east-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub model_id: String,
+    pub region: String,
+}
+
+impl KindParams for Params {}
+
+/// The model's details in `region`, or None when the region does not have it.
+async fn model_in(
+    x: &Exec,
+    region: &str,
+    model: &str,
+) -> Result<Option<aws_sdk_bedrock::types::FoundationModelDetails>, AwsError> {
+    let client = x.aws.bedrock(region);
+    let op = Op::new("bedrock", "GetFoundationModel", model_arn(x, region, model));
+    match x.read(op, client.get_foundation_model().model_identifier(model).send()).await {
+        Ok(out) => Ok(out.model_details),
+        // An unknown identifier is a ValidationException ("The provided model identifier is invalid").
+        Err(e) if e.is_not_found() || e.code.as_deref() == Some("ValidationException") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
+    let Some(details) = model_in(x, &p.region, &p.model_id).await? else {
+        let mut elsewhere = Vec::new();
+        for region in BEDROCK_REGIONS.iter().filter(|r| **r != p.region) {
+            // Regions the account has not enabled answer with errors: they just do not count.
+            if let Ok(Some(d)) = model_in(x, region, &p.model_id).await
+                && d.model_lifecycle().map(|l| l.status().as_str()) == Some("ACTIVE")
+            {
+                elsewhere.push(region.to_string());
+            }
+        }
+        let message = format!("model {} is not offered in {}", p.model_id, p.region);
+        return Ok(if elsewhere.is_empty() {
+            ProbeResult::new(&id, Status::Fail, format!("{message}, nor in any other Bedrock region"))
+                .with_fix("check the model id (aws bedrock list-foundation-models)")
+        } else {
+            ProbeResult::new(&id, Status::Fail, format!("{message}; it is ACTIVE in {}", elsewhere.join(", ")))
+                .with_fix(format!(
+                    "run the application in {0}: --set region={0} (or region = \"{0}\" in the profile)",
+                    elsewhere[0]
+                ))
+        });
+    };
+    x.output("model_arn", details.model_arn());
+    let lifecycle =
+        details.model_lifecycle().map(|l| l.status().as_str().to_string()).unwrap_or_else(|| "unknown".into());
+    if lifecycle != "ACTIVE" {
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Fail,
+            format!("model {} is {lifecycle} in {}, not ACTIVE", p.model_id, p.region),
+        )
+        .with_fix("choose an ACTIVE model (aws bedrock list-foundation-models --by-provider ...)"));
+    }
+    let types = details.inference_types_supported();
+    if !types.contains(&InferenceType::OnDemand) {
+        let geo = p.region.split('-').next().unwrap_or("us");
+        return Ok(ProbeResult::new(&id, Status::Fail, format!("model {} is ACTIVE in {} but not for on-demand use with its model id: calls with it fail with a ValidationException about on-demand throughput", p.model_id, p.region))
+            .with_fix(format!("invoke it through an inference profile: set bedrock_model_id to {geo}.{0} (or global.{0})", p.model_id)));
+    }
+    Ok(ProbeResult::new(
+        &id,
+        Status::Pass,
+        format!(
+            "model {} ({}) is ACTIVE in {} for on-demand use",
+            p.model_id,
+            details.model_name().unwrap_or("?"),
+            p.region
+        ),
+    ))
+}

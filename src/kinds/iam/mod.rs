@@ -1,0 +1,15 @@
+//! IAM kinds: customer-managed policies, roles and users, attachments, the
+//! effective-permission probes, and the GitHub OIDC provider and deploy role.
+//! `read` holds the reads they share.
+
+pub mod allows;
+pub mod attach;
+pub mod oidc;
+pub mod policy;
+pub mod principal;
+pub mod read;
+
+/// The default IAM path of roles, users and policies.
+pub fn root_path() -> String {
+    "/".into()
+}

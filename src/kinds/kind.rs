@@ -1,0 +1,45 @@
+//! What every action and probe kind is: typed parameters (`KindParams`) and
+//! an async function, described by a `Kind` entry of the registry's table.
+//! Kinds import this module and the AWS plumbing; only the registry imports kinds.
+
+use serde::de::DeserializeOwned;
+
+use crate::BoxFut;
+use crate::aws::error::AwsError;
+use crate::aws::exec::Exec;
+use crate::engine::outcome::ProbeResult;
+
+/// The typed parameters of a kind.
+pub trait KindParams: DeserializeOwned {
+    /// Asset paths the parameters refer to (checked by the loader).
+    fn assets(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Rules across fields that types cannot say.
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+pub enum Run {
+    Action(fn(&mut Exec, toml::Table) -> BoxFut<'_, Result<(), AwsError>>),
+    Probe(fn(&mut Exec, String, toml::Table) -> BoxFut<'_, Result<ProbeResult, AwsError>>),
+}
+
+pub struct Kind {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub check: fn(&toml::Table) -> Result<Vec<String>, String>,
+    pub run: Run,
+}
+
+pub fn parse<P: KindParams>(table: &toml::Table) -> Result<P, String> {
+    let p: P = toml::Value::Table(table.clone()).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+    p.validate()?;
+    Ok(p)
+}
+
+/// The loader's check of a kind's parameters: they parse, and these assets are named.
+pub fn check<P: KindParams>(table: &toml::Table) -> Result<Vec<String>, String> {
+    parse::<P>(table).map(|p| p.assets())
+}

@@ -1,0 +1,11 @@
+//! The action and probe kinds, one folder (or file) per service family, all
+//! listed in `registry`. A kind is a `Params` (implementing `kind::KindParams`)
+//! and an async fn over `crate::aws::exec::Exec`. Kinds import `kind` and the
+//! AWS plumbing, never `registry`; `registry` imports the kinds.
+
+pub mod bedrock;
+pub mod github;
+pub mod iam;
+pub mod kind;
+pub mod manual;
+pub mod registry;
