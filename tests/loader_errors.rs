@@ -1,18 +1,14 @@
-//! The loader's error messages, one bad checklist each: every message names
-//! file, line and column and what would fix it. Snapshots live in tests/snapshots/.
+//! The loader's error messages, one bad checklist (or input catalog) each:
+//! every message names file, line and column and what would fix it.
+//! Snapshots live in tests/snapshots/.
 
 use preflight::engine::library::Library;
-use preflight::engine::loader::{load_all, load_one};
+use preflight::engine::loader::load_all;
 use preflight::kinds::registry::Registry;
 
 const ASSET: &str = r#"{"Statement":[{"Effect":"Allow","Action":"logs:StartQuery","Resource":"arn:aws:logs:{{region}}:{{account_id}}:log-group:/{{project}}/*"}]}"#;
 
-const GOOD: &str = r#"id = "demo"
-title = "Demo"
-summary = "A small checklist"
-source = "seed 000 §3"
-
-[[inputs]]
+const INPUTS: &str = r#"[[inputs]]
 name = "project"
 prompt = "Project?"
 kind = "text"
@@ -23,6 +19,12 @@ name = "role"
 prompt = "Role?"
 kind = "text"
 default = "{{project}}-role"
+"#;
+
+const GOOD: &str = r#"id = "demo"
+title = "Demo"
+summary = "A small checklist"
+source = "seed 000 §3"
 
 [[steps]]
 id = "policy"
@@ -54,16 +56,25 @@ principal_name = "{{role}}"
 document = "iam/p.json"
 "#;
 
-fn errors(file: &str, text: &str) -> String {
-    let library = Library::from_files([(file, text), ("assets/iam/p.json", ASSET)]);
-    match load_one(file, text, &library, &Registry) {
+fn load(files: &[(&str, &str)]) -> String {
+    let library = Library::from_files(files.iter().copied().chain([("assets/iam/p.json", ASSET)]));
+    match load_all(&library, &Registry) {
         Ok(_) => "no error".into(),
         Err(errors) => errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"),
     }
 }
 
+fn errors(file: &str, text: &str) -> String {
+    load(&[("checklists/inputs.toml", INPUTS), (file, text)])
+}
+
 fn demo(text: &str) -> String {
     errors("checklists/demo.toml", text)
+}
+
+/// The demo checklist with another input catalog.
+fn with_inputs(inputs: &str) -> String {
+    load(&[("checklists/inputs.toml", inputs), ("checklists/demo.toml", GOOD)])
 }
 
 #[test]
@@ -74,9 +85,30 @@ fn the_good_checklist_loads() {
 #[test]
 fn builtin_checklists_load() {
     let library = Library::builtin();
-    let all = load_all(&library, &Registry)
+    let lists = load_all(&library, &Registry)
         .unwrap_or_else(|e| panic!("{}", e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")));
-    assert!(all.iter().any(|c| c.id == "iam-policy"));
+    assert!(lists.all.iter().any(|c| c.id == "iam-policy"));
+    // Every declared input is used, and each checklist's inputs are the ones its templates name.
+    for def in &lists.inputs {
+        assert!(!lists.users(&def.name).is_empty(), "{} is unused", def.name);
+    }
+    let iam: Vec<&str> = lists.get("iam-policy").unwrap().inputs.iter().map(|i| i.name.as_str()).collect();
+    assert!(iam.contains(&"runtime_policy_name") && !iam.contains(&"github_repository"), "{iam:?}");
+}
+
+#[test]
+fn a_checklist_gets_the_inputs_its_templates_use_and_what_their_defaults_use() {
+    let library = Library::from_files([
+        ("checklists/inputs.toml", INPUTS),
+        ("checklists/demo.toml", GOOD),
+        ("assets/iam/p.json", ASSET),
+    ]);
+    let lists = load_all(&library, &Registry).unwrap();
+    let demo = lists.get("demo").unwrap();
+    // `role` is named by a probe; `project` by the action and by role's default.
+    let names: Vec<&str> = demo.inputs.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, vec!["project", "role"]);
+    assert_eq!(lists.users("role"), vec!["demo"]);
 }
 
 #[test]
@@ -134,7 +166,38 @@ fn missing_asset() {
 
 #[test]
 fn input_default_cycle() {
-    insta::assert_snapshot!(demo(&GOOD.replace("required = true", "default = \"{{role}}-x\"")));
+    insta::assert_snapshot!(with_inputs(&INPUTS.replace("required = true", "default = \"{{role}}-x\"")));
+}
+
+#[test]
+fn an_input_declared_twice() {
+    let twice = format!("{INPUTS}\n[[inputs]]\nname = \"project\"\nprompt = \"Again?\"\nkind = \"text\"\n");
+    insta::assert_snapshot!(with_inputs(&twice));
+}
+
+#[test]
+fn an_input_no_checklist_uses() {
+    let unused = format!("{INPUTS}\n[[inputs]]\nname = \"cluster\"\nprompt = \"Cluster?\"\nkind = \"text\"\n");
+    insta::assert_snapshot!(with_inputs(&unused));
+}
+
+#[test]
+fn an_input_default_names_an_undeclared_input() {
+    insta::assert_snapshot!(with_inputs(&INPUTS.replace("{{project}}-role", "{{projet}}-role")));
+}
+
+#[test]
+fn a_checklist_that_declares_inputs() {
+    let text = GOOD.replace(
+        "[[steps]]\nid = \"policy\"",
+        "[[inputs]]\nname = \"project\"\nprompt = \"Project?\"\nkind = \"text\"\n\n[[steps]]\nid = \"policy\"",
+    );
+    insta::assert_snapshot!(demo(&text));
+}
+
+#[test]
+fn a_checklist_with_no_input_catalog() {
+    insta::assert_snapshot!(load(&[("checklists/demo.toml", GOOD)]));
 }
 
 #[test]

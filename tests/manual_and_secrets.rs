@@ -7,12 +7,7 @@ use support::{Moto, Sandbox};
 
 const SECRET: &str = "tok-3f9a1c77e2";
 
-const DEMO: &str = r#"id = "demo"
-title = "Manual steps and secrets"
-summary = "A checklist for the tests"
-source = "tests"
-
-[[inputs]]
+const INPUTS: &str = r#"[[inputs]]
 name = "project"
 prompt = "Project?"
 kind = "text"
@@ -23,6 +18,12 @@ name = "api_token"
 prompt = "API token"
 kind = "secret"
 required = true
+"#;
+
+const DEMO: &str = r#"id = "demo"
+title = "Manual steps and secrets"
+summary = "A checklist for the tests"
+source = "tests"
 
 [[steps]]
 id = "look"
@@ -39,6 +40,7 @@ fn sandbox(moto: &Moto) -> Sandbox {
     let mut sb = Sandbox::new("manual", &moto.url);
     std::fs::create_dir_all(sb.dir.join("lib/checklists")).unwrap();
     std::fs::create_dir_all(sb.dir.join("lib/assets")).unwrap();
+    std::fs::write(sb.dir.join("lib/checklists/inputs.toml"), INPUTS).unwrap();
     std::fs::write(sb.dir.join("lib/checklists/demo.toml"), DEMO).unwrap();
     sb.env.push(("PREFLIGHT_LIBRARY".into(), sb.dir.join("lib").display().to_string()));
     sb

@@ -81,14 +81,19 @@ async fn run_the_checklist_with_keys_then_break_it_verify_and_repair() {
 fn a_missing_input_is_asked_for_with_the_screen_suspended_and_saved() {
     let moto = Moto::start();
     let sb = Sandbox::new("tui-input", &moto.url);
-    std::fs::write(sb.dir.join("preflight.toml"), "# team profile\n[expect]\naccount_id = \"111111111111\"\n").unwrap();
+    std::fs::write(
+        sb.dir.join("preflight.toml"),
+        "# team profile\n[expect]\naccount_id = \"111111111111\"\n\n[inputs]\nprojct = \"x\"\n",
+    )
+    .unwrap();
 
     let mut tty = Tty::open(&sb, "tui");
-    // The profile expects another account: the header says so.
+    // The profile expects another account: the header says so; a misspelt input is named in the log.
     tty.wait_for(&[
         "account 123456789012 is not the expected 111111111111",
         "project",
         "not set: asked for when the step runs",
+        "warning: preflight.toml:6:1: [inputs] `projct` is not an input",
     ]);
     tty.press("p");
     tty.wait_for(&["Project name (the prefix of every resource name)"]);

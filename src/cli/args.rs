@@ -38,6 +38,10 @@ pub struct Global {
     /// Print every AWS call, reads included, as it happens (on stderr).
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// Refuse what is otherwise a warning: a key in the profile's [inputs] that no input
+    /// declares (exit 2); for verify, a manual step nobody confirmed fails.
+    #[arg(long, global = true)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,8 +54,14 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
-    /// List the checklists and their steps.
-    List,
+    /// List the checklists and their steps; with --inputs, every input and its value.
+    List {
+        /// Every input: the checklists that use it, its current value and where it comes from.
+        #[arg(long)]
+        inputs: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the recorded state of the checklists in the current account and region.
     Status {
         checklist: Option<String>,
@@ -90,9 +100,6 @@ pub enum Command {
         /// Let probes that cost money run (Bedrock: one Converse call with maxTokens 1).
         #[arg(long)]
         invoke: bool,
-        /// Count manual steps that nobody confirmed as failures.
-        #[arg(long)]
-        strict: bool,
         #[arg(long)]
         json: bool,
     },

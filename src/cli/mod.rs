@@ -2,6 +2,7 @@
 
 pub(crate) mod args;
 mod front;
+mod list;
 pub(crate) mod prompt;
 pub mod render;
 pub(crate) mod setup;
@@ -59,7 +60,7 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
     };
     match command {
         Command::Tui { checklist, yes } => wizard(g, checklist, yes).await,
-        Command::List => list(g),
+        Command::List { inputs, json } => list::list(g, inputs, json).await,
         Command::Status { checklist, json } => status::status(g, checklist, json).await,
         Command::Plan { checklist, step, json } => {
             drive(
@@ -81,7 +82,7 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
             )
             .await
         }
-        Command::Verify { checklists, all, deep, invoke, strict, json } => {
+        Command::Verify { checklists, all, deep, invoke, json } => {
             let ids = match (checklists.is_empty(), all) {
                 (true, false) => {
                     return Err(usage_error("name the checklists to verify, or pass --all (see `preflight list`)"));
@@ -89,7 +90,7 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
                 (false, true) => {
                     return Err(usage_error("name checklists or pass --all, not both"));
                 }
-                (true, true) => setup::checklists(&setup::library(g)?)?.into_iter().map(|c| c.id).collect(),
+                (true, true) => setup::checklists(&setup::library(g)?)?.all.into_iter().map(|c| c.id).collect(),
                 (false, false) => checklists,
             };
             drive(
@@ -97,29 +98,13 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
                 ids,
                 Options { mode: Mode::Verify, step: None, only: false, probing: Probing { deep, invoke }, yes: false },
                 json,
-                strict,
+                g.strict,
             )
             .await
         }
         Command::Confirm { checklist, step } => edit_state(g, &checklist, Some(&step), true).await,
         Command::Reset { checklist, step } => edit_state(g, &checklist, step.as_deref(), false).await,
     }
-}
-
-fn list(g: &Global) -> Result<u8, Failure> {
-    let all = setup::checklists(&setup::library(g)?)?;
-    for c in &all {
-        render::emit(format_args!("{} — {}  ({})", c.id, c.title, c.source));
-        render::emit(format_args!("  {}", c.summary.lines().next().unwrap_or("")));
-        for (n, i) in order::step_order(&c.steps).expect("checked").into_iter().enumerate() {
-            let s = &c.steps[i];
-            let how = s.action.as_ref().map_or("manual".to_string(), |a| a.kind.clone());
-            let needs = if s.needs.is_empty() { String::new() } else { format!(" (needs {})", s.needs.join(", ")) };
-            render::emit(format_args!("  {}. {:<18} {}  [{how}]{needs}", n + 1, s.id, s.title));
-        }
-        render::emit("");
-    }
-    Ok(0)
 }
 
 /// The inputs the selected steps need, each name once.
@@ -140,14 +125,14 @@ fn needed(
 
 async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: bool) -> Result<u8, Failure> {
     let library = setup::library(g)?;
-    let all = setup::checklists(&library)?;
-    let selected: Vec<&Checklist> = ids.iter().map(|id| setup::pick(&all, id)).collect::<Result<_, _>>()?;
+    let lists = setup::checklists(&library)?;
+    let selected: Vec<&Checklist> = ids.iter().map(|id| setup::pick(&lists, id)).collect::<Result<_, _>>()?;
     for c in &selected {
         setup::check_step(c, opts.step.as_deref())?;
     }
     let defs = needed(&selected, opts.step.as_deref(), &library, opts.mode == Mode::Verify);
-    let known: Vec<&InputDef> = all.iter().flat_map(|c| c.inputs.iter()).collect();
-    let provided = setup::provided(g, &defs, &known)?;
+    let (provided, warnings) = setup::provided(g, &defs, &lists)?;
+    warnings.iter().for_each(|w| eprintln!("{w}"));
     setup::precheck(&defs, &provided)?;
     let aws = Arc::new(setup::connect(g).await?);
     if let Some(m) = crate::engine::profile::read_expect(&g.profile_file)
@@ -235,8 +220,8 @@ async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: 
 /// `confirm` (record a manual step as checked) and `reset` (forget state).
 async fn edit_state(g: &Global, id: &str, step: Option<&str>, confirm: bool) -> Result<u8, Failure> {
     let library = setup::library(g)?;
-    let all = setup::checklists(&library)?;
-    let checklist = setup::pick(&all, id)?;
+    let lists = setup::checklists(&library)?;
+    let checklist = setup::pick(&lists, id)?;
     setup::check_step(checklist, step)?;
     let aws = setup::connect(g).await?;
     let store = Store::lock(&state_dir(&g.profile_file)).map_err(usage_error)?;

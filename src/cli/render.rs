@@ -137,3 +137,14 @@ pub fn document(command: &str, aws: &AwsContext, reports: &[ChecklistReport]) ->
         })).collect::<Vec<_>>(),
     })
 }
+
+/// `text` on one line, cut to `max` characters and then ending in `…`.
+pub fn shorten(text: &str, max: usize) -> String {
+    let line = text.replace('\n', " ");
+    if line.chars().count() <= max {
+        return line;
+    }
+    let mut out: String = line.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}

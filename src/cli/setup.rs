@@ -10,8 +10,9 @@ use crate::aws::context::{AwsContext, AwsOptions};
 use crate::engine::inputs::{self, Origin, Value, Values};
 use crate::engine::library::Library;
 use crate::engine::loader;
-use crate::engine::model::{Checklist, InputDef, InputKind};
+use crate::engine::model::{Checklist, Checklists, InputDef, InputKind};
 use crate::engine::profile;
+use crate::engine::suggest::did_you_mean;
 use crate::kinds::registry::Registry;
 
 pub const EXIT_FAIL: u8 = 1;
@@ -40,16 +41,18 @@ pub fn library(g: &Global) -> Result<Library, Failure> {
     }
 }
 
-pub fn checklists(library: &Library) -> Result<Vec<Checklist>, Failure> {
+pub fn checklists(library: &Library) -> Result<Checklists, Failure> {
     loader::load_all(library, &Registry)
         .map_err(|errors| usage(errors.iter().map(|e| format!("error: {e}")).collect::<Vec<_>>().join("\n")))
 }
 
-pub fn pick<'a>(all: &'a [Checklist], id: &str) -> Result<&'a Checklist, Failure> {
-    all.iter().find(|c| c.id == id).ok_or_else(|| {
+pub fn pick<'a>(lists: &'a Checklists, id: &str) -> Result<&'a Checklist, Failure> {
+    lists.get(id).ok_or_else(|| {
+        let ids = lists.all.iter().map(|c| c.id.as_str());
         usage(format!(
-            "unknown checklist \"{id}\"; known: {} (see `preflight list`)",
-            all.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+            "unknown checklist \"{id}\"{}; known: {} (see `preflight list`)",
+            did_you_mean(id, ids.clone()),
+            ids.collect::<Vec<_>>().join(", ")
         ))
     })
 }
@@ -73,24 +76,37 @@ pub async fn connect(g: &Global) -> Result<AwsContext, Failure> {
 }
 
 /// Values given by the operator: the profile's [inputs], `--set` over them,
-/// and secrets from PREFLIGHT_SECRET_<NAME>.
-pub fn provided(g: &Global, defs: &[InputDef], known: &[&InputDef]) -> Result<BTreeMap<String, Value>, Failure> {
-    let mut out: BTreeMap<String, Value> = profile::read_inputs(&g.profile_file)
-        .map_err(usage)?
-        .into_iter()
-        .map(|(k, v)| (k, Value::plain(v, Origin::Profile)))
-        .collect();
+/// and secrets from PREFLIGHT_SECRET_<NAME>; with the warnings to show (keys of
+/// [inputs] that no input declares), which `--strict` turns into an error.
+pub fn provided(
+    g: &Global,
+    defs: &[InputDef],
+    lists: &Checklists,
+) -> Result<(BTreeMap<String, Value>, Vec<String>), Failure> {
+    let entries = profile::read_inputs(&g.profile_file).map_err(usage)?;
+    let declared = lists.inputs.iter().map(|d| d.name.as_str());
+    let unknown = profile::unknown_inputs(&g.profile_file, &entries, declared.clone());
+    if g.strict && !unknown.is_empty() {
+        return Err(usage(
+            unknown
+                .iter()
+                .map(|m| format!("error: {}", m.trim_end_matches("; it is ignored")))
+                .chain(["  fix: correct or remove these keys (--strict refuses unknown inputs)".to_string()])
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
+    }
+    let warnings = unknown.into_iter().map(|m| format!("warning: {m}")).collect();
+    let mut out: BTreeMap<String, Value> =
+        entries.into_iter().map(|(k, e)| (k, Value::plain(e.value, Origin::Profile))).collect();
     for set in &g.sets {
         let Some((name, value)) = set.split_once('=') else {
             return Err(usage(format!("--set {set}: expected NAME=VALUE, e.g. --set project=comafi")));
         };
-        let Some(def) = known.iter().find(|d| d.name == name) else {
-            let mut names: Vec<&str> = known.iter().map(|d| d.name.as_str()).collect();
-            names.sort();
-            names.dedup();
+        let Some(def) = lists.input(name) else {
             return Err(usage(format!(
-                "--set {name}: no checklist has an input named `{name}`; inputs: {}",
-                names.join(", ")
+                "--set {name}: no checklist has an input named `{name}`{}; `preflight list --inputs` shows them all",
+                did_you_mean(name, declared.clone())
             )));
         };
         if def.kind == InputKind::Secret {
@@ -107,7 +123,7 @@ pub fn provided(g: &Global, defs: &[InputDef], known: &[&InputDef]) -> Result<BT
             out.insert(def.name.clone(), Value::plain(v, Origin::Environment));
         }
     }
-    Ok(out)
+    Ok((out, warnings))
 }
 
 /// Fails early, before AWS is contacted, when a required input has no value

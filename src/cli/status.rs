@@ -18,10 +18,10 @@ fn reports(checklist: &Checklist, scope: Option<&Scope>) -> Vec<StepReport> {
 /// Shows the current account and region's state; when AWS cannot be reached
 /// (expired credentials at 2 a.m.), every recorded account and region instead.
 pub async fn status(g: &Global, only: Option<String>, json: bool) -> Result<u8, Failure> {
-    let all = setup::checklists(&setup::library(g)?)?;
+    let lists = setup::checklists(&setup::library(g)?)?;
     let selected: Vec<&Checklist> = match &only {
-        Some(id) => vec![setup::pick(&all, id)?],
-        None => all.iter().collect(),
+        Some(id) => vec![setup::pick(&lists, id)?],
+        None => lists.all.iter().collect(),
     };
     let state = store::read(&state_dir(&g.profile_file)).map_err(usage)?;
     let scopes: Vec<(String, Option<String>)> = match setup::connect(g).await {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::model::{InputDef, InputKind};
+use super::model::{CONTEXT_NAMES, InputDef, InputKind};
 use super::order;
 use super::template;
 
@@ -14,7 +14,24 @@ pub enum Origin {
     Profile,
     Prompt,
     Default,
+    /// PREFLIGHT_SECRET_<NAME>.
     Environment,
+    /// A default that is the AWS context itself (`{{region}}`, `{{account_id}}`).
+    Context,
+}
+
+impl Origin {
+    /// How `list --inputs` and its JSON name the origin.
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::Set => "--set",
+            Origin::Profile => "profile",
+            Origin::Prompt => "prompt",
+            Origin::Default => "default",
+            Origin::Environment => "environment",
+            Origin::Context => "context",
+        }
+    }
 }
 
 /// A value that must never be printed, logged or persisted.
@@ -208,7 +225,7 @@ pub fn resolve(
                 Some(d) => match template::render(d, &|n| {
                     if n == def.name { context.get(n).cloned() } else { res.values.lookup(n) }
                 }) {
-                    Ok(text) => Some(Value::plain(text, Origin::Default)),
+                    Ok(text) => Some(Value::plain(text, default_origin(d))),
                     Err(_) => None,
                 },
                 None => None,
@@ -232,6 +249,7 @@ pub fn resolve(
                             Origin::Set => format!("{message} (from --set)"),
                             Origin::Profile => format!("{message} (from the profile)"),
                             Origin::Default => format!("{message} (from its default)"),
+                            Origin::Context => format!("{message} (from the AWS context)"),
                             _ => message,
                         };
                         res.invalid.push(InputError { input: def.name.clone(), message, fix: fix_for(def) });
@@ -241,6 +259,20 @@ pub fn resolve(
         }
     }
     res
+}
+
+/// A default that only names a context value takes its origin from the context.
+fn default_origin(default: &str) -> Origin {
+    match template::names(default) {
+        Ok(names)
+            if names.len() == 1
+                && CONTEXT_NAMES.contains(&names[0].as_str())
+                && default.trim() == format!("{{{{{}}}}}", names[0]) =>
+        {
+            Origin::Context
+        }
+        _ => Origin::Default,
+    }
 }
 
 /// The error for a required input that has no value and cannot be asked for.
@@ -293,6 +325,7 @@ mod tests {
         assert_eq!(res.values.lookup("role").unwrap(), "comafi-ecs-task-role");
         assert_eq!(res.values.lookup("region").unwrap(), "eu-west-1");
         assert_eq!(res.values.inputs["role"].origin, Origin::Default);
+        assert_eq!(res.values.inputs["region"].origin, Origin::Context);
     }
 
     #[test]

@@ -3,6 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The input catalog: every input of every checklist, declared once.
+pub const INPUTS_FILE: &str = "checklists/inputs.toml";
+
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 }
@@ -49,12 +52,17 @@ impl Library {
         Self { files: files.into_iter().map(|(p, c)| (p.to_string(), c.to_string())).collect() }
     }
 
-    /// Checklist files, sorted by path.
+    /// Checklist files, sorted by path (the input catalog is not one).
     pub fn checklist_files(&self) -> impl Iterator<Item = (&str, &str)> {
         self.files
             .iter()
-            .filter(|(p, _)| p.starts_with("checklists/") && p.ends_with(".toml"))
+            .filter(|(p, _)| p.starts_with("checklists/") && p.ends_with(".toml") && p.as_str() != INPUTS_FILE)
             .map(|(p, c)| (p.as_str(), c.as_str()))
+    }
+
+    /// The input catalog, `checklists/inputs.toml`, when the library has one.
+    pub fn inputs_file(&self) -> Option<&str> {
+        self.files.get(INPUTS_FILE).map(String::as_str)
     }
 
     /// An asset by its path under `assets/`.

@@ -11,5 +11,6 @@ pub mod outcome;
 pub mod profile;
 pub mod state;
 pub mod store;
+pub mod suggest;
 pub mod template;
 pub mod usage;

@@ -12,8 +12,33 @@ pub struct Checklist {
     pub source: String,
     /// The file it was loaded from, for messages.
     pub file: String,
+    /// The declared inputs its steps and assets use (with the inputs their
+    /// defaults use), in the catalog's order.
     pub inputs: Vec<InputDef>,
     pub steps: Vec<Step>,
+}
+
+/// Everything the library declares: the input catalog and the checklists.
+#[derive(Debug, Clone, Default)]
+pub struct Checklists {
+    /// Every input, declared once for all checklists, in the catalog's order.
+    pub inputs: Vec<InputDef>,
+    pub all: Vec<Checklist>,
+}
+
+impl Checklists {
+    pub fn get(&self, id: &str) -> Option<&Checklist> {
+        self.all.iter().find(|c| c.id == id)
+    }
+
+    pub fn input(&self, name: &str) -> Option<&InputDef> {
+        self.inputs.iter().find(|i| i.name == name)
+    }
+
+    /// The ids of the checklists that use an input.
+    pub fn users(&self, input: &str) -> Vec<&str> {
+        self.all.iter().filter(|c| c.input(input).is_some()).map(|c| c.id.as_str()).collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -4,19 +4,28 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use toml_edit::{DocumentMut, Item, Value as TomlValue};
+use toml_edit::{Document, DocumentMut, Item, Value as TomlValue};
 
 use super::store::write_atomic;
+use super::suggest::did_you_mean;
 
-/// The `[inputs]` of the profile as strings (lists joined with commas).
-/// A missing file is an empty profile.
-pub fn read_inputs(path: &Path) -> Result<BTreeMap<String, String>, String> {
+/// One value of the profile's `[inputs]`, as a string (lists joined with
+/// commas), and where its key is, for messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub value: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+/// The `[inputs]` of the profile. A missing file is an empty profile.
+pub fn read_inputs(path: &Path) -> Result<BTreeMap<String, Entry>, String> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
-    let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+    let doc = Document::parse(text.as_str()).map_err(|e| {
         let at = e.span().map(|s| text[..s.start].matches('\n').count() + 1).unwrap_or(1);
         format!("{}:{at}: {}", path.display(), e.message())
     })?;
@@ -27,6 +36,11 @@ pub fn read_inputs(path: &Path) -> Result<BTreeMap<String, String>, String> {
     let table =
         item.as_table_like().ok_or_else(|| format!("{}: `inputs` must be a table ([inputs])", path.display()))?;
     for (name, item) in table.iter() {
+        let (line, col) = table
+            .get_key_value(name)
+            .and_then(|(key, _)| key.span())
+            .map(|span| line_col(&text, span.start))
+            .unwrap_or((1, 1));
         let value = match item.as_value() {
             Some(TomlValue::String(s)) => s.value().clone(),
             Some(TomlValue::Integer(i)) => i.value().to_string(),
@@ -37,12 +51,39 @@ pub fn read_inputs(path: &Path) -> Result<BTreeMap<String, String>, String> {
                 .collect::<Vec<_>>()
                 .join(","),
             _ => {
-                return Err(format!("{}: inputs.{name} must be a string, number or list", path.display()));
+                return Err(format!("{}:{line}:{col}: inputs.{name} must be a string, number or list", path.display()));
             }
         };
-        out.insert(name.to_string(), value);
+        out.insert(name.to_string(), Entry { value, line, col });
     }
     Ok(out)
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
+}
+
+/// A message for each key of `[inputs]` that no input declares, naming the
+/// closest declared name. The caller warns, or with `--strict` refuses.
+pub fn unknown_inputs<'a>(
+    path: &Path,
+    entries: &BTreeMap<String, Entry>,
+    declared: impl IntoIterator<Item = &'a str> + Clone,
+) -> Vec<String> {
+    entries
+        .iter()
+        .filter(|(name, _)| !declared.clone().into_iter().any(|d| d == name.as_str()))
+        .map(|(name, e)| {
+            format!(
+                "{}:{}:{}: [inputs] `{name}` is not an input of any checklist{}; it is ignored",
+                path.display(),
+                e.line,
+                e.col,
+                did_you_mean(name, declared.clone())
+            )
+        })
+        .collect()
 }
 
 /// What the profile says the AWS context should be (`[expect]`): a guard
@@ -101,13 +142,33 @@ mod tests {
         )
         .unwrap();
         let inputs = read_inputs(&path).unwrap();
-        assert_eq!(inputs["retention"], "90");
-        assert_eq!(inputs["subnets"], "a,b");
+        assert_eq!(inputs["retention"].value, "90");
+        assert_eq!(inputs["subnets"].value, "a,b");
+        assert_eq!((inputs["retention"].line, inputs["retention"].col), (4, 1));
         save_inputs(&path, &[("region".into(), "us-east-1".into())]).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("# my account") && text.contains("# the prefix"), "{text}");
-        assert_eq!(read_inputs(&path).unwrap()["region"], "us-east-1");
+        assert_eq!(read_inputs(&path).unwrap()["region"].value, "us-east-1");
         std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_their_place_and_the_closest_input() {
+        let path = std::env::temp_dir().join(format!("preflight-profile-typo-{}.toml", std::process::id()));
+        std::fs::write(&path, "[inputs]\nproject = \"comafi\"\n  projet = \"x\"\nzzz = 1\n").unwrap();
+        let entries = read_inputs(&path).unwrap();
+        let messages = unknown_inputs(&path, &entries, ["project", "region"]);
+        std::fs::remove_file(&path).unwrap();
+        let shown = path.display().to_string();
+        assert_eq!(
+            messages,
+            vec![
+                format!(
+                    "{shown}:3:3: [inputs] `projet` is not an input of any checklist (did you mean `project`?); it is ignored"
+                ),
+                format!("{shown}:4:1: [inputs] `zzz` is not an input of any checklist; it is ignored"),
+            ]
+        );
     }
 
     #[test]

@@ -23,10 +23,14 @@ pub fn needed_inputs(checklist: &Checklist, steps: &[usize], library: &Library, 
         step.action.iter().filter(|_| !probes_only).for_each(|a| call_names(a, library, &mut names));
         step.probes.iter().for_each(|p| call_names(&p.call, library, &mut names));
     }
-    // Close over defaults: an input whose default names another needs that one too.
+    with_defaults(&checklist.inputs, names)
+}
+
+/// The inputs of `defs` named in `names`, and those their defaults name in
+/// turn (transitively), in the order of `defs`.
+pub fn with_defaults(defs: &[InputDef], mut names: BTreeSet<String>) -> Vec<InputDef> {
     loop {
-        let more: BTreeSet<String> = checklist
-            .inputs
+        let more: BTreeSet<String> = defs
             .iter()
             .filter(|i| names.contains(&i.name))
             .filter_map(|i| i.default.as_deref())
@@ -38,5 +42,5 @@ pub fn needed_inputs(checklist: &Checklist, steps: &[usize], library: &Library, 
         }
         names.extend(more);
     }
-    checklist.inputs.iter().filter(|i| names.contains(&i.name)).cloned().collect()
+    defs.iter().filter(|i| names.contains(&i.name)).cloned().collect()
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::unbounded_channel;
 
-use super::app::{App, Effect, Header, ListView, Msg};
+use super::app::{App, Effect, Header, ListView, LogKind, Msg};
 use super::terminal::{self, Events};
 use super::update::update;
 use super::view;
@@ -31,7 +31,7 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
     let all = setup::checklists(&library)?;
     let lists: Vec<Checklist> = match &only {
         Some(id) => vec![setup::pick(&all, id)?.clone()],
-        None => all.clone(),
+        None => all.all.clone(),
     };
     let mut defs: BTreeMap<String, InputDef> = BTreeMap::new();
     for c in &lists {
@@ -40,8 +40,7 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
         }
     }
     let defs: Vec<InputDef> = defs.into_values().collect();
-    let known: Vec<&InputDef> = all.iter().flat_map(|c| c.inputs.iter()).collect();
-    let provided = setup::provided(g, &defs, &known)?;
+    let (provided, warnings) = setup::provided(g, &defs, &all)?;
     setup::precheck(&defs, &provided)?;
     let aws = Arc::new(setup::connect(g).await?);
     let expect = profile::read_expect(&g.profile_file).map_err(usage)?;
@@ -89,6 +88,9 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
         mismatch: expect.mismatch(&aws.account_id, &aws.region),
     };
     let mut app = App::new(header, views, shown, missing);
+    for w in &warnings {
+        app.log(LogKind::Failure, w.clone());
+    }
     app.yes = yes;
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut worker = Worker::new(runner, front, lists, tx.clone(), yes, sources);

@@ -21,7 +21,7 @@ use crate::runner::{Mode, StepReport};
 
 fn app() -> App {
     let library = Library::builtin();
-    let checklist = load_all(&library, &Registry).unwrap().into_iter().find(|c| c.id == "iam-policy").unwrap();
+    let checklist = load_all(&library, &Registry).unwrap().all.into_iter().find(|c| c.id == "iam-policy").unwrap();
     let reports = checklist.steps.iter().map(|s| StepReport::recorded(s, None)).collect();
     let names = |probes_only| -> Vec<Vec<String>> {
         (0..checklist.steps.len())

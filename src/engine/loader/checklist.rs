@@ -1,30 +1,21 @@
-//! Reads checklist TOML files into the model and checks them. Every error
-//! names the file, line and column and says what would fix it.
+//! One checklist file: its steps, their actions and probes (checked against
+//! the kind registry), the assets they name, and the inputs their templates
+//! use (which must be declared in the input catalog). The checklist's inputs
+//! are derived from those templates, closed over the defaults they use.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::library::Library;
-use super::model::*;
-use super::{order, template};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadError {
-    pub file: String,
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
-    }
-}
+use super::errors::{Errors, LoadError};
+use super::inputs::Declared;
+use crate::engine::library::{INPUTS_FILE, Library};
+use crate::engine::model::*;
+use crate::engine::suggest::did_you_mean;
+use crate::engine::{order, template, usage};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,36 +24,9 @@ struct RawChecklist {
     title: String,
     summary: String,
     source: String,
-    #[serde(default)]
-    inputs: Vec<Spanned<RawInput>>,
+    /// Not allowed: inputs are declared in the catalog. Read only to say so.
+    inputs: Option<Spanned<toml::Value>>,
     steps: Vec<Spanned<RawStep>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "lowercase")]
-enum RawKind {
-    Text,
-    Number,
-    Choice,
-    Secret,
-    List,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawInput {
-    name: Spanned<String>,
-    prompt: String,
-    help: Option<String>,
-    kind: RawKind,
-    #[serde(default)]
-    required: bool,
-    default: Option<Spanned<String>>,
-    pattern: Option<Spanned<String>>,
-    #[serde(default)]
-    choices: Vec<String>,
-    min: Option<i64>,
-    max: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -78,55 +42,14 @@ struct RawStep {
     probes: Vec<Spanned<toml::Table>>,
 }
 
-/// Collects errors for one file, positioned by byte offset.
-struct Errors<'a> {
-    file: &'a str,
-    text: &'a str,
-    list: Vec<LoadError>,
-}
-
-impl Errors<'_> {
-    fn table_region(&self, span: Range<usize>) -> Range<usize> {
-        let start = span.start.min(self.text.len());
-        let rest = &self.text[start..];
-        let body = rest.find('\n').map_or(rest.len(), |i| i + 1);
-        let end = rest[body..].find("\n[").map_or(self.text.len(), |i| start + body + i + 1);
-        start..end.max(span.end.min(self.text.len()))
-    }
-
-    fn at(&mut self, offset: usize, message: impl Into<String>) {
-        let before = &self.text[..offset.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        self.list.push(LoadError { file: self.file.to_string(), line, col, message: message.into() });
-    }
-
-    /// Points at `needle` inside `within` when it is there, else at the start of `within`.
-    /// A `[table]` header's span covers only the header: the region then runs
-    /// on to the next header.
-    fn near(&mut self, within: Range<usize>, needle: &str, message: impl Into<String>) {
-        let within = self.table_region(within);
-        let slice = &self.text[within.clone()];
-        let offset = slice.find(needle).map_or(within.start, |i| within.start + i);
-        self.at(offset, message);
-    }
-}
-
-/// Loads and checks every checklist of the library.
-pub fn load_all(library: &Library, catalog: &dyn Catalog) -> Result<Vec<Checklist>, Vec<LoadError>> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for (file, text) in library.checklist_files() {
-        match load_one(file, text, library, catalog) {
-            Ok(c) => out.push(c),
-            Err(mut e) => errors.append(&mut e),
-        }
-    }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
-}
-
-pub fn load_one(file: &str, text: &str, library: &Library, catalog: &dyn Catalog) -> Result<Checklist, Vec<LoadError>> {
-    let mut errs = Errors { file, text, list: Vec::new() };
+pub(super) fn load_one(
+    file: &str,
+    text: &str,
+    library: &Library,
+    catalog: &dyn Catalog,
+    declared: &Declared,
+) -> Result<Checklist, Vec<LoadError>> {
+    let mut errs = Errors::new(file, text);
     let raw: RawChecklist = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
@@ -148,33 +71,37 @@ pub fn load_one(file: &str, text: &str, library: &Library, catalog: &dyn Catalog
         );
     }
 
-    let inputs = check_inputs(&raw.inputs, &mut errs);
-    let known: BTreeSet<String> =
-        inputs.iter().map(|i| i.name.clone()).chain(CONTEXT_NAMES.iter().map(|s| s.to_string())).collect();
+    if let Some(inputs) = &raw.inputs {
+        errs.at(
+            inputs.span().start,
+            format!("a checklist does not declare inputs: every input is declared once, in {INPUTS_FILE}; move this declaration there (a checklist uses an input by writing {{{{name}}}})"),
+        );
+    }
+    let known: BTreeSet<&str> = declared.names().chain(CONTEXT_NAMES).collect();
+    let used: RefCell<BTreeSet<String>> = RefCell::new(BTreeSet::new());
+    // Each undeclared name is reported once per file, where it first appears.
+    let reported: RefCell<BTreeSet<(String, String)>> = RefCell::new(BTreeSet::new());
+    let declare = match library.inputs_file() {
+        Some(_) => format!("declare it in {INPUTS_FILE}"),
+        None => format!("create {INPUTS_FILE} and declare it there"),
+    };
     let check_names = |names: Result<Vec<String>, String>, span: Range<usize>, what: &str, errs: &mut Errors| {
         match names {
             Err(e) => errs.at(span.start, format!("{what}: {e}")),
             Ok(names) => {
-                for name in names.iter().filter(|n| !known.contains(*n)) {
-                    errs.near(span.clone(), &format!("{{{{{name}"), format!("{what} uses `{{{{{name}}}}}`, which is not an input of this checklist; declare it under [[inputs]] or use one of: {}", known.iter().cloned().collect::<Vec<_>>().join(", ")));
+                for name in names {
+                    if known.contains(name.as_str()) {
+                        used.borrow_mut().insert(name);
+                    } else if reported.borrow_mut().insert((errs.file.to_string(), name.clone())) {
+                        errs.near(span.clone(), &format!("{{{{{name}"), format!(
+                            "{what} uses `{{{{{name}}}}}`, which is not a declared input{}; {declare} (inputs are declared once, for all checklists)",
+                            did_you_mean(&name, known.iter().copied())
+                        ));
+                    }
                 }
             }
         }
     };
-    for input in &raw.inputs {
-        if let Some(default) = &input.get_ref().default {
-            check_names(
-                template::names(default.get_ref()),
-                default.span(),
-                &format!("default of input `{}`", input.get_ref().name.get_ref()),
-                &mut errs,
-            );
-        }
-    }
-    if let Err(cycle) = order::input_default_order(&inputs) {
-        let at = raw.inputs.iter().find(|i| *i.get_ref().name.get_ref() == cycle[0]).map_or(0, |i| i.span().start);
-        errs.at(at, format!("input defaults refer to each other in a cycle: {}; give one of them a default that does not use the others", cycle.join(" -> ")));
-    }
 
     let mut steps = Vec::new();
     let mut seen = BTreeSet::new();
@@ -229,7 +156,11 @@ pub fn load_one(file: &str, text: &str, library: &Library, catalog: &dyn Catalog
                                 format!("asset \"{asset}\" does not exist under assets/"),
                             ),
                             Some(text) => {
-                                check_names(asset_names(text), table.span(), &format!("asset \"{asset}\""), errs)
+                                // Names in an asset are pointed at in the asset itself.
+                                let path = format!("assets/{asset}");
+                                let mut asset_errs = Errors::new(&path, text);
+                                check_names(asset_names(text), 0..text.len(), "this asset", &mut asset_errs);
+                                errs.list.append(&mut asset_errs.list);
                             }
                         }
                     }
@@ -318,7 +249,7 @@ pub fn load_one(file: &str, text: &str, library: &Library, catalog: &dyn Catalog
         summary: raw.summary.trim().to_string(),
         source: raw.source,
         file: file.to_string(),
-        inputs,
+        inputs: usage::with_defaults(&declared.defs, used.into_inner()),
         steps,
     })
 }
@@ -337,76 +268,4 @@ fn valid_id(id: &str) -> bool {
 /// Template names used by an asset: JSON assets are read string by string.
 fn asset_names(text: &str) -> Result<Vec<String>, String> {
     template::names(text)
-}
-
-fn check_inputs(raw: &[Spanned<RawInput>], errs: &mut Errors) -> Vec<InputDef> {
-    let mut out = Vec::new();
-    let mut names = BTreeMap::new();
-    for item in raw {
-        let r = item.get_ref();
-        let name = r.name.get_ref().clone();
-        if names.insert(name.clone(), ()).is_some() {
-            errs.at(r.name.span().start, format!("input `{name}` is declared twice"));
-        }
-        // Letters of either case: some inputs keep the names of the AWS fields they fill (companyName).
-        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            || !name.starts_with(|c: char| c.is_ascii_alphabetic())
-        {
-            errs.at(
-                r.name.span().start,
-                format!("input name `{name}` must be letters, digits and `_`, starting with a letter (it is used as {{{{{name}}}}})"),
-            );
-        }
-        if CONTEXT_NAMES.contains(&name.as_str()) && name != "region" {
-            errs.at(r.name.span().start, format!("input name `{name}` is reserved for the AWS context"));
-        }
-        let kind = match r.kind {
-            RawKind::Text => InputKind::Text,
-            RawKind::Number => InputKind::Number { min: r.min, max: r.max },
-            RawKind::Choice => {
-                if r.choices.is_empty() {
-                    errs.at(item.span().start, format!("input `{name}` is a choice but lists no `choices`"));
-                }
-                InputKind::Choice(r.choices.clone())
-            }
-            RawKind::Secret => {
-                if r.default.is_some() {
-                    errs.at(
-                        item.span().start,
-                        format!("secret input `{name}` cannot have a default; secrets are asked for, never written"),
-                    );
-                }
-                InputKind::Secret
-            }
-            RawKind::List => InputKind::List,
-        };
-        if let Some(p) = &r.pattern
-            && let Err(e) = regex_lite::Regex::new(p.get_ref())
-        {
-            errs.at(p.span().start, format!("pattern of input `{name}` is not a valid regular expression: {e}"));
-        }
-        if let (InputKind::Choice(choices), Some(d)) = (&kind, &r.default)
-            && template::names(d.get_ref()).map(|n| n.is_empty()).unwrap_or(false)
-            && !choices.contains(d.get_ref())
-        {
-            errs.at(
-                d.span().start,
-                format!(
-                    "default \"{}\" of input `{name}` is not one of its choices: {}",
-                    d.get_ref(),
-                    choices.join(", ")
-                ),
-            );
-        }
-        out.push(InputDef {
-            name,
-            prompt: r.prompt.clone(),
-            help: r.help.clone(),
-            kind,
-            required: r.required,
-            default: r.default.as_ref().map(|d| d.get_ref().clone()),
-            pattern: r.pattern.as_ref().map(|p| p.get_ref().clone()),
-        });
-    }
-    out
 }
