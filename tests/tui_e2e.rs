@@ -103,7 +103,10 @@ fn a_missing_input_is_asked_for_with_the_screen_suspended_and_saved() {
     tty.press("j");
     tty.wait_for(&["Plan", "iam:CreatePolicy", "comafi-runtime"]);
     tty.press("q");
-    assert_eq!(tty.exit_code(), 0);
+    let (code, after) = tty.exit();
+    assert_eq!(code, 0);
+    // The prompt ran inside the wizard's screen: nothing of it is left on the shell's.
+    assert!(!after.contains("Project name"), "the prompt was left on the terminal:\n{after}");
     let profile = std::fs::read_to_string(sb.dir.join("preflight.toml")).unwrap();
     assert!(profile.contains("# team profile") && profile.contains("project = \"comafi\""), "{profile}");
 }

@@ -20,20 +20,65 @@ pub struct AwsOptions {
 /// Used when no region is configured anywhere (and said so in the banner).
 pub const FALLBACK_REGION: &str = "us-east-1";
 
+/// Where the region came from: for the banner, and for messages about a bad
+/// region that name the real origin and the matching fix.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RegionSource {
+    /// `--region`.
+    Flag,
+    /// An environment variable (`AWS_REGION`, `AWS_DEFAULT_REGION`).
+    Env(&'static str),
+    /// The shared config file's profile of this name.
+    Profile(String),
+    /// Nothing configured anywhere: `FALLBACK_REGION`.
+    Fallback,
+}
+
+impl RegionSource {
+    pub fn describe(&self) -> String {
+        match self {
+            RegionSource::Flag => "--region".into(),
+            RegionSource::Env(var) => (*var).into(),
+            RegionSource::Profile(p) => format!("the AWS config profile `{p}`"),
+            RegionSource::Fallback => "default (no region configured)".into(),
+        }
+    }
+
+    /// How to set another region where this one came from.
+    pub fn fix(&self) -> String {
+        match self {
+            RegionSource::Flag => "pass a region such as --region us-east-1".into(),
+            RegionSource::Env(var) => format!("export {var}=us-east-1 (or pass --region)"),
+            RegionSource::Profile(p) => {
+                format!("set `region = us-east-1` in the profile `{p}` of the AWS config file (or pass --region)")
+            }
+            RegionSource::Fallback => "pass --region, or export AWS_REGION".into(),
+        }
+    }
+}
+
+/// The configuration, loaded from the aws-config chain; the region is known,
+/// nobody has been asked who we are yet.
+pub struct Loaded {
+    config: SdkConfig,
+    pub region: String,
+    pub region_source: RegionSource,
+}
+
 #[derive(Debug)]
 pub struct AwsContext {
     pub config: SdkConfig,
     pub account_id: String,
     pub principal_arn: String,
     pub region: String,
-    /// Where the region came from, for the banner.
-    pub region_source: &'static str,
+    /// Where the region came from, for the banner and messages.
+    pub region_source: RegionSource,
     iam: OnceLock<aws_sdk_iam::Client>,
 }
 
 impl AwsContext {
-    /// Loads the configuration and asks STS who we are.
-    pub async fn connect(opts: &AwsOptions) -> Result<Self, AwsError> {
+    /// Loads the configuration (no network call yet).
+    pub async fn load(opts: &AwsOptions) -> Loaded {
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
             .build_https();
@@ -51,28 +96,46 @@ impl AwsContext {
             loader = loader.region(aws_config::Region::new(r.clone()));
         }
         let mut config = loader.load().await;
+        let env = |var: &'static str| std::env::var(var).ok().filter(|v| !v.is_empty()).map(|_| var);
         let region_source = if opts.region.is_some() {
-            "--region"
-        } else if config.region().is_some() {
-            "configuration"
-        } else {
+            RegionSource::Flag
+        } else if config.region().is_none() {
             config = config.into_builder().region(aws_config::Region::new(FALLBACK_REGION)).build();
-            "default (no region configured)"
+            RegionSource::Fallback
+        } else if let Some(var) = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")) {
+            RegionSource::Env(var)
+        } else {
+            let name = opts.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok()).unwrap_or("default".into());
+            RegionSource::Profile(name)
         };
         let region = config.region().map(|r| r.to_string()).unwrap_or_else(|| FALLBACK_REGION.into());
-        let sts = aws_sdk_sts::Client::new(&config);
+        Loaded { config, region, region_source }
+    }
+
+    /// Loads the configuration and asks STS who we are.
+    pub async fn connect(opts: &AwsOptions) -> Result<Self, AwsError> {
+        Self::load(opts).await.identify().await
+    }
+}
+
+impl Loaded {
+    /// Asks STS who we are.
+    pub async fn identify(self) -> Result<AwsContext, AwsError> {
+        let sts = aws_sdk_sts::Client::new(&self.config);
         let op = Op::new("sts", "GetCallerIdentity", "");
         let who = sts.get_caller_identity().send().await.map_err(|e| AwsError::from_sdk(e, Some(&op)))?;
-        Ok(Self {
+        Ok(AwsContext {
             account_id: who.account().unwrap_or_default().to_string(),
             principal_arn: who.arn().unwrap_or_default().to_string(),
-            region,
-            region_source,
-            config,
+            region: self.region,
+            region_source: self.region_source,
+            config: self.config,
             iam: OnceLock::new(),
         })
     }
+}
 
+impl AwsContext {
     pub fn iam(&self) -> &aws_sdk_iam::Client {
         self.iam.get_or_init(|| aws_sdk_iam::Client::new(&self.config))
     }

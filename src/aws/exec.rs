@@ -87,6 +87,27 @@ impl From<&str> for Detail {
     }
 }
 
+/// How a call ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallOutcome {
+    Ok,
+    /// The thing read does not exist: an answer, not a failure.
+    NotFound,
+    Failed(String),
+}
+
+impl CallOutcome {
+    /// How the log says it: `ok`, `changed`, `not found`, `failed: …`.
+    pub fn word(&self, mutating: bool) -> String {
+        match self {
+            CallOutcome::Ok if mutating => "changed".into(),
+            CallOutcome::Ok => "ok".into(),
+            CallOutcome::NotFound => "not found".into(),
+            CallOutcome::Failed(e) => format!("failed: {e}"),
+        }
+    }
+}
+
 /// What happened during a step, as it happens (the CLI prints it, the TUI logs it).
 #[derive(Debug, Clone)]
 pub enum Activity {
@@ -94,7 +115,7 @@ pub enum Activity {
         op: Op,
         mutating: bool,
         millis: u128,
-        outcome: Result<(), String>,
+        outcome: CallOutcome,
     },
     Note(String),
     /// One second of a bounded wait: why, and how long is left (a countdown).
@@ -149,9 +170,13 @@ fn now() -> String {
 }
 
 impl Exec {
-    fn report(&self, op: &Op, mutating: bool, started: Instant, outcome: Result<(), String>) {
+    fn report<T>(&self, op: &Op, mutating: bool, started: Instant, result: &Result<T, AwsError>) {
         let op = Op { resource: self.values.scrub(&op.resource), ..op.clone() };
-        let outcome = outcome.map_err(|e| self.values.scrub(&e));
+        let outcome = match result {
+            Ok(_) => CallOutcome::Ok,
+            Err(e) if !mutating && e.is_not_found() => CallOutcome::NotFound,
+            Err(e) => CallOutcome::Failed(self.values.scrub(&e.to_string())),
+        };
         self.sink.activity(
             &self.checklist,
             &self.step,
@@ -171,7 +196,7 @@ impl Exec {
     {
         let started = Instant::now();
         let result = call.await.map_err(|e| AwsError::from_sdk(e, Some(&op)));
-        self.report(&op, false, started, result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+        self.report(&op, false, started, &result);
         result
     }
 
@@ -235,7 +260,7 @@ impl Exec {
                 self.note(format!("warning: {e}"));
             }
         }
-        self.report(&op, true, started, result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+        self.report(&op, true, started, &result);
         result.map(Some)
     }
 

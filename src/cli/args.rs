@@ -21,8 +21,9 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// The profile file with input values ([inputs]); state goes to .preflight/ beside it.
-    #[arg(long, global = true, env = "PREFLIGHT_PROFILE", default_value = "preflight.toml")]
-    pub profile_file: PathBuf,
+    /// [default: ./preflight.toml, which may be absent; a file named here must exist]
+    #[arg(long, global = true, env = "PREFLIGHT_PROFILE", value_name = "PATH")]
+    pub profile_file: Option<PathBuf>,
     /// AWS shared-config profile (as for the AWS CLI).
     #[arg(long, global = true)]
     pub profile: Option<String>,
@@ -42,6 +43,16 @@ pub struct Global {
     /// declares (exit 2); for verify, a manual step nobody confirmed fails.
     #[arg(long, global = true)]
     pub strict: bool,
+}
+
+/// The profile used when none is named.
+pub const DEFAULT_PROFILE: &str = "preflight.toml";
+
+impl Global {
+    /// The profile file: the one named, or ./preflight.toml.
+    pub fn profile_path(&self) -> PathBuf {
+        self.profile_file.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_PROFILE))
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,10 +20,7 @@ impl Sink for CliFront {
     fn activity(&self, _checklist: &str, step: &str, activity: Activity) {
         match activity {
             Activity::Call { op, mutating, millis, outcome } if mutating || self.verbose => {
-                let result = match outcome {
-                    Ok(()) => "ok".to_string(),
-                    Err(e) => format!("failed: {e}"),
-                };
+                let result = outcome.word(mutating);
                 let resource = if op.resource.is_empty() { String::new() } else { format!(" {}", op.resource) };
                 eprintln!("    [{step}] {}{resource} {result} ({millis} ms)", op.action());
             }

@@ -41,7 +41,7 @@ pub async fn list(g: &Global, inputs: bool, json: bool) -> Result<u8, Failure> {
     }
     for c in &lists.all {
         render::emit(format_args!("{} — {}  ({})", c.id, c.title, c.source));
-        render::emit(format_args!("  {}", c.summary.lines().next().unwrap_or("")));
+        render::emit(format_args!("  {}", render::shorten(&c.summary, 100)));
         for (n, i) in order::step_order(&c.steps).expect("checked").into_iter().enumerate() {
             let s = &c.steps[i];
             let how = s.action.as_ref().map_or("manual".to_string(), |a| a.kind.clone());
@@ -111,10 +111,12 @@ fn rows<'a>(
 }
 
 async fn list_inputs(g: &Global, lists: &Checklists, json: bool) -> Result<u8, Failure> {
-    let (provided, warnings) = setup::provided(g, &lists.inputs, lists)?;
+    let profile = setup::profile(g)?;
+    let (provided, warnings) = setup::provided(g, &profile, &lists.inputs, lists)?;
     warnings.iter().for_each(|w| eprintln!("{w}"));
-    let aws = match setup::connect(g).await {
+    let aws = match setup::connect(g, lists).await {
         Ok(aws) => Some(aws),
+        Err(f) if f.code == setup::EXIT_USAGE => return Err(f),
         Err(f) => {
             eprintln!(
                 "warning: the AWS context is unknown, so values that depend on it are not shown: {}",
@@ -131,7 +133,7 @@ async fn list_inputs(g: &Global, lists: &Checklists, json: bool) -> Result<u8, F
     if json {
         let doc = json!({
             "command": "list",
-            "profile": g.profile_file.display().to_string(),
+            "profile": g.profile_path().display().to_string(),
             "account": aws.as_ref().map(|a| &a.account_id),
             "region": aws.as_ref().map(|a| &a.region),
             "inputs": rows.iter().map(|r| json!({
@@ -152,7 +154,7 @@ async fn list_inputs(g: &Global, lists: &Checklists, json: bool) -> Result<u8, F
         if let Some(aws) = &aws {
             render::emit(render::banner(aws));
         }
-        render::emit(format_args!("profile {}\n", g.profile_file.display()));
+        render::emit(format_args!("profile {}\n", g.profile_path().display()));
         let width = rows.iter().map(|r| r.def.name.len()).max().unwrap_or(5).max(5);
         render::emit(format_args!("{:<width$}  {:<40}  {:<11}  CHECKLISTS", "INPUT", "VALUE", "FROM"));
         for r in &rows {

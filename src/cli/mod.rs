@@ -131,26 +131,24 @@ async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: 
         setup::check_step(c, opts.step.as_deref())?;
     }
     let defs = needed(&selected, opts.step.as_deref(), &library, opts.mode == Mode::Verify);
-    let (provided, warnings) = setup::provided(g, &defs, &lists)?;
+    let profile = setup::profile(g)?;
+    let (provided, warnings) = setup::provided(g, &profile, &defs, &lists)?;
     warnings.iter().for_each(|w| eprintln!("{w}"));
     setup::precheck(&defs, &provided)?;
-    let aws = Arc::new(setup::connect(g).await?);
-    if let Some(m) = crate::engine::profile::read_expect(&g.profile_file)
-        .map_err(usage_error)?
-        .mismatch(&aws.account_id, &aws.region)
-    {
+    let aws = Arc::new(setup::connect(g, &lists).await?);
+    if let Some(m) = profile.expect.mismatch(&aws.account_id, &aws.region) {
         // Reading the wrong account is harmless; changing it is not.
         if opts.mode == Mode::Run {
             return Err(usage_error(format!(
                 "error: {m} (the profile's [expect]); nothing was changed\n  fix: use the intended credentials (--profile, --region), or correct [expect] in {}",
-                g.profile_file.display()
+                g.profile_path().display()
             )));
         }
         eprintln!("warning: {m} (the profile's [expect]); check --profile and --region");
     }
     let values: Values = setup::resolve(g, &defs, &provided, &aws)?;
 
-    let dir = state_dir(&g.profile_file);
+    let dir = state_dir(&g.profile_path());
     let (store, state) = if opts.mode == Mode::Plan {
         (None, store::read(&dir).map_err(usage_error)?)
     } else {
@@ -223,8 +221,9 @@ async fn edit_state(g: &Global, id: &str, step: Option<&str>, confirm: bool) -> 
     let lists = setup::checklists(&library)?;
     let checklist = setup::pick(&lists, id)?;
     setup::check_step(checklist, step)?;
-    let aws = setup::connect(g).await?;
-    let store = Store::lock(&state_dir(&g.profile_file)).map_err(usage_error)?;
+    let aws = setup::connect(g, &lists).await?;
+    setup::profile(g)?;
+    let store = Store::lock(&state_dir(&g.profile_path())).map_err(usage_error)?;
     let mut st = store.load().map_err(usage_error)?;
     let scope = scope_key(&aws.account_id, &aws.region);
     let steps = st.steps_mut(&scope, id);

@@ -19,7 +19,7 @@ pub fn ask_with(def: &InputDef, current: Option<&str>) -> Result<String, String>
             Err(e) => Validation::Invalid(e.into()),
         })
     };
-    let help = def.help.clone().unwrap_or_default();
+    let help = def.help.clone().or_else(|| def.rule.clone()).unwrap_or_default();
     let answer = match &def.kind {
         InputKind::Choice(choices) => {
             let start = current.and_then(|c| choices.iter().position(|x| x == c)).unwrap_or(0);

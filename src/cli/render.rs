@@ -40,7 +40,13 @@ fn paint(text: &str, status: Status, color: bool) -> String {
 }
 
 pub fn banner(aws: &AwsContext) -> String {
-    format!("account {} · {} · region {} ({})", aws.account_id, aws.principal_arn, aws.region, aws.region_source)
+    format!(
+        "account {} · {} · region {} ({})",
+        aws.account_id,
+        aws.principal_arn,
+        aws.region,
+        aws.region_source.describe()
+    )
 }
 
 fn indent(text: &str, pad: &str) -> String {
@@ -144,7 +150,10 @@ pub fn shorten(text: &str, max: usize) -> String {
     if line.chars().count() <= max {
         return line;
     }
-    let mut out: String = line.chars().take(max.saturating_sub(1)).collect();
+    if max == 0 {
+        return String::new();
+    }
+    let mut out: String = line.chars().take(max - 1).collect();
     out.push('…');
     out
 }

@@ -11,7 +11,7 @@ use crate::engine::inputs::{self, Origin, Value, Values};
 use crate::engine::library::Library;
 use crate::engine::loader;
 use crate::engine::model::{Checklist, Checklists, InputDef, InputKind};
-use crate::engine::profile;
+use crate::engine::profile::{self, Profile};
 use crate::engine::suggest::did_you_mean;
 use crate::kinds::registry::Registry;
 
@@ -68,10 +68,36 @@ pub fn check_step(checklist: &Checklist, step: Option<&str>) -> Result<(), Failu
     }
 }
 
-pub async fn connect(g: &Global) -> Result<AwsContext, Failure> {
-    AwsContext::connect(&AwsOptions { profile: g.profile.clone(), region: g.region.clone() }).await.map_err(|e| {
+/// Loads the AWS configuration, checks its region before any call (a bad
+/// region names where it came from: --region, AWS_REGION, the config profile),
+/// then asks STS who we are.
+pub async fn connect(g: &Global, lists: &Checklists) -> Result<AwsContext, Failure> {
+    let loaded = AwsContext::load(&AwsOptions { profile: g.profile.clone(), region: g.region.clone() }).await;
+    if let Some(def) = lists.input("region")
+        && let Err(message) = inputs::validate(def, &loaded.region)
+    {
+        return Err(usage(format!(
+            "error: region: {message} (from {})\n  fix: {}",
+            loaded.region_source.describe(),
+            loaded.region_source.fix()
+        )));
+    }
+    loaded.identify().await.map_err(|e| {
         let fix = e.fix().map(|f| format!("\n  fix: {f}")).unwrap_or_default();
         Failure { code: if e.is_fatal() { EXIT_AWS } else { EXIT_FAIL }, message: format!("{e}{fix}") }
+    })
+}
+
+/// The profile, checked: an unknown key or table, or a named file that does
+/// not exist, is an error (exit 2) before anything else happens.
+pub fn profile(g: &Global) -> Result<Profile, Failure> {
+    Profile::read(&g.profile_path(), g.profile_file.is_some()).map_err(|e| {
+        usage(
+            e.lines()
+                .map(|l| if l.starts_with("  ") { l.to_string() } else { format!("error: {l}") })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
     })
 }
 
@@ -80,12 +106,12 @@ pub async fn connect(g: &Global) -> Result<AwsContext, Failure> {
 /// [inputs] that no input declares), which `--strict` turns into an error.
 pub fn provided(
     g: &Global,
+    profile: &Profile,
     defs: &[InputDef],
     lists: &Checklists,
 ) -> Result<(BTreeMap<String, Value>, Vec<String>), Failure> {
-    let entries = profile::read_inputs(&g.profile_file).map_err(usage)?;
     let declared = lists.inputs.iter().map(|d| d.name.as_str());
-    let unknown = profile::unknown_inputs(&g.profile_file, &entries, declared.clone());
+    let unknown = profile.unknown_inputs(declared.clone());
     if g.strict && !unknown.is_empty() {
         return Err(usage(
             unknown
@@ -96,9 +122,15 @@ pub fn provided(
                 .join("\n"),
         ));
     }
-    let warnings = unknown.into_iter().map(|m| format!("warning: {m}")).collect();
+    let mut warnings: Vec<String> = unknown.into_iter().map(|m| format!("warning: {m}")).collect();
+    if !profile.exists && interactive() {
+        warnings.push(format!(
+            "note: there is no profile file {}: inputs come from --set and the defaults, and answers given at prompts are saved there",
+            profile.path.display()
+        ));
+    }
     let mut out: BTreeMap<String, Value> =
-        entries.into_iter().map(|(k, e)| (k, Value::plain(e.value, Origin::Profile))).collect();
+        profile.inputs.iter().map(|(k, e)| (k.clone(), Value::plain(e.value.clone(), Origin::Profile))).collect();
     for set in &g.sets {
         let Some((name, value)) = set.split_once('=') else {
             return Err(usage(format!("--set {set}: expected NAME=VALUE, e.g. --set project=comafi")));
@@ -169,6 +201,7 @@ pub fn resolve(
     let context: BTreeMap<String, String> =
         [("account_id".to_string(), aws.account_id.clone()), ("region".to_string(), aws.region.clone())].into();
     let mut res = inputs::resolve(defs, provided, &context);
+    name_context_origins(&mut res.invalid, aws);
     if !res.invalid.is_empty() {
         return Err(usage(res.invalid.iter().map(|e| format!("error: {e}")).collect::<Vec<_>>().join("\n")));
     }
@@ -190,18 +223,27 @@ pub fn resolve(
         given.insert(def.name.clone(), Value::plain(text, Origin::Prompt));
     }
     if !answers.is_empty() {
-        profile::save_inputs(&g.profile_file, &answers).map_err(usage)?;
+        profile::save_inputs(&g.profile_path(), &answers).map_err(usage)?;
         eprintln!(
             "saved {} to {}",
             answers.iter().map(|a| a.0.as_str()).collect::<Vec<_>>().join(", "),
-            g.profile_file.display()
+            g.profile_path().display()
         );
     }
     // Defaults may depend on the answers: resolve again with them.
     res = inputs::resolve(defs, &given, &context);
+    name_context_origins(&mut res.invalid, aws);
     match (res.invalid.first(), res.missing.first()) {
         (Some(e), _) => Err(usage(format!("error: {e}"))),
         (None, Some(d)) => Err(usage(format!("error: {}", inputs::missing_error(d)))),
         (None, None) => Ok(res.values),
+    }
+}
+
+/// A value taken from the AWS context names where the context got it, and the fix there.
+fn name_context_origins(errors: &mut [inputs::InputError], aws: &AwsContext) {
+    for e in errors.iter_mut().filter(|e| e.from.as_deref() == Some("the AWS context")) {
+        e.from = Some(aws.region_source.describe());
+        e.fix = format!("{}; or set the input: --set {}=VALUE", aws.region_source.fix(), e.input);
     }
 }

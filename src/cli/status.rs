@@ -23,8 +23,10 @@ pub async fn status(g: &Global, only: Option<String>, json: bool) -> Result<u8, 
         Some(id) => vec![setup::pick(&lists, id)?],
         None => lists.all.iter().collect(),
     };
-    let state = store::read(&state_dir(&g.profile_file)).map_err(usage)?;
-    let scopes: Vec<(String, Option<String>)> = match setup::connect(g).await {
+    setup::profile(g)?;
+    let state = store::read(&state_dir(&g.profile_path())).map_err(usage)?;
+    let scopes: Vec<(String, Option<String>)> = match setup::connect(g, &lists).await {
+        Err(f) if f.code == setup::EXIT_USAGE => return Err(f),
         Ok(aws) => {
             if !json {
                 render::emit(render::banner(&aws));

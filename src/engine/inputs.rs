@@ -128,13 +128,17 @@ impl Values {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputError {
     pub input: String,
+    /// What is wrong: the value and what it must be.
     pub message: String,
+    /// Where the value came from (`--set`, `the profile`, `--region`…), when it came from somewhere.
+    pub from: Option<String>,
     pub fix: String,
 }
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "input `{}`: {}\n  fix: {}", self.input, self.message, self.fix)
+        let from = self.from.as_deref().map(|w| format!(" (from {w})")).unwrap_or_default();
+        write!(f, "input `{}`: {}{from}\n  fix: {}", self.input, self.message, self.fix)
     }
 }
 
@@ -143,20 +147,22 @@ pub fn validate(def: &InputDef, value: &str) -> Result<(), String> {
     let pattern =
         def.pattern.as_deref().map(|p| regex_lite::Regex::new(&format!("^(?:{p})$")).expect("checked by the loader"));
     let matches = |v: &str| pattern.as_ref().is_none_or(|re| re.is_match(v));
-    let rule = || def.help.clone().unwrap_or_else(|| format!("must match {}", def.pattern.as_deref().unwrap_or("")));
+    let rule = || def.rule.clone().unwrap_or_else(|| format!("must match {}", def.pattern.as_deref().unwrap_or("")));
     match &def.kind {
         InputKind::Number { min, max } => {
-            let n: i64 = value.trim().parse().map_err(|_| format!("\"{value}\" is not a whole number"))?;
+            let range = match (min, max) {
+                (Some(a), Some(b)) => format!(" from {a} to {b}"),
+                (Some(a), None) => format!(" of at least {a}"),
+                (None, Some(b)) => format!(" of at most {b}"),
+                (None, None) => String::new(),
+            };
+            let n: i64 = value.trim().parse().map_err(|_| format!("\"{value}\" must be a whole number{range}"))?;
             if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
-                return Err(format!(
-                    "{n} is outside {}..={}",
-                    min.map_or("".into(), |m| m.to_string()),
-                    max.map_or("".into(), |m| m.to_string())
-                ));
+                return Err(format!("{n} must be a whole number{range}"));
             }
         }
         InputKind::Choice(choices) if !choices.iter().any(|c| c == value) => {
-            return Err(format!("\"{value}\" is not one of: {}", choices.join(", ")));
+            return Err(format!("\"{value}\" must be one of: {}", choices.join(", ")));
         }
         InputKind::List => {
             for item in value.split(',').map(str::trim) {
@@ -245,14 +251,20 @@ pub fn resolve(
                         res.values.inputs.insert(def.name.clone(), v);
                     }
                     Err(message) => {
-                        let message = match v.origin {
-                            Origin::Set => format!("{message} (from --set)"),
-                            Origin::Profile => format!("{message} (from the profile)"),
-                            Origin::Default => format!("{message} (from its default)"),
-                            Origin::Context => format!("{message} (from the AWS context)"),
-                            _ => message,
+                        let from = match v.origin {
+                            Origin::Set => Some("--set"),
+                            Origin::Profile => Some("the profile"),
+                            Origin::Default => Some("its default"),
+                            Origin::Context => Some("the AWS context"),
+                            Origin::Environment => Some("the environment"),
+                            Origin::Prompt => None,
                         };
-                        res.invalid.push(InputError { input: def.name.clone(), message, fix: fix_for(def) });
+                        res.invalid.push(InputError {
+                            input: def.name.clone(),
+                            message,
+                            from: from.map(str::to_string),
+                            fix: fix_for(def),
+                        });
                     }
                 }
             }
@@ -280,13 +292,19 @@ pub fn missing_error(def: &InputDef) -> InputError {
     InputError {
         input: def.name.clone(),
         message: format!("is required and has no value ({})", def.prompt),
+        from: None,
         fix: fix_for(def),
     }
 }
 
 /// Adds a value obtained later (a prompt), validated.
 pub fn accept(values: &mut Values, def: &InputDef, text: String, origin: Origin) -> Result<(), InputError> {
-    validate(def, &text).map_err(|message| InputError { input: def.name.clone(), message, fix: fix_for(def) })?;
+    validate(def, &text).map_err(|message| InputError {
+        input: def.name.clone(),
+        message,
+        from: None,
+        fix: fix_for(def),
+    })?;
     let text = if def.kind == InputKind::Secret { Text::Secret(Secret::new(text)) } else { Text::Plain(text) };
     values.inputs.insert(def.name.clone(), Value { text, origin });
     Ok(())
@@ -301,6 +319,7 @@ mod tests {
             name: name.into(),
             prompt: format!("{name}?"),
             help: None,
+            rule: None,
             kind,
             required,
             default: default.map(str::to_string),
@@ -347,7 +366,8 @@ mod tests {
         let res = resolve(&defs, &provided, &ctx());
         let names: Vec<&str> = res.invalid.iter().map(|e| e.input.as_str()).collect();
         assert_eq!(names, vec!["project", "kind"]);
-        assert!(res.invalid[0].message.contains("(from --set)"));
+        assert_eq!(res.invalid[0].from.as_deref(), Some("--set"));
+        assert!(res.invalid[0].to_string().contains("(from --set)"));
         assert!(res.invalid[0].fix.contains("--set project=VALUE"));
     }
 

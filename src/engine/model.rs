@@ -58,7 +58,11 @@ pub enum InputKind {
 pub struct InputDef {
     pub name: String,
     pub prompt: String,
+    /// A hint shown with the prompt.
     pub help: Option<String>,
+    /// What a valid value must be ("must be …"): the message when a value
+    /// does not match `pattern` (required with a pattern).
+    pub rule: Option<String>,
     pub kind: InputKind,
     pub required: bool,
     /// May template other inputs and the context names.

@@ -1,13 +1,21 @@
-//! The profile file (`preflight.toml`): input values under `[inputs]`, read
-//! with their types and written back with the operator's comments kept.
+//! The profile file (`preflight.toml`): input values under `[inputs]` and the
+//! expected account and region under `[expect]`. Its schema is ours: a key or
+//! table it does not know is an error naming where it is and the closest valid
+//! name (a typo must never switch a guard off). Answers are written back with
+//! the operator's comments kept.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use toml_edit::{Document, DocumentMut, Item, Value as TomlValue};
 
 use super::store::write_atomic;
-use super::suggest::did_you_mean;
+use super::suggest::{closest, did_you_mean};
+
+/// The tables a profile may have.
+const TABLES: [&str; 2] = ["inputs", "expect"];
+/// The keys of `[expect]`.
+const EXPECT_KEYS: [&str; 2] = ["account_id", "region"];
 
 /// One value of the profile's `[inputs]`, as a string (lists joined with
 /// commas), and where its key is, for messages.
@@ -16,74 +24,6 @@ pub struct Entry {
     pub value: String,
     pub line: usize,
     pub col: usize,
-}
-
-/// The `[inputs]` of the profile. A missing file is an empty profile.
-pub fn read_inputs(path: &Path) -> Result<BTreeMap<String, Entry>, String> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    };
-    let doc = Document::parse(text.as_str()).map_err(|e| {
-        let at = e.span().map(|s| text[..s.start].matches('\n').count() + 1).unwrap_or(1);
-        format!("{}:{at}: {}", path.display(), e.message())
-    })?;
-    let mut out = BTreeMap::new();
-    let Some(item) = doc.get("inputs") else {
-        return Ok(out);
-    };
-    let table =
-        item.as_table_like().ok_or_else(|| format!("{}: `inputs` must be a table ([inputs])", path.display()))?;
-    for (name, item) in table.iter() {
-        let (line, col) = table
-            .get_key_value(name)
-            .and_then(|(key, _)| key.span())
-            .map(|span| line_col(&text, span.start))
-            .unwrap_or((1, 1));
-        let value = match item.as_value() {
-            Some(TomlValue::String(s)) => s.value().clone(),
-            Some(TomlValue::Integer(i)) => i.value().to_string(),
-            Some(TomlValue::Boolean(b)) => b.value().to_string(),
-            Some(TomlValue::Array(a)) => a
-                .iter()
-                .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string().trim().to_string()))
-                .collect::<Vec<_>>()
-                .join(","),
-            _ => {
-                return Err(format!("{}:{line}:{col}: inputs.{name} must be a string, number or list", path.display()));
-            }
-        };
-        out.insert(name.to_string(), Entry { value, line, col });
-    }
-    Ok(out)
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
-}
-
-/// A message for each key of `[inputs]` that no input declares, naming the
-/// closest declared name. The caller warns, or with `--strict` refuses.
-pub fn unknown_inputs<'a>(
-    path: &Path,
-    entries: &BTreeMap<String, Entry>,
-    declared: impl IntoIterator<Item = &'a str> + Clone,
-) -> Vec<String> {
-    entries
-        .iter()
-        .filter(|(name, _)| !declared.clone().into_iter().any(|d| d == name.as_str()))
-        .map(|(name, e)| {
-            format!(
-                "{}:{}:{}: [inputs] `{name}` is not an input of any checklist{}; it is ignored",
-                path.display(),
-                e.line,
-                e.col,
-                did_you_mean(name, declared.clone())
-            )
-        })
-        .collect()
 }
 
 /// What the profile says the AWS context should be (`[expect]`): a guard
@@ -108,15 +48,138 @@ impl Expect {
     }
 }
 
-pub fn read_expect(path: &Path) -> Result<Expect, String> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Ok(Expect::default()) };
-    let doc: DocumentMut =
-        text.parse().map_err(|e: toml_edit::TomlError| format!("{}: {}", path.display(), e.message()))?;
-    let field = |name: &str| doc.get("expect").and_then(|t| t.get(name)).and_then(|v| v.as_str()).map(str::to_string);
-    Ok(Expect { account_id: field("account_id"), region: field("region") })
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Profile {
+    pub path: PathBuf,
+    /// False when the file does not exist (allowed for the default path only).
+    pub exists: bool,
+    pub inputs: BTreeMap<String, Entry>,
+    pub expect: Expect,
 }
 
-/// Stores answers under `[inputs]`, keeping everything else in the file as written.
+impl Profile {
+    /// Reads and checks the profile. A profile named explicitly (`--profile-file`,
+    /// `PREFLIGHT_PROFILE`) must exist; the default one may be absent.
+    pub fn read(path: &Path, explicit: bool) -> Result<Self, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                Ok(Self { path: path.to_path_buf(), ..Self::default() })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
+                "{}: the profile file does not exist\n  fix: check the path given to --profile-file or PREFLIGHT_PROFILE, or create the file (e.g. cp examples/preflight.toml {})",
+                path.display(),
+                path.display()
+            )),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+
+    /// Checks a profile's text; every error names file, line and column.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, String> {
+        let at = |offset: usize| {
+            let before = &text[..offset.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            (line, col)
+        };
+        let doc = Document::parse(text).map_err(|e| {
+            let (line, col) = at(e.span().map_or(0, |s| s.start));
+            format!("{}:{line}:{col}: {}", path.display(), e.message().trim_end())
+        })?;
+        let mut errors = Vec::new();
+        let mut profile = Self { path: path.to_path_buf(), exists: true, ..Self::default() };
+        let key_at = |key: &toml_edit::Key| at(key.span().map_or(0, |s| s.start));
+        for (key, item) in doc.as_table().iter().filter_map(|(k, _)| doc.as_table().get_key_value(k)) {
+            let (line, col) = key_at(key);
+            let here = format!("{}:{line}:{col}", path.display());
+            let name = key.get();
+            if !TABLES.contains(&name) {
+                let message = if item.is_table_like() {
+                    let guess = closest(name, TABLES).map(|t| format!(" (did you mean [{t}]?)")).unwrap_or_default();
+                    format!("unknown table [{name}]{guess}")
+                } else {
+                    format!("unknown key `{name}` outside any table; input values go under [inputs]")
+                };
+                errors.push(format!("{here}: {message}; a profile has [inputs] and [expect]"));
+                continue;
+            }
+            let Some(table) = item.as_table_like() else {
+                errors.push(format!("{here}: `{name}` must be a table ([{name}])"));
+                continue;
+            };
+            for (k, _) in table.iter() {
+                let Some((key, value)) = table.get_key_value(k) else { continue };
+                let (line, col) = key_at(key);
+                let here = format!("{}:{line}:{col}", path.display());
+                match name {
+                    "inputs" => match input_value(value) {
+                        Some(value) => {
+                            profile.inputs.insert(k.to_string(), Entry { value, line, col });
+                        }
+                        None => errors.push(format!("{here}: inputs.{k} must be a string, number or list")),
+                    },
+                    _ => match (k, value.as_str()) {
+                        ("account_id", Some(v)) if v.len() == 12 && v.chars().all(|c| c.is_ascii_digit()) => {
+                            profile.expect.account_id = Some(v.to_string());
+                        }
+                        ("account_id", _) => errors.push(format!(
+                            "{here}: expect.account_id must be a 12-digit account id in quotes, e.g. account_id = \"123456789012\""
+                        )),
+                        ("region", Some(v))
+                            if regex_lite::Regex::new(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$").unwrap().is_match(v) =>
+                        {
+                            profile.expect.region = Some(v.to_string());
+                        }
+                        ("region", _) => errors.push(format!(
+                            "{here}: expect.region must be a region name in quotes, e.g. region = \"us-east-1\""
+                        )),
+                        _ => errors.push(format!(
+                            "{here}: unknown key `{k}` in [expect]{}; [expect] has account_id and region",
+                            did_you_mean(k, EXPECT_KEYS)
+                        )),
+                    },
+                }
+            }
+        }
+        if errors.is_empty() { Ok(profile) } else { Err(errors.join("\n")) }
+    }
+
+    /// A message for each key of `[inputs]` that no input declares, naming the
+    /// closest declared name. The caller warns, or with `--strict` refuses.
+    pub fn unknown_inputs<'a>(&self, declared: impl IntoIterator<Item = &'a str> + Clone) -> Vec<String> {
+        self.inputs
+            .iter()
+            .filter(|(name, _)| !declared.clone().into_iter().any(|d| d == name.as_str()))
+            .map(|(name, e)| {
+                format!(
+                    "{}:{}:{}: [inputs] `{name}` is not an input of any checklist{}; it is ignored",
+                    self.path.display(),
+                    e.line,
+                    e.col,
+                    did_you_mean(name, declared.clone())
+                )
+            })
+            .collect()
+    }
+}
+
+fn input_value(item: &Item) -> Option<String> {
+    Some(match item.as_value()? {
+        TomlValue::String(s) => s.value().clone(),
+        TomlValue::Integer(i) => i.value().to_string(),
+        TomlValue::Boolean(b) => b.value().to_string(),
+        TomlValue::Array(a) => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string().trim().to_string()))
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => return None,
+    })
+}
+
+/// Stores answers under `[inputs]`, keeping everything else in the file as
+/// written, the comments on the changed lines included.
 pub fn save_inputs(path: &Path, answers: &[(String, String)]) -> Result<(), String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let mut doc: DocumentMut = text.parse().map_err(|e| format!("cannot update {}: {e}", path.display()))?;
@@ -124,7 +187,11 @@ pub fn save_inputs(path: &Path, answers: &[(String, String)]) -> Result<(), Stri
         doc["inputs"] = toml_edit::table();
     }
     for (name, value) in answers {
-        doc["inputs"][name.as_str()] = Item::Value(value.as_str().into());
+        let mut new = TomlValue::from(value.as_str());
+        if let Some(old) = doc["inputs"].get(name.as_str()).and_then(Item::as_value) {
+            *new.decor_mut() = old.decor().clone();
+        }
+        doc["inputs"][name.as_str()] = Item::Value(new);
     }
     write_atomic(path, doc.to_string().as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
@@ -132,6 +199,10 @@ pub fn save_inputs(path: &Path, answers: &[(String, String)]) -> Result<(), Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(text: &str) -> Result<Profile, String> {
+        Profile::parse(Path::new("p.toml"), text)
+    }
 
     #[test]
     fn answers_are_saved_and_comments_kept() {
@@ -141,56 +212,65 @@ mod tests {
             "# my account\n[inputs]\nproject = \"comafi\" # the prefix\nretention = 90\nsubnets = [\"a\", \"b\"]\n",
         )
         .unwrap();
-        let inputs = read_inputs(&path).unwrap();
-        assert_eq!(inputs["retention"].value, "90");
-        assert_eq!(inputs["subnets"].value, "a,b");
-        assert_eq!((inputs["retention"].line, inputs["retention"].col), (4, 1));
-        save_inputs(&path, &[("region".into(), "us-east-1".into())]).unwrap();
+        let profile = Profile::read(&path, true).unwrap();
+        assert_eq!(profile.inputs["retention"].value, "90");
+        assert_eq!(profile.inputs["subnets"].value, "a,b");
+        assert_eq!((profile.inputs["retention"].line, profile.inputs["retention"].col), (4, 1));
+        save_inputs(&path, &[("region".into(), "us-east-1".into()), ("project".into(), "acme".into())]).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("# my account") && text.contains("# the prefix"), "{text}");
-        assert_eq!(read_inputs(&path).unwrap()["region"].value, "us-east-1");
+        assert!(text.contains("# my account") && text.contains("project = \"acme\" # the prefix"), "{text}");
+        assert_eq!(Profile::read(&path, true).unwrap().inputs["region"].value, "us-east-1");
         std::fs::remove_file(&path).unwrap();
     }
 
     #[test]
-    fn unknown_keys_are_named_with_their_place_and_the_closest_input() {
-        let path = std::env::temp_dir().join(format!("preflight-profile-typo-{}.toml", std::process::id()));
-        std::fs::write(&path, "[inputs]\nproject = \"comafi\"\n  projet = \"x\"\nzzz = 1\n").unwrap();
-        let entries = read_inputs(&path).unwrap();
-        let messages = unknown_inputs(&path, &entries, ["project", "region"]);
-        std::fs::remove_file(&path).unwrap();
-        let shown = path.display().to_string();
+    fn unknown_input_keys_are_named_with_their_place_and_the_closest_input() {
+        let profile = parse("[inputs]\nproject = \"comafi\"\n  projet = \"x\"\nzzz = 1\n").unwrap();
         assert_eq!(
-            messages,
+            profile.unknown_inputs(["project", "region"]),
             vec![
-                format!(
-                    "{shown}:3:3: [inputs] `projet` is not an input of any checklist (did you mean `project`?); it is ignored"
-                ),
-                format!("{shown}:4:1: [inputs] `zzz` is not an input of any checklist; it is ignored"),
+                "p.toml:3:3: [inputs] `projet` is not an input of any checklist (did you mean `project`?); it is ignored",
+                "p.toml:4:1: [inputs] `zzz` is not an input of any checklist; it is ignored",
             ]
         );
     }
 
     #[test]
+    fn a_typo_outside_inputs_is_an_error_never_a_silent_guard_off() {
+        let err = parse("[expect]\naccount = \"999999999999\"\n").unwrap_err();
+        assert_eq!(
+            err,
+            "p.toml:2:1: unknown key `account` in [expect] (did you mean `account_id`?); [expect] has account_id and region"
+        );
+        let err = parse("[inptus]\nproject = \"comafi\"\n").unwrap_err();
+        assert_eq!(
+            err,
+            "p.toml:1:2: unknown table [inptus] (did you mean [inputs]?); a profile has [inputs] and [expect]"
+        );
+        let err = parse("project = \"comafi\"\n[inputs]\n").unwrap_err();
+        assert!(err.starts_with("p.toml:1:1: unknown key `project` outside any table; input values go under [inputs]"));
+        let err = parse("[expect]\naccount_id = 123\nregion = \"mars\"\n").unwrap_err();
+        assert!(err.contains("p.toml:2:1: expect.account_id must be a 12-digit account id"), "{err}");
+        assert!(err.contains("p.toml:3:1: expect.region must be a region name"), "{err}");
+    }
+
+    #[test]
     fn expectations_name_what_differs() {
-        let path = std::env::temp_dir().join(format!("preflight-profile-expect-{}.toml", std::process::id()));
-        std::fs::write(&path, "[expect]\naccount_id = \"111111111111\"\nregion = \"us-east-1\"\n").unwrap();
-        let expect = read_expect(&path).unwrap();
+        let expect = parse("[expect]\naccount_id = \"111111111111\"\nregion = \"us-east-1\"\n").unwrap().expect;
         assert_eq!(expect.mismatch("111111111111", "us-east-1"), None);
         assert_eq!(
             expect.mismatch("123456789012", "us-east-1").unwrap(),
             "account 123456789012 is not the expected 111111111111"
         );
-        std::fs::remove_file(&path).unwrap();
-        assert_eq!(read_expect(&path).unwrap(), Expect::default());
     }
 
     #[test]
-    fn missing_profile_is_empty_and_bad_profile_is_located() {
-        assert!(read_inputs(Path::new("/nonexistent/preflight.toml")).unwrap().is_empty());
-        let path = std::env::temp_dir().join(format!("preflight-profile-bad-{}.toml", std::process::id()));
-        std::fs::write(&path, "[inputs]\nproject = \n").unwrap();
-        assert!(read_inputs(&path).unwrap_err().contains(":2:"));
-        std::fs::remove_file(&path).unwrap();
+    fn only_the_default_profile_may_be_missing() {
+        let missing = Path::new("/nonexistent/prefligth.toml");
+        let p = Profile::read(missing, false).unwrap();
+        assert!(!p.exists && p.inputs.is_empty());
+        let err = Profile::read(missing, true).unwrap_err();
+        assert!(err.starts_with("/nonexistent/prefligth.toml: the profile file does not exist"), "{err}");
+        assert!(parse("[inputs]\nproject = \n").unwrap_err().starts_with("p.toml:2:"));
     }
 }

@@ -18,7 +18,7 @@ use crate::cli::setup::{self, Failure, usage};
 use crate::engine::model::{Checklist, InputDef};
 use crate::engine::state::Phase;
 use crate::engine::store::{Store, state_dir};
-use crate::engine::{order, profile, usage as input_usage};
+use crate::engine::{order, usage as input_usage};
 use crate::runner::{Runner, StepReport};
 
 pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Failure> {
@@ -40,18 +40,18 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
         }
     }
     let defs: Vec<InputDef> = defs.into_values().collect();
-    let (provided, warnings) = setup::provided(g, &defs, &all)?;
+    let profile = setup::profile(g)?;
+    let (provided, warnings) = setup::provided(g, &profile, &defs, &all)?;
     setup::precheck(&defs, &provided)?;
-    let aws = Arc::new(setup::connect(g).await?);
-    let expect = profile::read_expect(&g.profile_file).map_err(usage)?;
+    let aws = Arc::new(setup::connect(g, &all).await?);
     let context = BTreeMap::from([
         ("account_id".to_string(), aws.account_id.clone()),
         ("region".to_string(), aws.region.clone()),
     ]);
-    let sources = InputSources { defs, provided, context, profile: g.profile_file.clone() };
+    let sources = InputSources { defs, provided, context, profile: g.profile_path() };
     let (values, shown, missing) = sources.resolve();
 
-    let store = Store::lock(&state_dir(&g.profile_file)).map_err(usage)?;
+    let store = Store::lock(&state_dir(&g.profile_path())).map_err(usage)?;
     let state = store.load().map_err(usage)?;
     let (tx, mut rx) = unbounded_channel();
     let front = Arc::new(TuiFront::new(tx.clone()));
@@ -84,8 +84,8 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
         account_id: aws.account_id.clone(),
         principal_arn: aws.principal_arn.clone(),
         region: aws.region.clone(),
-        profile_file: g.profile_file.display().to_string(),
-        mismatch: expect.mismatch(&aws.account_id, &aws.region),
+        profile_file: g.profile_path().display().to_string(),
+        mismatch: profile.expect.mismatch(&aws.account_id, &aws.region),
     };
     let mut app = App::new(header, views, shown, missing);
     for w in &warnings {

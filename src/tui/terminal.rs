@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ratatui::DefaultTerminal;
+use ratatui::crossterm::cursor::{MoveTo, Show};
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
@@ -39,17 +40,20 @@ pub fn enter() -> io::Result<DefaultTerminal> {
     ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout()))
 }
 
-/// Gives the terminal back to the shell (for a prompt) ...
+/// Lends the screen to a prompt: raw mode and mouse capture off, an empty
+/// screen with the cursor at the top, but still the alternate screen, so that
+/// nothing of the prompt is left on the shell's screen after the wizard quits ...
 pub fn suspend() {
-    restore();
+    let _ = execute!(stdout(), DisableMouseCapture, Clear(ClearType::All), MoveTo(0, 0), Show);
+    let _ = disable_raw_mode();
 }
 
-/// ... and takes it again. A new Terminal has an empty previous buffer, so the
+/// ... and takes it back. A new Terminal has an empty previous buffer, so the
 /// next draw repaints everything (`Terminal::clear` would ask the terminal for
 /// the cursor position, which not every terminal answers).
 pub fn resume(terminal: &mut DefaultTerminal) -> io::Result<()> {
-    raw_on()?;
-    execute!(stdout(), Clear(ClearType::All))?;
+    enable_raw_mode()?;
+    execute!(stdout(), EnableMouseCapture, Clear(ClearType::All))?;
     *terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout()))?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use super::app::{App, Effect, Header, Job, ListView, Modal, Msg};
 use super::update::update;
 use super::view;
 use crate::aws::error::Op;
-use crate::aws::exec::{Activity, Change, DocDiff};
+use crate::aws::exec::{Activity, CallOutcome, Change, DocDiff};
 use crate::engine::library::Library;
 use crate::engine::loader::load_all;
 use crate::engine::outcome::{ProbeResult, Status};
@@ -88,7 +88,7 @@ fn call(op: &'static str, mutating: bool, millis: u128) -> Msg {
             op: Op::new("iam", op, "arn:aws:iam::123456789012:policy/comafi-runtime"),
             mutating,
             millis,
-            outcome: Ok(()),
+            outcome: CallOutcome::Ok,
         },
     }
 }

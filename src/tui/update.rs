@@ -9,7 +9,7 @@ use ratatui::layout::{Position, Rect};
 use super::app::{App, Effect, Job, LogKind, Modal, Msg, Row};
 use super::keys::{self, Action};
 use super::view;
-use crate::aws::exec::Activity;
+use crate::aws::exec::{Activity, CallOutcome};
 use crate::engine::order;
 use crate::engine::outcome::Status;
 use crate::runner::Mode;
@@ -62,11 +62,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             match activity {
                 Activity::Call { op, mutating, millis, outcome } => {
                     let resource = if op.resource.is_empty() { String::new() } else { format!(" {}", op.resource) };
-                    let (kind, result) = match (&outcome, mutating) {
-                        (Err(e), _) => (LogKind::Failure, format!("failed: {e}")),
-                        (Ok(()), true) => (LogKind::Change, "changed".to_string()),
-                        (Ok(()), false) => (LogKind::Read, "ok".to_string()),
+                    let kind = match (&outcome, mutating) {
+                        (CallOutcome::Failed(_), _) => LogKind::Failure,
+                        (_, true) => LogKind::Change,
+                        (_, false) => LogKind::Read,
                     };
+                    let result = outcome.word(mutating);
                     app.log(kind, format!("[{step}] {}{resource} {result} ({millis} ms)", op.action()));
                 }
                 Activity::Note(text) => app.log(LogKind::Note, format!("[{step}] {text}")),

@@ -86,6 +86,17 @@ impl Tty {
         self.input.flush().unwrap();
     }
 
+    /// The exit code and what the terminal shows once the program has ended
+    /// (the shell's screen, after the wizard left its alternate screen).
+    pub fn exit(self) -> (i32, String) {
+        let screen = self.screen.clone();
+        let code = self.exit_code();
+        // The reader thread ends when the pty closes; give it a moment to drain.
+        std::thread::sleep(Duration::from_millis(200));
+        let shown = screen.lock().unwrap().screen().contents();
+        (code, shown)
+    }
+
     pub fn exit_code(mut self) -> i32 {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {

@@ -35,6 +35,7 @@ struct RawInput {
     name: Spanned<String>,
     prompt: String,
     help: Option<String>,
+    rule: Option<Spanned<String>>,
     kind: RawKind,
     #[serde(default)]
     required: bool,
@@ -157,6 +158,17 @@ fn check_one(item: &Spanned<RawInput>, errs: &mut Errors) -> InputDef {
     {
         errs.at(p.span().start, format!("pattern of input `{name}` is not a valid regular expression: {e}"));
     }
+    match (&r.pattern, &r.rule) {
+        (Some(p), None) => errs.at(
+            p.span().start,
+            format!("input `{name}` has a pattern but no `rule`; add rule = \"must be …\" saying what a valid value is (it is the message when a value does not match)"),
+        ),
+        (_, Some(rule)) if !rule.get_ref().starts_with("must ") => errs.at(
+            rule.span().start,
+            format!("the rule of input `{name}` must say what a valid value must be, starting with \"must \" (e.g. \"must be an AWS region name, e.g. us-east-1\")"),
+        ),
+        _ => {}
+    }
     if let (InputKind::Choice(choices), Some(d)) = (&kind, &r.default)
         && template::names(d.get_ref()).map(|n| n.is_empty()).unwrap_or(false)
         && !choices.contains(d.get_ref())
@@ -170,6 +182,7 @@ fn check_one(item: &Spanned<RawInput>, errs: &mut Errors) -> InputDef {
         name,
         prompt: r.prompt.clone(),
         help: r.help.clone(),
+        rule: r.rule.as_ref().map(|r| r.get_ref().clone()),
         kind,
         required: r.required,
         default: r.default.as_ref().map(|d| d.get_ref().clone()),
