@@ -343,10 +343,14 @@ fn a_killed_run_leaves_valid_state_and_resumes() {
     let mut child = sb.command(&["run", "iam-policy", "--yes"]).spawn().unwrap();
     assert!(proxy.wait_holding(Duration::from_secs(60)), "the run never reached AttachRolePolicy");
 
-    // While it runs, a second run on the same profile is refused.
-    let second = sb.run(&["verify", "iam-policy"]);
+    // While it runs, reading goes on (verify, status, plan never wait), and a
+    // second writer is refused, told who holds the lock and what it is doing.
+    let verify = sb.run(&["verify", "iam-policy"]);
+    assert_eq!(verify.code, 1, "grant is not attached yet: {verify:?}");
+    assert_eq!(sb.run(&["status", "iam-policy"]).code, 0);
+    let second = sb.run(&["run", "iam-policy", "--yes"]);
     assert_eq!(second.code, 2, "{second:?}");
-    assert!(second.stderr.contains("another preflight run"), "{second:?}");
+    assert!(second.stderr.contains(&format!("pid {} is running `preflight run iam-policy`", child.id())), "{second:?}");
 
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();

@@ -327,3 +327,60 @@ fn github_repository_and_ref_are_validated() {
         assert!(out.stderr.contains(&format!("input `{field}`")), "{set}: {out:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_confirmation_never_outruns_its_step_and_is_bound_to_what_was_confirmed() {
+    let moto = Moto::start();
+    let sb = sandbox("oidc-confirm", &moto.url);
+
+    // The deploy role does not exist: confirming the secret that names it is refused.
+    let refused = sb.run(&["confirm", "oidc-provider", "--step", "github-secret"]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains("not confirmed: github-secret needs oidc-provider, deploy-role, which do not pass now"),
+        "{refused:?}"
+    );
+    assert!(refused.stderr.contains("preflight run oidc-provider --step oidc-provider"), "{refused:?}");
+    let verify = sb.run(&["verify", "oidc-provider", "--json"]);
+    assert_eq!(step(&verify.json(), "github-secret")["status"], "manual", "{verify:?}");
+
+    // In place: the confirmation is accepted, and names what it is bound to.
+    assert_eq!(sb.run(&["run", "oidc-provider", "--yes"]).code, 0);
+    let confirmed = sb.run(&["confirm", "oidc-provider", "--step", "github-secret"]);
+    assert_eq!(confirmed.code, 0, "{confirmed:?}");
+    assert!(confirmed.stdout.contains("github_repository=Comafi/comafi-ai"), "{confirmed:?}");
+    let verify = sb.run(&["verify", "oidc-provider", "--json", "--strict"]);
+    assert_eq!((verify.code, step(&verify.json(), "github-secret")["status"].clone()), (0, json!("pass")));
+
+    // Other values than those confirmed: manual again, saying for what it was confirmed.
+    let other = sb.run(&[
+        "verify",
+        "oidc-provider",
+        "--json",
+        "--set",
+        "github_repository=Other/repo",
+        "--set",
+        "deploy_role_name=other-role",
+    ]);
+    let s = step(&other.json(), "github-secret").clone();
+    assert_eq!(s["status"], "manual", "{s}");
+    assert!(
+        s["fix"].as_str().unwrap().contains("for other values (")
+            && s["fix"].as_str().unwrap().contains("github_repository=Comafi/comafi-ai"),
+        "{s}"
+    );
+    let run = sb.run(&["run", "oidc-provider", "--json", "--set", "github_repository=Other/repo", "--yes"]);
+    assert_ne!(step(&run.json(), "github-secret")["status"], "pass", "{run:?}");
+
+    // The role breaks after the confirmation: the secret step is no longer green.
+    let iam = support::iam(&moto.url).await;
+    let attached = iam.list_attached_role_policies().role_name(ROLE).send().await.unwrap();
+    for p in attached.attached_policies() {
+        iam.detach_role_policy().role_name(ROLE).policy_arn(p.policy_arn().unwrap()).send().await.unwrap();
+    }
+    iam.delete_role().role_name(ROLE).send().await.unwrap();
+    let verify = sb.run(&["verify", "oidc-provider", "--json"]);
+    let s = step(&verify.json(), "github-secret").clone();
+    assert_eq!(s["status"], "manual", "{s}");
+    assert!(s["fix"].as_str().unwrap().contains("it needs deploy-role, which does not pass now"), "{s}");
+}

@@ -18,6 +18,9 @@ async fn run_the_checklist_with_keys_then_break_it_verify_and_repair() {
 
     let mut tty = Tty::open(&sb, "");
     tty.wait_for(&["account 123456789012", "iam-policy", "○ runtime-policy", "0/3", "Enter run"]);
+    // An idle wizard holds no lock: verify runs beside it (and fails: nothing is there yet).
+    let beside = sb.run(&["verify", "iam-policy"]);
+    assert_eq!(beside.code, 1, "{beside:?}");
     tty.press("a");
     for step in ["runtime-policy", "runtime-principal", "grant"] {
         tty.wait_for(&[&format!("iam-policy / {step}: apply 1 change?"), "y apply"]);
@@ -34,6 +37,9 @@ async fn run_the_checklist_with_keys_then_break_it_verify_and_repair() {
         std::thread::sleep(Duration::from_millis(150));
     }
     tty.wait_for(&["Log (↑", change]);
+    // Idle again: a run in another terminal is not refused (and has nothing to change).
+    let beside = sb.run(&["run", "iam-policy", "--yes"]);
+    assert_eq!(beside.code, 0, "{beside:?}");
     tty.press("q");
     assert_eq!(tty.exit_code(), 0);
 

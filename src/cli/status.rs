@@ -7,7 +7,7 @@ use super::render::{self, color_enabled, overall, step_block, step_json};
 use super::setup::{self, Failure, usage};
 use crate::engine::model::Checklist;
 use crate::engine::state::Scope;
-use crate::engine::store::{self, state_dir};
+use crate::engine::store::{Store, state_dir};
 use crate::runner::StepReport;
 
 fn reports(checklist: &Checklist, scope: Option<&Scope>) -> Vec<StepReport> {
@@ -23,8 +23,8 @@ pub async fn status(g: &Global, only: Option<String>, json: bool) -> Result<u8, 
         Some(id) => vec![setup::pick(&lists, id)?],
         None => lists.all.iter().collect(),
     };
-    setup::profile(g)?;
-    let state = store::read(&state_dir(&g.profile_path())).map_err(usage)?;
+    let profile = setup::profile(g)?;
+    let state = Store::open(&state_dir(&profile.path)).load().map_err(usage)?;
     let scopes: Vec<(String, Option<String>)> = match setup::connect(g, &lists).await {
         Err(f) if f.code == setup::EXIT_USAGE => return Err(f),
         Ok(aws) => {

@@ -71,6 +71,10 @@ pub struct StepState {
     /// When the operator confirmed a manual step.
     #[serde(default)]
     pub confirmed_at: Option<String>,
+    /// What was confirmed: the inputs the step's probes use, as shown (secrets
+    /// masked). A confirmation holds only while they are the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_inputs: Option<BTreeMap<String, String>>,
 }
 
 impl StepState {
@@ -83,7 +87,13 @@ impl StepState {
             probes: Vec::new(),
             error: None,
             confirmed_at: None,
+            confirmed_inputs: None,
         }
+    }
+
+    /// Whether a confirmation holds for these values of the step's probe inputs.
+    pub fn confirmed_for(&self, inputs: &BTreeMap<String, String>) -> bool {
+        self.confirmed_at.is_some() && self.confirmed_inputs.as_ref() == Some(inputs)
     }
 
     /// The status shown for this step from what was last recorded.
@@ -113,7 +123,10 @@ pub enum Event {
     },
     Skip,
     Unskip,
-    Confirm,
+    /// A person checked the step, for these values of its probe inputs.
+    Confirm {
+        inputs: BTreeMap<String, String>,
+    },
 }
 
 /// Applies one event; an event that makes no sense in the current phase is an error.
@@ -156,8 +169,9 @@ pub fn apply(step: &mut StepState, event: Event, now: &str) -> Result<(), String
         (_, Event::Skip) => step.phase = Skipped,
         (Skipped, Event::Unskip) => step.phase = Pending,
         (_, Event::Unskip) => return Err("the step is not skipped".into()),
-        (_, Event::Confirm) => {
+        (_, Event::Confirm { inputs }) => {
             step.confirmed_at = Some(now.into());
+            step.confirmed_inputs = Some(inputs);
             if step.probes.iter().any(|p| p.status == Status::Manual) {
                 step.verified = Some(step_status(&step.probes, true) == Status::Pass);
             }
@@ -245,8 +259,12 @@ mod tests {
         let mut s = StepState::new("t0");
         apply(&mut s, Event::Probed { probes: vec![probe(Status::Manual)], outputs: BTreeMap::new() }, "t1").unwrap();
         assert_eq!(s.status(), Status::Manual);
-        apply(&mut s, Event::Confirm, "t2").unwrap();
+        let inputs: BTreeMap<String, String> = [("repo".to_string(), "Acme/app".to_string())].into();
+        apply(&mut s, Event::Confirm { inputs: inputs.clone() }, "t2").unwrap();
         assert_eq!((s.status(), s.verified), (Status::Pass, Some(true)));
+        assert!(s.confirmed_for(&inputs));
+        let other: BTreeMap<String, String> = [("repo".to_string(), "Other/repo".to_string())].into();
+        assert!(!s.confirmed_for(&other), "a confirmation is bound to the values confirmed");
     }
 
     #[test]

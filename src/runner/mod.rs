@@ -167,17 +167,37 @@ impl Runner {
         self.state.steps(&self.scope(), checklist)?.get(step)
     }
 
-    /// Applies one event to a step's recorded state and saves it.
+    /// Applies one event to a step's recorded state and saves it. The event
+    /// is applied to the state as it is on disk now (another preflight may
+    /// have written since), and only this step is written back. Probe results
+    /// for a step that another preflight is running are reported, not recorded.
     pub fn record(&mut self, checklist: &str, step: &str, event: Event) -> Result<(), Stop> {
         let scope = self.scope();
         let now = now();
-        let entry =
-            self.state.steps_mut(&scope, checklist).entry(step.to_string()).or_insert_with(|| StepState::new(&now));
-        state::apply(entry, event, &now).map_err(|e| Stop::State(format!("step {step}: {e}")))?;
-        match &self.store {
-            Some(store) => store.save(&self.state).map_err(Stop::State),
-            None => Ok(()),
+        let apply = |steps: &mut BTreeMap<String, StepState>| -> Result<StepState, String> {
+            let entry = steps.entry(step.to_string()).or_insert_with(|| StepState::new(&now));
+            if entry.phase == state::Phase::Running && matches!(event, Event::Probed { .. }) {
+                return Ok(entry.clone());
+            }
+            state::apply(entry, event, &now).map(|()| entry.clone())
+        };
+        let entry = match &self.store {
+            Some(store) => store.update(|st| apply(st.steps_mut(&scope, checklist))),
+            None => apply(self.state.steps_mut(&scope, checklist)),
         }
+        .map_err(|e| Stop::State(format!("step {step}: {e}")))?;
+        self.state.steps_mut(&scope, checklist).insert(step.to_string(), entry);
+        Ok(())
+    }
+
+    /// The inputs a step's probes use, as shown (secrets masked): what a
+    /// confirmation of that step is bound to.
+    pub fn probe_inputs(&self, checklist: &Checklist, step: &Step) -> BTreeMap<String, String> {
+        let index = checklist.steps.iter().position(|s| s.id == step.id).expect("a step of the checklist");
+        crate::engine::usage::needed_inputs(checklist, &[index], &self.library, true)
+            .into_iter()
+            .filter_map(|d| self.values.inputs.get(&d.name).map(|v| (d.name, v.shown())))
+            .collect()
     }
 
     pub(crate) fn exec(&self, checklist: &str, step: &str, apply: bool, probing: Probing) -> Exec {
@@ -247,7 +267,32 @@ impl Runner {
         halted: Option<&str>,
     ) -> Result<StepReport, Stop> {
         let recorded = self.step_state(&checklist.id, &step.id).cloned();
-        let confirmed = recorded.as_ref().is_some_and(|s| s.confirmed_at.is_some());
+        // A confirmation holds for the values it was given, while what the step needs passes.
+        let bound = self.probe_inputs(checklist, step);
+        let needs_fail: Vec<&str> = step
+            .needs
+            .iter()
+            .filter(|n| earlier.iter().any(|r| &r.id == *n && !matches!(r.status, Status::Pass | Status::Skipped)))
+            .map(String::as_str)
+            .collect();
+        let confirmed = recorded.as_ref().is_some_and(|s| s.confirmed_for(&bound)) && needs_fail.is_empty();
+        let stale = match &recorded {
+            Some(s) if s.confirmed_at.is_some() && !s.confirmed_for(&bound) => Some(format!(
+                "confirmed on {} for other values ({}); check it again, then: preflight confirm {} --step {}",
+                s.confirmed_at.as_deref().unwrap_or("?"),
+                s.confirmed_inputs.as_ref().map_or("none recorded".into(), |m| m
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")),
+                checklist.id,
+                step.id
+            )),
+            Some(s) if s.confirmed_at.is_some() && !needs_fail.is_empty() => {
+                Some(format!("confirmed, but it needs {}, which does not pass now", needs_fail.join(", ")))
+            }
+            _ => None,
+        };
         let mut report = StepReport {
             id: step.id.clone(),
             title: step.title.clone(),
@@ -273,6 +318,9 @@ impl Runner {
 
         let (probes, outputs) = run_probes(self, checklist, step, opts.probing).await?;
         report.status = step_status(&probes, confirmed);
+        if report.status == Status::Manual {
+            report.fix = stale;
+        }
         report.outputs.extend(outputs.clone());
         report.probes = probes.clone();
         if opts.mode != Mode::Plan {

@@ -51,7 +51,8 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
     let sources = InputSources { defs, provided, context, profile: g.profile_path() };
     let (values, shown, missing) = sources.resolve();
 
-    let store = Store::lock(&state_dir(&g.profile_path())).map_err(usage)?;
+    // The wizard holds no lock while it waits: a run job takes the job lock while it runs.
+    let store = Store::open(&state_dir(&g.profile_path()));
     let state = store.load().map_err(usage)?;
     let (tx, mut rx) = unbounded_channel();
     let front = Arc::new(TuiFront::new(tx.clone()));

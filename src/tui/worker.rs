@@ -19,7 +19,7 @@ use crate::engine::inputs::{self, Origin, Value, Values};
 use crate::engine::model::{Checklist, InputDef, InputKind, Step};
 use crate::engine::profile;
 use crate::engine::state::Event;
-use crate::runner::{Confirm, Frontend, Options, Runner, StepReport, Stop, tally};
+use crate::runner::{Confirm, Frontend, Mode, Options, Runner, StepReport, Stop, now, tally};
 
 pub struct TuiFront {
     tx: UnboundedSender<Msg>,
@@ -157,7 +157,25 @@ impl Worker {
             let Some(checklist) = lists.iter().find(|c| c.id == job.checklist) else { return };
             let opts =
                 Options { mode: job.mode, step: job.step.clone(), only: job.only, probing: Default::default(), yes };
-            let outcome = match runner.lock().await.run_checklist(checklist, &opts).await {
+            let mut runner = runner.lock().await;
+            // A run changes the account: it holds the job lock while it runs, on the freshest state.
+            let _job = match (job.mode, runner.store.clone()) {
+                (Mode::Run, Some(store)) => {
+                    let what = format!("the wizard: run {}", job.step.as_deref().unwrap_or(&job.checklist));
+                    match store.begin_job(&what, &now()).and_then(|lock| store.load().map(|st| (lock, st))) {
+                        Ok((lock, state)) => {
+                            runner.state = state;
+                            Some(lock)
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Msg::JobFinished { checklist: job.checklist, outcome: Err(e) });
+                            return;
+                        }
+                    }
+                }
+                _ => None,
+            };
+            let outcome = match runner.run_checklist(checklist, &opts).await {
                 Ok(report) => Ok(tally(&report.steps)),
                 Err(Stop::Aws(e)) => Err(format!("{e}{}", e.fix().map(|f| format!(" — {f}")).unwrap_or_default())),
                 Err(Stop::State(e)) => Err(e),

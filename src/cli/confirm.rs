@@ -1,0 +1,103 @@
+//! `confirm` (a person checked a manual step) and `reset` (forget recorded
+//! state). A confirmation is refused while a step it needs does not pass now,
+//! and it is bound to the values its probes use: when they change, the step
+//! is manual again.
+
+use std::sync::Arc;
+
+use super::args::Global;
+use super::drive::stopped;
+use super::front::CliFront;
+use super::render::{self, color_enabled};
+use super::session::Session;
+use super::setup::{self, EXIT_FAIL, Failure, usage};
+use crate::engine::outcome::Status;
+use crate::engine::state::{Event, scope_key};
+use crate::engine::store::{Store, state_dir};
+use crate::runner::{Mode, Options, Runner, now};
+
+pub async fn confirm(g: &Global, id: &str, step: &str) -> Result<u8, Failure> {
+    let s = Session::open(g, &[id.to_string()], Some(step), true, true).await?;
+    let checklist = s.checklists().next().expect("one checklist").clone();
+    let def = checklist.step(step).expect("checked");
+    if !def.probes.iter().any(|p| p.call.kind == "manual.confirm") && def.action.is_some() {
+        return Err(usage(format!(
+            "step {id}/{step} is checked by its probes, not by a person; nothing to confirm (run `preflight verify {id}`)"
+        )));
+    }
+    let (store, _) = s.store()?;
+    let _job = store.begin_job(&format!("preflight confirm {id} --step {step}"), &now()).map_err(usage)?;
+    let state = store.load().map_err(usage)?;
+    let front = Arc::new(CliFront { json: false, verbose: g.verbose, color: color_enabled() });
+    let mut runner = Runner {
+        aws: s.aws.clone(),
+        library: s.library.clone(),
+        values: s.values.clone(),
+        front,
+        store: Some(store),
+        state,
+    };
+    render::emit(render::banner(&s.aws));
+    render::emit(format_args!("\n{}", render::checklist_heading(&checklist.id, &checklist.title)));
+    // The steps it needs are probed now: a confirmation never outruns its step.
+    let opts = Options {
+        mode: Mode::Verify,
+        step: Some(step.to_string()),
+        only: false,
+        probing: Default::default(),
+        yes: false,
+    };
+    let report = runner.run_checklist(&checklist, &opts).await.map_err(stopped)?;
+    let failing: Vec<_> =
+        report.steps.iter().filter(|r| r.id != step && !matches!(r.status, Status::Pass | Status::Skipped)).collect();
+    if let Some(first) = failing.first() {
+        eprintln!(
+            "error: not confirmed: {step} needs {}, which {} not pass now; a step is confirmed only when what it needs is in place\n  fix: preflight run {id} --step {}, then confirm again",
+            failing.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", "),
+            if failing.len() == 1 { "does" } else { "do" },
+            first.id
+        );
+        return Ok(EXIT_FAIL);
+    }
+    let inputs = runner.probe_inputs(&checklist, def);
+    runner.record(id, step, Event::Confirm { inputs: inputs.clone() }).map_err(stopped)?;
+    let bound = inputs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+    render::emit(format_args!(
+        "\nconfirmed {id}/{step} in {}{}",
+        scope_key(&s.aws.account_id, &s.aws.region),
+        if bound.is_empty() {
+            String::new()
+        } else {
+            format!(" for {bound} (a change of these makes it manual again)")
+        }
+    ));
+    Ok(0)
+}
+
+pub async fn reset(g: &Global, id: &str, step: Option<&str>) -> Result<u8, Failure> {
+    let library = setup::library(g)?;
+    let lists = setup::checklists(&library)?;
+    setup::check_step(setup::pick(&lists, id)?, step)?;
+    let profile = setup::profile(g)?;
+    let aws = setup::connect(g, &lists).await?;
+    let store = Store::open(&state_dir(&profile.path));
+    let _job = store.begin_job(&format!("preflight reset {id}"), &now()).map_err(usage)?;
+    let scope = scope_key(&aws.account_id, &aws.region);
+    store
+        .update(|st| {
+            let steps = st.steps_mut(&scope, id);
+            match step {
+                Some(s) => {
+                    steps.remove(s);
+                }
+                None => steps.clear(),
+            }
+            Ok(())
+        })
+        .map_err(usage)?;
+    render::emit(format_args!(
+        "forgot the recorded state of {id}{} in {scope} (nothing changed in AWS)",
+        step.map(|s| format!("/{s}")).unwrap_or_default()
+    ));
+    Ok(0)
+}

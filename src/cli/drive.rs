@@ -1,0 +1,89 @@
+//! `plan`, `run` and `verify`: the runner driven over the selected checklists,
+//! each step printed as it finishes, one JSON document with `--json`.
+
+use std::sync::Arc;
+
+use super::args::Global;
+use super::front::CliFront;
+use super::render::{self, color_enabled};
+use super::session::Session;
+use super::setup::{EXIT_AWS, EXIT_FAIL, Failure, usage};
+use crate::engine::outcome::Status;
+use crate::runner::{Mode, Options, Runner, Stop, now};
+
+pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: bool) -> Result<u8, Failure> {
+    let s = Session::open(g, &ids, opts.step.as_deref(), opts.mode == Mode::Verify, opts.mode == Mode::Run).await?;
+    // Reads never wait for a lock; changing the account holds the job lock for the whole run.
+    let (store, state) = s.store()?;
+    let _job = match opts.mode {
+        Mode::Run => Some(store.begin_job(&format!("preflight run {}", ids.join(" ")), &now()).map_err(usage)?),
+        _ => None,
+    };
+    let state = if opts.mode == Mode::Run { store.load().map_err(usage)? } else { state };
+    let color = color_enabled();
+    let front = Arc::new(CliFront { json, verbose: g.verbose, color });
+    let store = (opts.mode != Mode::Plan).then_some(store);
+    let mut runner =
+        Runner { aws: s.aws.clone(), library: s.library.clone(), values: s.values.clone(), front, store, state };
+    if !json {
+        render::emit(render::banner(&s.aws));
+    }
+    let mut reports = Vec::new();
+    for c in s.checklists() {
+        if !json {
+            render::emit(format_args!("\n{}", render::checklist_heading(&c.id, &c.title)));
+        }
+        match runner.run_checklist(c, &opts).await {
+            Ok(report) => reports.push(report),
+            Err(stop) => return Err(stopped(stop)),
+        }
+    }
+    if strict {
+        for step in reports.iter_mut().flat_map(|r| r.steps.iter_mut()) {
+            if step.status == Status::Manual && !step.confirmed {
+                step.status = Status::Fail;
+                step.error = Some(format!(
+                    "--strict: manual step not confirmed (preflight confirm CHECKLIST --step {})",
+                    step.id
+                ));
+            }
+        }
+    }
+    let command = match opts.mode {
+        Mode::Verify => "verify",
+        Mode::Plan => "plan",
+        Mode::Run => "run",
+    };
+    if json {
+        render::emit(serde_json::to_string_pretty(&render::document(command, &s.aws, &reports)).expect("json"));
+    } else {
+        render::emit(format_args!("\n{command}: {}", crate::runner::tally(reports.iter().flat_map(|r| &r.steps))));
+    }
+    let failed = reports.iter().flat_map(|r| &r.steps).any(|s| match opts.mode {
+        Mode::Plan => false,
+        Mode::Verify => matches!(s.status, Status::Fail | Status::Error),
+        Mode::Run => matches!(s.status, Status::Fail | Status::Error | Status::Pending),
+    });
+    Ok(if failed { EXIT_FAIL } else { 0 })
+}
+
+/// Why a run stopped early, as the operator is told it (with its exit code).
+pub fn stopped(stop: Stop) -> Failure {
+    match stop {
+        Stop::Aws(e) => {
+            let fix = e.fix().map(|f| format!("\n  fix: {f}")).unwrap_or_default();
+            Failure { code: EXIT_AWS, message: format!("error: {e}{fix}") }
+        }
+        Stop::NeedsConsent { checklist, step, changes } => {
+            let list: Vec<String> = changes
+                .iter()
+                .map(|c| format!("  {}:{} {} — {}", c.service, c.operation, c.resource, c.detail))
+                .collect();
+            usage(format!(
+                "error: step {checklist}/{step} would change the account and there is no terminal to ask for consent:\n{}\n  fix: review `preflight plan {checklist}`, then run again with --yes",
+                list.join("\n")
+            ))
+        }
+        Stop::State(e) => usage(format!("error: {e}")),
+    }
+}

@@ -1,0 +1,91 @@
+//! What a command that probes or changes the account sets up, in the order
+//! that lets it fail early and cheaply: the checklists, the profile, the
+//! inputs given (no AWS call yet), the AWS context, then the input values.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::args::Global;
+use super::setup::{self, Failure, usage};
+use crate::aws::context::AwsContext;
+use crate::engine::inputs::Values;
+use crate::engine::library::Library;
+use crate::engine::model::{Checklist, Checklists, InputDef};
+use crate::engine::profile::Profile;
+use crate::engine::state::RunState;
+use crate::engine::store::{Store, state_dir};
+use crate::engine::{order, usage as input_usage};
+
+pub struct Session {
+    pub library: Arc<Library>,
+    pub lists: Checklists,
+    pub profile: Profile,
+    pub aws: Arc<AwsContext>,
+    pub values: Values,
+    /// The selected checklists, as indices into `lists.all`.
+    pub selected: Vec<usize>,
+}
+
+impl Session {
+    /// `ids` with their `step` (and what it needs); `probes_only` when no action
+    /// will run (only the inputs the probes use are needed); `changes` when the
+    /// command may change the account (the profile's [expect] then refuses a
+    /// mismatch instead of warning).
+    pub async fn open(
+        g: &Global,
+        ids: &[String],
+        step: Option<&str>,
+        probes_only: bool,
+        changes: bool,
+    ) -> Result<Self, Failure> {
+        let library = setup::library(g)?;
+        let lists = setup::checklists(&library)?;
+        let mut selected = Vec::new();
+        for id in ids {
+            let c = setup::pick(&lists, id)?;
+            setup::check_step(c, step)?;
+            selected.push(lists.all.iter().position(|x| x.id == c.id).expect("picked from the list"));
+        }
+        let chosen: Vec<&Checklist> = selected.iter().map(|&i| &lists.all[i]).collect();
+        let defs = needed(&chosen, step, &library, probes_only);
+        let profile = setup::profile(g)?;
+        let (provided, warnings) = setup::provided(g, &profile, &defs, &lists)?;
+        warnings.iter().for_each(|w| eprintln!("{w}"));
+        setup::precheck(&defs, &provided)?;
+        let aws = Arc::new(setup::connect(g, &lists).await?);
+        if let Some(m) = profile.expect.mismatch(&aws.account_id, &aws.region) {
+            // Reading the wrong account is harmless; changing it is not.
+            if changes {
+                return Err(usage(format!(
+                    "error: {m} (the profile's [expect]); nothing was changed\n  fix: use the intended credentials (--profile, --region), or correct [expect] in {}",
+                    profile.path.display()
+                )));
+            }
+            eprintln!("warning: {m} (the profile's [expect]); check --profile and --region");
+        }
+        let values = setup::resolve(g, &defs, &provided, &aws)?;
+        Ok(Self { library: Arc::new(library), lists, profile, aws, values, selected })
+    }
+
+    pub fn checklists(&self) -> impl Iterator<Item = &Checklist> {
+        self.selected.iter().map(|&i| &self.lists.all[i])
+    }
+
+    /// The state store beside the profile, and the state recorded in it.
+    pub fn store(&self) -> Result<(Arc<Store>, RunState), Failure> {
+        let store = Store::open(&state_dir(&self.profile.path));
+        let state = store.load().map_err(usage)?;
+        Ok((Arc::new(store), state))
+    }
+}
+
+/// The inputs the selected steps need, each name once.
+fn needed(selected: &[&Checklist], step: Option<&str>, library: &Library, probes_only: bool) -> Vec<InputDef> {
+    let mut seen = BTreeMap::new();
+    for c in selected {
+        for def in input_usage::needed_inputs(c, &order::selection(&c.steps, step), library, probes_only) {
+            seen.entry(def.name.clone()).or_insert(def);
+        }
+    }
+    seen.into_values().collect()
+}
