@@ -363,6 +363,9 @@ fn a_killed_run_leaves_valid_state_and_resumes() {
     *proxy.behaviour.hold.lock().unwrap() = None;
     let status = sb.run(&["status", "iam-policy", "--json"]);
     assert_eq!(status.code, 0, "{status:?}");
+    assert_eq!(status.json()["recorded"], true, "status shows the record, not the account now");
+    let human = sb.run(&["status", "iam-policy"]);
+    assert!(human.stdout.contains("recorded state: what earlier runs found, not verified now"), "{human:?}");
     let grant = status.json()["checklists"][0]["steps"][2].clone();
     assert!(grant["error"].as_str().unwrap().starts_with("interrupted"), "{grant}");
 

@@ -1,8 +1,9 @@
 //! The wizard end to end: the real binary in a pseudo-terminal (util-linux
 //! `script`, sized with stty), its screen read back through a terminal
-//! emulator (vt100), against a moto server. Open, run the iam-policy checklist
-//! with keys, quit, start again and see the state; break the policy behind its
-//! back, verify, see the failure and its fix, re-run that one step, see it green.
+//! emulator (vt100), against a moto server. Open (verified in the background),
+//! run the iam-policy checklist with keys, consenting only after reading each
+//! plan to its end; quit, break the policy behind its back, open again and see
+//! the failure and its fix, re-run that one step, see it and its dependent green.
 
 mod support;
 
@@ -17,13 +18,23 @@ async fn run_the_checklist_with_keys_then_break_it_verify_and_repair() {
     let sb = Sandbox::new("tui", &moto.url);
 
     let mut tty = Tty::open(&sb, "");
-    tty.wait_for(&["account 123456789012", "iam-policy", "○ runtime-policy", "0/3", "Enter run"]);
+    // On open, what can be verified is verified in the background: a fresh account fails.
+    tty.wait_for(&["account 123456789012", "iam-policy", "✘ runtime-policy", "0/3", "Enter run", "■ model-access"]);
     // An idle wizard holds no lock: verify runs beside it (and fails: nothing is there yet).
     let beside = sb.run(&["verify", "iam-policy"]);
     assert_eq!(beside.code, 1, "{beside:?}");
     tty.press("a");
-    for step in ["runtime-policy", "runtime-principal", "grant"] {
-        tty.wait_for(&[&format!("iam-policy / {step}: apply 1 change?"), "y apply"]);
+    // The first plan holds a whole policy document: longer than the dialog. y waits for the end.
+    tty.wait_for(&["iam-policy / runtime-policy: apply 1 change?", "read to the end, then y"]);
+    tty.press("y");
+    tty.wait_for(&["read the whole plan first"]);
+    tty.press("\x1b[F"); // End
+    tty.wait_for(&["y apply · n/q/Esc no"]);
+    tty.press("y");
+    for step in ["runtime-principal", "grant"] {
+        tty.wait_for(&[&format!("iam-policy / {step}: apply 1 change?")]);
+        tty.press("\x1b[F");
+        tty.wait_for(&["y apply · n/q/Esc no"]);
         tty.press("y");
     }
     tty.wait_for(&["✔ runtime-policy", "✔ runtime-principal", "✔ grant", "3/3", "3 steps · 3 pass"]);
@@ -66,17 +77,19 @@ async fn run_the_checklist_with_keys_then_break_it_verify_and_repair() {
         .await
         .unwrap();
 
-    // Start again: the recorded state is shown; verify finds the break and its fix.
+    // Start again: the recorded state is shown as recorded, then verified in the
+    // background, which finds the break and its fix.
     let mut tty = Tty::open(&sb, "tui iam-policy");
-    tty.wait_for(&["✔ runtime-policy", "✔ grant", "3/3"]);
-    tty.press("v");
     tty.wait_for(&["✘ runtime-policy", "✘ grant", "1/3", "3 steps · 1 pass · 2 fail"]);
     tty.press("j");
     tty.wait_for(&["does not grant", "logs:StartQuery on", "fix:", "\"Sid\": \"CloudWatchLogsQuery\""]);
     tty.press("r");
     tty.wait_for(&["iam-policy / runtime-policy: apply 1 change?", "CreatePolicyVersion"]);
+    tty.press("\x1b[F");
+    tty.wait_for(&["y apply · n/q/Esc no"]);
     tty.press("y");
-    tty.wait_for(&["✔ runtime-policy", "2/3", "1 step · 1 pass"]);
+    // The step that needs it (grant) is probed again at once: no stale ✘ is left.
+    tty.wait_for(&["✔ runtime-policy", "✔ grant", "3/3"]);
     tty.press("q");
     assert_eq!(tty.exit_code(), 0);
 

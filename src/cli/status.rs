@@ -42,6 +42,12 @@ pub async fn status(g: &Global, only: Option<String>, json: bool) -> Result<u8, 
         }
     };
     let color = color_enabled();
+    if !json {
+        // Nothing here was probed now: say so before anything that looks like a result.
+        render::emit(
+            "recorded state: what earlier runs found, not verified now (`preflight verify` probes the account)",
+        );
+    }
     let mut docs = Vec::new();
     for (key, principal) in &scopes {
         let (account, region) = key.split_once('/').unwrap_or((key, ""));
@@ -64,13 +70,13 @@ pub async fn status(g: &Global, only: Option<String>, json: bool) -> Result<u8, 
                 }
             }
         }
-        docs.push(json!({ "command": "status", "account": account, "principal": principal, "region": region, "checklists": lists }));
+        docs.push(json!({ "command": "status", "recorded": true, "account": account, "principal": principal, "region": region, "checklists": lists }));
     }
     if json {
         let out = if docs.len() == 1 {
             docs.remove(0)
         } else {
-            json!({ "command": "status", "account": null, "region": null, "scopes": docs })
+            json!({ "command": "status", "recorded": true, "account": null, "region": null, "scopes": docs })
         };
         render::emit(serde_json::to_string_pretty(&out).expect("json"));
     }

@@ -1,12 +1,13 @@
 //! The TUI's one state, the messages that change it and the effects it asks for.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::aws::exec::{Activity, Change};
 use crate::engine::model::Checklist;
 use crate::engine::order;
+use crate::engine::outcome::Status;
 use crate::runner::{Mode, StepReport};
 
 /// Who and where: always on screen.
@@ -34,6 +35,9 @@ pub struct ListView {
     pub probe_inputs: Vec<Vec<String>>,
     /// By step index: the step is skipped.
     pub skipped: Vec<bool>,
+    /// By step index: the report comes from probes run in this session; else
+    /// it is what was recorded earlier, shown as recorded, never as verified now.
+    pub fresh: Vec<bool>,
 }
 
 impl ListView {
@@ -45,11 +49,23 @@ impl ListView {
         skipped: Vec<bool>,
     ) -> Self {
         let order = order::step_order(&checklist.steps).expect("checked by the loader");
-        Self { checklist, order, reports, inputs, probe_inputs, skipped }
+        let fresh = vec![false; checklist.steps.len()];
+        Self { checklist, order, reports, inputs, probe_inputs, skipped, fresh }
     }
 
-    pub fn done(&self) -> usize {
-        self.reports.iter().filter(|r| r.status == crate::engine::outcome::Status::Pass).count()
+    /// Steps whose probes passed in this session.
+    pub fn verified(&self) -> usize {
+        self.reports.iter().zip(&self.fresh).filter(|(r, f)| **f && r.status == Status::Pass).count()
+    }
+
+    /// Steps shown from the record only (not probed in this session).
+    pub fn recorded(&self) -> usize {
+        self.reports.iter().zip(&self.fresh).filter(|(r, f)| !**f && r.updated_at.is_some()).count()
+    }
+
+    /// Whether a step's mark is only recorded, not verified now.
+    pub fn is_recorded(&self, step: usize) -> bool {
+        !self.fresh[step] && self.reports[step].updated_at.is_some() && self.reports[step].status != Status::Skipped
     }
 }
 
@@ -63,7 +79,15 @@ pub enum Row {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Modal {
     Help,
-    Consent { id: u64, checklist: String, step: String, changes: Vec<Change> },
+    /// Consent to a plan: `y` is accepted only once the end has been shown.
+    Consent {
+        id: u64,
+        checklist: String,
+        step: String,
+        changes: Vec<Change>,
+        scroll: usize,
+        seen_end: bool,
+    },
     QuitWhileRunning,
 }
 
@@ -101,6 +125,8 @@ pub enum Msg {
     Interrupt,
     /// Start a job (again, once the inputs it needed have been answered).
     Start(Job),
+    /// The wizard has just opened: verify what can be verified, in the background.
+    Opened,
     StepStarted {
         checklist: String,
         step: String,
@@ -169,6 +195,11 @@ pub struct App {
     pub selected: usize,
     pub modal: Option<Modal>,
     pub job: Option<Job>,
+    /// Jobs to run next: read-only background work (verify on open, re-probing
+    /// dependents after a run), and what the operator asked for meanwhile (first).
+    pub queue: VecDeque<(Job, bool)>,
+    /// The running job is background work from the queue.
+    pub background: bool,
     /// The step a job is working on, for the spinner.
     pub running: Option<(String, String)>,
     pub log: Vec<LogLine>,
@@ -201,6 +232,8 @@ impl App {
             selected: 0,
             modal: None,
             job: None,
+            queue: VecDeque::new(),
+            background: false,
             running: None,
             log: Vec::new(),
             log_scroll: 0,

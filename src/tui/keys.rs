@@ -10,6 +10,7 @@ pub enum Action {
     Run,
     RunAll,
     Verify,
+    VerifyAll,
     Plan,
     Skip,
     Rerun,
@@ -64,9 +65,16 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         codes: &[KeyCode::Char('v')],
         keys: "v",
-        help: "verify: run the probes only, change nothing",
-        short: Some("verify"),
+        help: "verify the selected step (probes only; on a checklist: all steps)",
+        short: Some("verify step"),
         action: Action::Verify,
+    },
+    Binding {
+        codes: &[KeyCode::Char('V')],
+        keys: "V",
+        help: "verify every step of the checklist",
+        short: Some("verify all"),
+        action: Action::VerifyAll,
     },
     Binding {
         codes: &[KeyCode::Char('p')],

@@ -101,6 +101,7 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
     if let Ok(size) = term.size() {
         app.size = (size.width, size.height);
     }
+    let _ = tx.send(Msg::Opened);
     let result = event_loop(&mut app, &mut term, &events, &mut worker, &mut rx).await;
     worker.abort();
     drop(events);

@@ -214,7 +214,7 @@ fn consent_modal_and_answers() {
         },
     );
     let shown = screen(&app, 100, 30);
-    assert!(shown.contains("apply 1 change?") && shown.contains("y apply · n do not apply"), "{shown}");
+    assert!(shown.contains("apply 1 change?") && shown.contains("y apply · n/q/Esc no"), "{shown}");
     assert_eq!(key(&mut app, KeyCode::Char('x')), vec![], "other keys wait for an answer");
     assert_eq!(key(&mut app, KeyCode::Char('n')), vec![Effect::Consent { id: 7, yes: false }]);
     update(
@@ -228,6 +228,131 @@ fn consent_modal_and_answers() {
     );
     assert_eq!(key(&mut app, KeyCode::Enter), vec![Effect::Consent { id: 8, yes: true }]);
     assert_eq!(app.modal, None);
+}
+
+/// The oidc-provider plan of a fresh account: a long ARN and a trust policy
+/// whose `sub` condition is far below the first screen.
+fn long_plan() -> Vec<Change> {
+    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:Comafi/comafi-ai:ref:refs/heads/main"}}}]});
+    vec![
+        Change {
+            service: "iam",
+            operation: "CreateOpenIDConnectProvider",
+            resource: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com".into(),
+            detail:
+                "create the provider for https://token.actions.githubusercontent.com with client id sts.amazonaws.com"
+                    .into(),
+            diff: None,
+        },
+        Change {
+            service: "iam",
+            operation: "CreateRole",
+            resource: "arn:aws:iam::123456789012:role/comafi-github-actions-role".into(),
+            detail: "create the role, trusted by repo:Comafi/comafi-ai:ref:refs/heads/main only".into(),
+            diff: Some(DocDiff { before: String::new(), after: serde_json::to_string_pretty(&trust).unwrap() + "\n" }),
+        },
+    ]
+}
+
+#[test]
+fn consent_to_a_long_plan_only_after_reading_it_to_the_end() {
+    let mut app = app();
+    app.size = (80, 24);
+    key(&mut app, KeyCode::Char('a'));
+    let ask = |id| Msg::AskConsent {
+        id,
+        checklist: "oidc-provider".into(),
+        step: "deploy-role".into(),
+        changes: long_plan(),
+    };
+    update(&mut app, ask(9));
+    let top = screen(&app, 80, 24);
+    // The ARN is wrapped, not cut; the position and the way to the end are shown.
+    assert!(top.contains("token.actions.githubuserconte") && top.contains("Change 1 of 2"), "{top}");
+    assert!(!top.contains(":sub"), "the sub condition is below the fold at 80×24:\n{top}");
+    insta::assert_snapshot!("consent_long_plan_top", top);
+    // y is not accepted before the end has been shown.
+    assert_eq!(key(&mut app, KeyCode::Char('y')), vec![]);
+    assert!(app.notice.as_deref().unwrap().contains("read the whole plan first"), "{:?}", app.notice);
+    assert!(matches!(app.modal, Some(Modal::Consent { .. })));
+    // Scrolling with the usual keys, to the end.
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::PageDown);
+    key(&mut app, KeyCode::End);
+    let end = screen(&app, 80, 24);
+    assert!(end.contains("token.actions.githubusercontent.com:sub") && end.contains("lines 15–34 of 34"), "{end}");
+    insta::assert_snapshot!("consent_long_plan_end", end);
+    key(&mut app, KeyCode::Home);
+    assert_eq!(key(&mut app, KeyCode::Char('y')), vec![Effect::Consent { id: 9, yes: true }], "the end was seen once");
+    // q in the dialog means no.
+    update(&mut app, ask(10));
+    assert_eq!(key(&mut app, KeyCode::Char('q')), vec![Effect::Consent { id: 10, yes: false }]);
+    assert!(!app.quit, "q declines the change, it does not quit");
+}
+
+#[test]
+fn recorded_results_are_marked_as_recorded_until_verified_now() {
+    let mut app = app();
+    for (s, id) in ["runtime-policy", "runtime-principal", "grant"].iter().enumerate() {
+        app.lists[0].reports[s] = report(id, "t", Status::Pass, vec![]);
+    }
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains(" ~✔ runtime-policy") && shown.contains("0/3 ~3"), "{shown}");
+    assert!(shown.contains("0/3 steps verified now · 3 shown"), "{shown}");
+    // On open, every checklist whose inputs are known is verified in the background.
+    assert_eq!(
+        update(&mut app, Msg::Opened),
+        vec![Effect::Start(Job { checklist: "iam-policy".into(), mode: Mode::Verify, step: None, only: false })]
+    );
+    update(
+        &mut app,
+        Msg::StepFinished {
+            checklist: "iam-policy".into(),
+            report: report("runtime-policy", "t", Status::Fail, vec![]),
+        },
+    );
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("  ✘ runtime-policy") && shown.contains(" ~✔ grant") && shown.contains("0/3 ~2"), "{shown}");
+    // What the operator asks for meanwhile waits for the background work, then goes first.
+    assert_eq!(key(&mut app, KeyCode::Char('a')), vec![]);
+    assert!(app.notice.as_deref().unwrap().starts_with("queued"), "{:?}", app.notice);
+    assert_eq!(
+        update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Ok(String::new()) }),
+        vec![Effect::Start(Job { checklist: "iam-policy".into(), mode: Mode::Run, step: None, only: false })]
+    );
+    assert!(!app.background);
+}
+
+#[test]
+fn after_a_run_the_steps_that_need_it_are_probed_again() {
+    let mut app = app();
+    key(&mut app, KeyCode::Down);
+    update(
+        &mut app,
+        Msg::StepFinished {
+            checklist: "iam-policy".into(),
+            report: report("runtime-policy", "t", Status::Fail, vec![]),
+        },
+    );
+    let effects = key(&mut app, KeyCode::Char('r'));
+    assert!(matches!(&effects[..], [Effect::Start(Job { mode: Mode::Run, only: true, .. })]), "{effects:?}");
+    let next =
+        update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Ok("1 step · 1 pass".into()) });
+    assert_eq!(
+        next,
+        vec![Effect::Start(Job {
+            checklist: "iam-policy".into(),
+            mode: Mode::Verify,
+            step: Some("grant".into()),
+            only: true
+        })]
+    );
+    // V verifies the whole checklist, v the selected step.
+    update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Ok(String::new()) });
+    assert_eq!(
+        key(&mut app, KeyCode::Char('V')),
+        vec![Effect::Start(Job { checklist: "iam-policy".into(), mode: Mode::Verify, step: None, only: false })]
+    );
 }
 
 #[test]

@@ -24,12 +24,32 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Resize(w, h) => {
             app.size = (w, h);
+            consent_scroll(app, 0);
             Vec::new()
         }
         Msg::Interrupt => quit_now(app),
         Msg::Key(key) => on_key(app, key),
         Msg::Mouse(m) => on_mouse(app, m),
         Msg::Start(job) => start(app, job),
+        Msg::Opened => {
+            // What is on screen is what was recorded: verify it now, read-only, in the background.
+            for l in 0..app.lists.len() {
+                let list = &app.lists[l];
+                let missing: BTreeSet<&String> =
+                    list.probe_inputs.iter().flatten().filter(|n| app.missing.contains(*n)).collect();
+                let id = list.checklist.id.clone();
+                if missing.is_empty() {
+                    app.queue.push_back((Job { checklist: id, mode: Mode::Verify, step: None, only: false }, true));
+                } else {
+                    let names = missing.into_iter().cloned().collect::<Vec<_>>().join(", ");
+                    app.log(
+                        LogKind::Note,
+                        format!("{id}: shown as recorded, not verified: it needs {names} (e sets them)"),
+                    );
+                }
+            }
+            next_queued(app)
+        }
         Msg::StepStarted { checklist, step } => {
             if let Some((l, s)) = app.step_index(&checklist, &step) {
                 let title = app.lists[l].checklist.steps[s].title.clone();
@@ -54,6 +74,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 };
                 app.log(kind, line);
                 app.lists[l].reports[s] = report;
+                app.lists[l].fresh[s] = true;
             }
             app.running = None;
             Vec::new()
@@ -82,20 +103,26 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::AskConsent { id, checklist, step, changes } => {
-            app.modal = Some(Modal::Consent { id, checklist, step, changes });
+            app.modal = Some(Modal::Consent { id, checklist, step, changes, scroll: 0, seen_end: false });
+            consent_scroll(app, 0);
             Vec::new()
         }
         Msg::JobFinished { checklist, outcome } => {
-            app.job = None;
+            let finished = app.job.take();
             app.running = None;
             match outcome {
-                Ok(summary) => app.log(LogKind::Note, format!("■ {checklist}: {summary}")),
+                Ok(summary) => {
+                    app.log(LogKind::Note, format!("■ {checklist}: {summary}"));
+                    if let Some(job) = finished.filter(|j| j.mode == Mode::Run) {
+                        requeue_dependents(app, &job);
+                    }
+                }
                 Err(e) => {
                     app.log(LogKind::Failure, format!("■ {checklist}: {e}"));
                     app.notice = Some(e);
                 }
             }
-            Vec::new()
+            next_queued(app)
         }
         Msg::Inputs { shown, missing } => {
             app.shown = shown;
@@ -131,13 +158,27 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.modal = None;
             return Vec::new();
         }
-        Some(Modal::Consent { id, step, .. }) => {
+        Some(Modal::Consent { id, step, seen_end, .. }) => {
+            let page = usize::from(app.size.1 / 2).max(1);
             let yes = match key.code {
+                KeyCode::Down | KeyCode::Char('j') => return consent_scroll(app, 1),
+                KeyCode::Up | KeyCode::Char('k') => return consent_scroll(app, -1),
+                KeyCode::PageDown | KeyCode::Char(']') | KeyCode::Char(' ') => {
+                    return consent_scroll(app, page as isize);
+                }
+                KeyCode::PageUp | KeyCode::Char('[') => return consent_scroll(app, -(page as isize)),
+                KeyCode::End | KeyCode::Char('G') => return consent_scroll(app, isize::MAX / 2),
+                KeyCode::Home | KeyCode::Char('g') => return consent_scroll(app, isize::MIN / 2),
+                // Consent only to what has been seen.
+                KeyCode::Char('y') | KeyCode::Enter if !seen_end => {
+                    return notice(app, "read the whole plan first: ↓, PgDn or End to the last line, then y");
+                }
                 KeyCode::Char('y') | KeyCode::Enter => true,
-                KeyCode::Char('n') | KeyCode::Esc => false,
+                KeyCode::Char('n') | KeyCode::Char('q') | KeyCode::Esc => false,
                 _ => return Vec::new(),
             };
             app.modal = None;
+            app.notice = None;
             app.log(LogKind::Note, format!("[{step}] {}", if yes { "approved" } else { "declined" }));
             return vec![Effect::Consent { id, yes }];
         }
@@ -176,7 +217,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         Action::Run => start(app, job(Mode::Run, false)),
         Action::RunAll => start(app, Job { checklist: id.clone(), mode: Mode::Run, step: None, only: false }),
+        // v: the selected step (a checklist row: all its steps); V: the whole checklist.
         Action::Verify => start(app, job(Mode::Verify, true)),
+        Action::VerifyAll => start(app, Job { checklist: id.clone(), mode: Mode::Verify, step: None, only: false }),
         Action::Plan => start(app, job(Mode::Plan, false)),
         Action::Rerun => match step {
             Some(s) if matches!(app.lists[list].reports[s].status, Status::Fail | Status::Error | Status::Pass) => {
@@ -234,6 +277,73 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// Scrolls the consent dialog by `by` lines (clamped), and notes when its
+/// last line has been on screen.
+fn consent_scroll(app: &mut App, by: isize) -> Vec<Effect> {
+    let screen = Rect::new(0, 0, app.size.0, app.size.1);
+    let account = app.header.account_id.clone();
+    let theme = view::Theme { color: false };
+    if let Some(Modal::Consent { changes, scroll, seen_end, .. }) = &mut app.modal {
+        let g = view::modal::consent_geometry(screen, &account, changes, &theme);
+        let max = g.lines.len().saturating_sub(g.visible);
+        *scroll = scroll.saturating_add_signed(by).min(max);
+        *seen_end |= *scroll >= max;
+        if *seen_end {
+            app.notice = None;
+        }
+    }
+    Vec::new()
+}
+
+/// After a run, the steps that need what ran (and were not part of it) are
+/// probed again, so that none keeps a result from before.
+fn requeue_dependents(app: &mut App, job: &Job) {
+    let Some(l) = app.list_index(&job.checklist) else { return };
+    let Some(target) = job.step.as_deref() else { return };
+    let steps = &app.lists[l].checklist.steps;
+    let ran: BTreeSet<usize> = match job.only {
+        true => steps.iter().position(|s| s.id == target).into_iter().collect(),
+        false => order::selection(steps, Some(target)).into_iter().collect(),
+    };
+    for &d in &app.lists[l].order {
+        let needs = order::selection(steps, Some(&steps[d].id));
+        if !ran.contains(&d) && needs.iter().any(|n| ran.contains(n)) {
+            let step = Some(steps[d].id.clone());
+            let again = Job { checklist: job.checklist.clone(), mode: Mode::Verify, step, only: true };
+            app.queue.push_back((again, true));
+        }
+    }
+}
+
+/// Starts the next queued job. Background work whose inputs are not all
+/// known is left out (it would ask); what the operator asked for may ask.
+fn next_queued(app: &mut App) -> Vec<Effect> {
+    while app.job.is_none() {
+        let Some((job, background)) = app.queue.pop_front() else { break };
+        if background && !inputs_known(app, &job) {
+            continue;
+        }
+        let effects = start(app, job);
+        app.background = background && app.job.is_some();
+        if !effects.is_empty() {
+            return effects;
+        }
+    }
+    Vec::new()
+}
+
+/// Whether every input the job's steps use has a value.
+fn inputs_known(app: &App, job: &Job) -> bool {
+    let Some(l) = app.list_index(&job.checklist) else { return false };
+    let list = &app.lists[l];
+    let steps: Vec<usize> = match (&job.step, job.only) {
+        (Some(id), true) => list.checklist.steps.iter().position(|s| &s.id == id).into_iter().collect(),
+        _ => order::selection(&list.checklist.steps, job.step.as_deref()),
+    };
+    let uses = |s: usize| if job.mode == Mode::Verify { &list.probe_inputs[s] } else { &list.inputs[s] };
+    steps.iter().flat_map(|&s| uses(s)).all(|n| !app.missing.contains(n))
+}
+
 fn notice(app: &mut App, text: &str) -> Vec<Effect> {
     app.notice = Some(text.to_string());
     Vec::new()
@@ -242,8 +352,15 @@ fn notice(app: &mut App, text: &str) -> Vec<Effect> {
 /// Starts a job, unless one is running, or asks first for the inputs it needs.
 fn start(app: &mut App, job: Job) -> Vec<Effect> {
     if app.job.is_some() {
+        // What the operator asks for goes before the rest of the background work.
+        if app.background {
+            app.queue.retain(|(j, _)| *j != job);
+            app.queue.push_front((job, false));
+            return notice(app, "queued: it starts when the background verification has finished");
+        }
         return notice(app, "a run is in progress; wait for it to finish");
     }
+    app.background = false;
     if let (Mode::Run, Some(m)) = (job.mode, &app.header.mismatch) {
         let text = format!(
             "{m}: nothing is changed here (verify and plan work); fix the credentials or the profile's [expect]"

@@ -78,7 +78,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Span::raw(format!(" — {}", c.title)),
             ]));
             lines.push(Line::styled(
-                format!("{} · {}/{} steps verified", c.source, list.done(), c.steps.len()),
+                match list.recorded() {
+                    0 => format!("{} · {}/{} steps verified now", c.source, list.verified(), c.steps.len()),
+                    n => format!(
+                        "{} · {}/{} steps verified now · {n} shown as recorded (~), not verified now (V verifies)",
+                        c.source,
+                        list.verified(),
+                        c.steps.len()
+                    ),
+                },
                 theme.dim(),
             ));
             lines.push(Line::raw(""));
@@ -87,8 +95,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             lines.push(heading("Steps", theme));
             for &s in &list.order {
                 let r = &list.reports[s];
+                let (lead, style) =
+                    if list.is_recorded(s) { (" ~", theme.dim()) } else { ("  ", theme.status(r.status)) };
                 lines.push(Line::from(vec![
-                    Span::styled(format!("  {} ", r.status.mark()), theme.status(r.status)),
+                    Span::styled(format!("{lead}{} ", r.status.mark()), style),
                     Span::raw(format!("{} — {}", c.steps[s].id, c.steps[s].title)),
                 ]));
             }
@@ -104,16 +114,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Span::raw(format!(" — {}", step.title)),
             ]));
             let running = app.running.as_ref().is_some_and(|(c, id)| *c == list.checklist.id && *id == step.id);
+            let recorded = list.is_recorded(s);
             let mut status = if running {
                 vec![Span::styled("running…".to_string(), theme.key())]
+            } else if recorded {
+                vec![Span::styled(format!("~{} {:?}", report.status.mark(), report.status).to_lowercase(), theme.dim())]
             } else {
                 vec![Span::styled(
                     format!("{} {:?}", report.status.mark(), report.status).to_lowercase(),
                     theme.status(report.status),
                 )]
             };
-            if let Some(t) = &report.updated_at {
-                status.push(Span::styled(format!(" · recorded {t}"), theme.dim()));
+            match (&report.updated_at, recorded) {
+                (Some(t), true) => {
+                    status.push(Span::styled(format!(" · recorded {t}, not verified now (v verifies)"), theme.warn()))
+                }
+                (Some(t), false) => status.push(Span::styled(format!(" · probed {t}"), theme.dim())),
+                _ => {}
             }
             if !step.needs.is_empty() {
                 status.push(Span::styled(format!(" · needs {}", step.needs.join(", ")), theme.dim()));

@@ -4,9 +4,10 @@
 mod detail;
 mod header;
 mod log;
-mod modal;
+pub mod modal;
 mod theme;
 mod tree;
+mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -55,10 +56,19 @@ fn footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let line = match &app.notice {
         Some(text) => Line::from(Span::styled(text.clone(), theme.warn())),
         None => {
-            // The full hints when they fit, else a tighter form.
-            let hints: Vec<(&str, &str)> = BINDINGS.iter().filter_map(|b| Some((b.keys, b.short?))).collect();
-            let full: usize = hints.iter().map(|(k, s)| k.chars().count() + s.len() + 4).sum();
-            let sep = if full <= area.width as usize { " · " } else { " " };
+            // The full hints when they fit; else tighter; else without the least needed ones.
+            let mut hints: Vec<(&str, &str)> = BINDINGS.iter().filter_map(|b| Some((b.keys, b.short?))).collect();
+            let width = |hints: &[(&str, &str)], sep: usize| -> usize {
+                hints.iter().map(|(k, s)| k.chars().count() + 1 + s.chars().count() + sep).sum::<usize>() - sep
+            };
+            let room = area.width as usize;
+            for drop in ["e", "s", "p", "r"] {
+                if width(&hints, 1) <= room {
+                    break;
+                }
+                hints.retain(|(k, _)| *k != drop);
+            }
+            let sep = if width(&hints, 3) <= room { " · " } else { " " };
             let mut spans = Vec::new();
             for (k, short) in hints {
                 if !spans.is_empty() {

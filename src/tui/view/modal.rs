@@ -3,11 +3,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::Theme;
-use super::detail::change_lines;
+use super::wrap::wrap;
+use crate::aws::exec::Change;
 use crate::tui::app::{App, Modal};
 use crate::tui::keys::BINDINGS;
 
@@ -27,6 +29,43 @@ fn boxed(frame: &mut Frame, area: Rect, title: &str, keys: &str, lines: Vec<Line
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
 }
 
+/// The consent dialog laid out on a screen: where it goes, its content
+/// wrapped to its width, and how many content lines fit. `update` uses it
+/// to know when the whole plan has been shown.
+pub struct ConsentGeometry {
+    pub area: Rect,
+    pub lines: Vec<Line<'static>>,
+    pub visible: usize,
+}
+
+pub fn consent_geometry(screen: Rect, account: &str, changes: &[Change], theme: &Theme) -> ConsentGeometry {
+    let width = screen.width.saturating_sub(4).min(100);
+    let inner = usize::from(width.saturating_sub(2)).max(10);
+    let mut text: Vec<(Style, String, usize)> =
+        vec![(Style::default(), format!(" This step changes the account {account}:"), 1)];
+    for (n, c) in changes.iter().enumerate() {
+        text.push((Style::default(), String::new(), 0));
+        text.push((theme.title(), format!(" Change {} of {}: {}:{}", n + 1, changes.len(), c.service, c.operation), 3));
+        text.push((Style::default(), format!("   {}", c.resource), 5));
+        text.push((theme.dim(), format!("   {}", c.detail), 5));
+        for (tag, line) in c.diff.iter().flat_map(|d| d.lines(2)) {
+            let style = match tag {
+                '+' => theme.added(),
+                '-' => theme.removed(),
+                _ => theme.dim(),
+            };
+            text.push((style, format!("   {tag} {line}"), 7));
+        }
+    }
+    let lines: Vec<Line<'static>> = text
+        .into_iter()
+        .flat_map(|(style, t, indent)| wrap(&t, inner, indent).into_iter().map(move |l| Line::styled(l, style)))
+        .collect();
+    let height = (lines.len() as u16 + 2).min(screen.height.saturating_sub(2)).max(3);
+    let area = centered(screen, width, height);
+    ConsentGeometry { visible: usize::from(height - 2), area, lines }
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     match &app.modal {
         None => {}
@@ -43,21 +82,32 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let height = lines.len() as u16 + 2;
             boxed(frame, centered(area, 78, height), "Keys", "any key closes this help", lines, theme);
         }
-        Some(Modal::Consent { checklist, step, changes, .. }) => {
-            let mut lines = vec![Line::from(vec![
-                Span::raw(" This step changes the account "),
-                Span::styled(app.header.account_id.clone(), theme.title()),
-                Span::raw(":"),
-            ])];
-            change_lines(&mut lines, changes, theme, true);
-            let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+        Some(Modal::Consent { checklist, step, changes, scroll, seen_end, .. }) => {
+            let g = consent_geometry(area, &app.header.account_id, changes, theme);
+            let top = (*scroll).min(g.lines.len().saturating_sub(g.visible));
+            let shown: Vec<Line<'static>> = g.lines.iter().skip(top).take(g.visible).cloned().collect();
+            let last = (top + g.visible).min(g.lines.len());
             let title = format!(
                 "{checklist} / {step}: apply {} change{}?",
                 changes.len(),
                 if changes.len() == 1 { "" } else { "s" }
             );
-            let area = centered(area, area.width.saturating_sub(4).min(100), height);
-            boxed(frame, area, &title, "y apply · n do not apply (the run stops here)", lines, theme);
+            let keys = if *seen_end {
+                format!("y apply · n/q/Esc no · ↑↓ PgUp PgDn scroll · lines {}–{last} of {}", top + 1, g.lines.len())
+            } else {
+                format!(
+                    "↓ PgDn End: read to the end, then y · n/q/Esc no · lines {}–{last} of {}",
+                    top + 1,
+                    g.lines.len()
+                )
+            };
+            frame.render_widget(Clear, g.area);
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.key())
+                .title(format!(" {title} "))
+                .title_bottom(Line::styled(format!(" {keys} "), theme.key()));
+            frame.render_widget(Paragraph::new(shown).block(block), g.area);
         }
         Some(Modal::QuitWhileRunning) => {
             let lines = vec![

@@ -37,10 +37,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         match v {
             Visual::Gauge(l) => {
                 let list = &app.lists[*l];
-                let (done, total) = (list.done(), list.reports.len().max(1));
+                // Only what was verified in this session counts; recorded marks are counted apart.
+                let (done, total, recorded) = (list.verified(), list.reports.len().max(1), list.recorded());
+                let label = match recorded {
+                    0 => format!("  {done}/{total}"),
+                    n => format!("  {done}/{total} ~{n}"),
+                };
                 let gauge = LineGauge::default()
                     .ratio(done as f64 / total as f64)
-                    .label(format!("  {done}/{total}"))
+                    .label(label)
                     .filled_style(theme.status(Status::Pass))
                     .unfilled_style(theme.dim());
                 frame.render_widget(gauge, rect);
@@ -55,8 +60,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                             app.running.as_ref().is_some_and(|(c, id)| *c == list.checklist.id && *id == step.id);
                         let status = list.reports[s].status;
                         let mark = if running { SPINNER[app.tick % SPINNER.len()] } else { status.mark() };
-                        let style = if running { theme.key() } else { theme.status(status) };
-                        Line::from(vec![Span::raw("  "), Span::styled(mark, style), Span::raw(format!(" {}", step.id))])
+                        // A recorded result is marked `~` and dimmed: it was not verified now.
+                        let (lead, style) = match (running, list.is_recorded(s)) {
+                            (true, _) => ("  ", theme.key()),
+                            (false, true) => (" ~", theme.dim()),
+                            (false, false) => ("  ", theme.status(status)),
+                        };
+                        Line::from(vec![
+                            Span::styled(lead, theme.dim()),
+                            Span::styled(mark, style),
+                            Span::raw(format!(" {}", step.id)),
+                        ])
                     }
                 };
                 let style = if *i == app.selected { theme.selected() } else { Default::default() };
