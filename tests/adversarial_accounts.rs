@@ -175,3 +175,108 @@ async fn policy_variables_are_resolved_or_reported() {
     assert!(message(&p).contains("bedrock:InvokeModel, bedrock:InvokeModelWithResponseStream on arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0: not proven"), "{p}");
     assert!(message(&p).contains("${aws:RequestedRegion}"), "{p}");
 }
+
+fn ecs_trust(extra: Value, condition: Value) -> String {
+    let mut statements = vec![
+        json!({"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole", "Condition": condition}),
+    ];
+    if !extra.is_null() {
+        statements.push(extra);
+    }
+    document(Value::Array(statements))
+}
+
+/// Item 4: the confused-deputy keys are evaluated against this account; keys
+/// that cannot be decided make the probe say so instead of passing.
+#[tokio::test(flavor = "multi_thread")]
+async fn trust_conditions_are_evaluated_against_this_account() {
+    let moto = Moto::start();
+    let sb = Sandbox::new("adv-trust", &moto.url);
+    assert_eq!(sb.run(&["run", "iam-policy", "--yes"]).code, 0);
+    let iam = support::iam(&moto.url).await;
+    let this = "123456789012";
+    let cases = [
+        // (what, trust policy, status, exit code, expected text)
+        (
+            "SourceArn under another account",
+            ecs_trust(Value::Null, json!({"ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:111111111111:*"}})),
+            "fail",
+            1,
+            "statement #1 lets ecs-tasks.amazonaws.com assume the role only when ArnLike aws:SourceArn \"arn:aws:ecs:us-east-1:111111111111:*\"",
+        ),
+        (
+            "SourceArn pattern of another account with StringLike",
+            ecs_trust(
+                Value::Null,
+                json!({"StringEquals": {"aws:SourceAccount": this}, "StringLike": {"aws:SourceArn": "arn:aws:ecs:*:222222222222:*"}}),
+            ),
+            "fail",
+            1,
+            "StringLike aws:SourceArn \"arn:aws:ecs:*:222222222222:*\"",
+        ),
+        (
+            "negated operator excluding this account",
+            ecs_trust(Value::Null, json!({"StringNotEquals": {"aws:SourceAccount": this}})),
+            "fail",
+            1,
+            "StringNotEquals aws:SourceAccount \"123456789012\"",
+        ),
+        (
+            "ArnNotLike excluding this account's ECS ARNs",
+            ecs_trust(Value::Null, json!({"ArnNotLikeIfExists": {"aws:SourceArn": "arn:aws:ecs:*:123456789012:*"}})),
+            "fail",
+            1,
+            "ArnNotLikeIfExists aws:SourceArn \"arn:aws:ecs:*:123456789012:*\"",
+        ),
+        (
+            "organization",
+            ecs_trust(Value::Null, json!({"StringEquals": {"aws:SourceOrgID": "o-a1b2c3d4e5"}})),
+            "manual",
+            0,
+            "statement #1: aws:SourceOrgID needs AWS Organizations",
+        ),
+        (
+            "a key preflight cannot know",
+            ecs_trust(
+                Value::Null,
+                json!({"StringEquals": {"aws:SourceAccount": this, "ecs:cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/comafi"}}),
+            ),
+            "manual",
+            0,
+            "`ecs:cluster`",
+        ),
+        (
+            "healthy: this account's ECS ARNs",
+            ecs_trust(
+                Value::Null,
+                json!({"StringEquals": {"aws:SourceAccount": this}, "ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"}}),
+            ),
+            "pass",
+            0,
+            "role comafi-ecs-task-role exists and trusts ecs-tasks.amazonaws.com",
+        ),
+        (
+            "healthy: other accounts denied",
+            ecs_trust(
+                json!({"Sid": "OnlyThisAccount", "Effect": "Deny", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole", "Condition": {"StringNotEquals": {"aws:SourceAccount": this}}}),
+                json!({"StringEqualsIfExists": {"aws:SourceAccount": ["111111111111", this]}}),
+            ),
+            "pass",
+            0,
+            "role comafi-ecs-task-role exists and trusts ecs-tasks.amazonaws.com",
+        ),
+    ];
+    for (what, trust, status, code, expected) in cases {
+        iam.update_assume_role_policy().role_name(ROLE).policy_document(trust).send().await.unwrap();
+        let (got, p) = verify(&sb, &["iam-policy"], "runtime-principal", "exists");
+        assert_eq!((got, p["status"].as_str().unwrap()), (code, status), "{what}: {p}");
+        assert!(message(&p).contains(expected), "{what}: {p}");
+    }
+    // Undecided is not a pass: --strict fails it.
+    let org = ecs_trust(Value::Null, json!({"StringEquals": {"aws:SourceOrgID": "o-a1b2c3d4e5"}}));
+    iam.update_assume_role_policy().role_name(ROLE).policy_document(org).send().await.unwrap();
+    let strict = sb.run(&["verify", "iam-policy", "--strict"]);
+    assert_eq!(strict.code, 1, "{strict:?}");
+    let manual = probe(&sb.run(&["verify", "iam-policy", "--json"]).json(), "runtime-principal", "exists");
+    assert!(manual["fix"].as_str().unwrap().contains("aws:SourceAccount"), "{manual}");
+}

@@ -1,5 +1,6 @@
 //! IAM policy documents and their local evaluation. Pure: no AWS calls.
 
+pub mod condition;
 pub mod document;
 pub mod eval;
 pub mod oidc;

@@ -15,6 +15,9 @@ pub enum Tok {
     Any,
     /// `?`: exactly one character.
     One,
+    /// Any run of characters without a colon: a wildcard within one ARN part.
+    /// Never read from a policy; preflight uses it to describe values it knows the shape of.
+    Part,
     /// A character that stands for itself.
     Lit(char),
 }
@@ -35,6 +38,12 @@ impl Pattern {
                 })
                 .collect(),
         )
+    }
+
+    /// Like [`Pattern::glob`], but `*` never stands for a colon: the values of
+    /// an ARN shape whose parts are known (`arn:aws:ecs:REGION:ACCOUNT:*`).
+    pub fn within_parts(text: &str) -> Self {
+        Self(Self::glob(text).0.into_iter().map(|t| if t == Tok::Any { Tok::Part } else { t }).collect())
     }
 
     /// Every character is itself: the text as a request carries it.
@@ -61,8 +70,21 @@ impl Pattern {
                         next[j] = on;
                     }
                 }
-                // `?` stands for one character: it covers a literal or a `?`, never a `*`.
-                Tok::One => (0..r.len()).filter(|&j| reach[j] && r[j] != Tok::Any).for_each(|j| next[j + 1] = true),
+                Tok::Part => {
+                    // Like `*`, over a run of the required pattern that never holds a colon.
+                    let mut on = false;
+                    for j in 0..=r.len() {
+                        if j > 0 && !no_colon(r[j - 1]) {
+                            on = false;
+                        }
+                        on |= reach[j];
+                        next[j] = on;
+                    }
+                }
+                // `?` stands for one character: it covers a literal or a `?`, never a run.
+                Tok::One => (0..r.len())
+                    .filter(|&j| reach[j] && matches!(r[j], Tok::One | Tok::Lit(_)))
+                    .for_each(|j| next[j + 1] = true),
                 lit => (0..r.len()).filter(|&j| reach[j] && r[j] == lit).for_each(|j| next[j + 1] = true),
             }
             reach = next;
@@ -86,6 +108,7 @@ impl std::fmt::Display for Pattern {
             match t {
                 Tok::Any => f.write_str("*")?,
                 Tok::One => f.write_str("?")?,
+                Tok::Part => f.write_str("*")?,
                 Tok::Lit('*') => f.write_str("${*}")?,
                 Tok::Lit('?') => f.write_str("${?}")?,
                 Tok::Lit(c) => write!(f, "{c}")?,
@@ -107,6 +130,11 @@ fn fold(toks: &[Tok], case_insensitive: bool) -> Vec<Tok> {
         .collect()
 }
 
+/// A token that only ever stands for characters other than a colon.
+fn no_colon(t: Tok) -> bool {
+    matches!(t, Tok::Part) || matches!(t, Tok::Lit(c) if c != ':')
+}
+
 fn overlap_from(a: &[Tok], b: &[Tok], i: usize, j: usize, memo: &mut [Vec<Option<bool>>]) -> bool {
     if let Some(v) = memo[i][j] {
         return v;
@@ -117,6 +145,11 @@ fn overlap_from(a: &[Tok], b: &[Tok], i: usize, j: usize, memo: &mut [Vec<Option
         (_, Some(Tok::Any)) if overlap_from(a, b, i, j + 1, memo) => true,
         (Some(Tok::Any), Some(_)) => overlap_from(a, b, i, j + 1, memo),
         (Some(_), Some(Tok::Any)) => overlap_from(a, b, i + 1, j, memo),
+        (Some(Tok::Part), _) if overlap_from(a, b, i + 1, j, memo) => true,
+        (_, Some(Tok::Part)) if overlap_from(a, b, i, j + 1, memo) => true,
+        // A run without colons goes on over a character that is not one (or a `?` taken as such).
+        (Some(Tok::Part), Some(y)) => (no_colon(*y) || *y == Tok::One) && overlap_from(a, b, i, j + 1, memo),
+        (Some(x), Some(Tok::Part)) => (no_colon(*x) || *x == Tok::One) && overlap_from(a, b, i + 1, j, memo),
         (Some(x), Some(y)) => (*x == Tok::One || *y == Tok::One || x == y) && overlap_from(a, b, i + 1, j + 1, memo),
         _ => false,
     };
@@ -194,5 +227,23 @@ mod tests {
         assert!(star.overlaps(&Pattern::glob("a?"), false));
         assert!(!star.overlaps(&Pattern::literal("a?"), false));
         assert_eq!(Pattern(vec![Tok::Lit('a'), Tok::Lit('*'), Tok::Any]).to_string(), "a${*}*");
+    }
+
+    #[test]
+    fn a_wildcard_within_arn_parts_never_stands_for_a_colon() {
+        let ecs = Pattern::within_parts("arn:aws:ecs:us-east-1:1:*");
+        assert!(ecs.covers(&Pattern::literal("arn:aws:ecs:us-east-1:1:task/c/x"), false));
+        assert!(!ecs.covers(&Pattern::literal("arn:aws:ecs:us-east-1:1:a:b"), false));
+        assert!(Pattern::glob("arn:aws:ecs:*").covers(&ecs, false));
+        assert!(Pattern::within_parts("arn:aws:ecs:us-east-1:1:*").covers(&ecs, false));
+        assert!(!Pattern::glob("arn:aws:ecs:us-east-1:1:task/*").covers(&ecs, false));
+        assert!(!Pattern::glob("?").covers(&Pattern::within_parts("*"), false));
+        assert!(ecs.overlaps(&Pattern::glob("arn:aws:ecs:us-east-1:1:task/*"), false));
+        assert!(ecs.overlaps(&Pattern::glob("*:1:*"), false));
+        // A `*` that spans colons cannot put another account after this one.
+        assert!(!ecs.overlaps(&Pattern::glob("arn:aws:ecs:*:2:*"), false));
+        assert!(!Pattern::glob("arn:aws:ecs:*:2:*").overlaps(&ecs, false));
+        assert!(ecs.overlaps(&Pattern::glob("arn:aws:ecs:us-east-1:1:?"), false));
+        assert!(!ecs.overlaps(&Pattern::literal("arn:aws:ecs:us-east-1:1:a:b"), false));
     }
 }
