@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 use support::{Moto, Sandbox};
 
 const ROLE: &str = "comafi-ecs-task-role";
+const DEPLOY_ROLE: &str = "comafi-github-actions-role";
+const PROVIDER: &str = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+const SUB: &str = "repo:Comafi/comafi-ai:ref:refs/heads/main";
 
 fn probe(doc: &Value, step: &str, id: &str) -> Value {
     let probes = support::step(doc, step)["probes"].as_array().unwrap();
@@ -279,4 +282,68 @@ async fn trust_conditions_are_evaluated_against_this_account() {
     assert_eq!(strict.code, 1, "{strict:?}");
     let manual = probe(&sb.run(&["verify", "iam-policy", "--json"]).json(), "runtime-principal", "exists");
     assert!(manual["fix"].as_str().unwrap().contains("aws:SourceAccount"), "{manual}");
+}
+
+/// Item 5: any other statement letting someone else assume the deploy role
+/// makes "exactly one repository and ref" false.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_deploy_role_trusts_nobody_else() {
+    let moto = Moto::start();
+    let sb = Sandbox::new("adv-oidc", &moto.url);
+    std::fs::write(
+        sb.dir.join("preflight.toml"),
+        "[inputs]\nproject = \"comafi\"\ngithub_repository = \"Comafi/comafi-ai\"\n",
+    )
+    .unwrap();
+    assert_eq!(sb.run(&["run", "oidc-provider", "--yes"]).code, 0);
+    let iam = support::iam(&moto.url).await;
+    let github = json!({"Sid": "GitHub", "Effect": "Allow", "Principal": {"Federated": PROVIDER}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": SUB}}});
+    let cases = [
+        (
+            "another account",
+            json!([github, {"Sid": "BreakGlass", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"}, "Action": "sts:AssumeRole"}]),
+            Some("statement \"BreakGlass\" also lets arn:aws:iam::999999999999:root (AWS) assume the role"),
+        ),
+        (
+            "anyone, unnamed",
+            json!([github, {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]),
+            Some("statement #2 also lets everyone (Principal \"*\") assume the role"),
+        ),
+        (
+            "a service",
+            json!([github, {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]),
+            Some("statement #2 also lets ec2.amazonaws.com (Service) assume the role"),
+        ),
+        (
+            "a user in the web-identity statement",
+            json!([{"Sid": "GitHub", "Effect": "Allow", "Principal": {"Federated": PROVIDER, "AWS": "arn:aws:iam::123456789012:user/moto"}, "Action": ["sts:AssumeRoleWithWebIdentity", "sts:AssumeRole"], "Condition": github["Condition"]}]),
+            Some("statement \"GitHub\" also lets arn:aws:iam::123456789012:user/moto (AWS) assume the role"),
+        ),
+        (
+            "healthy: everybody else denied",
+            json!([github, {"Sid": "NoOneElse", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]),
+            None,
+        ),
+        (
+            "healthy: the same subject in a second statement",
+            json!([github, {"Sid": "Again", "Effect": "Allow", "Principal": {"Federated": PROVIDER}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": github["Condition"]}]),
+            None,
+        ),
+    ];
+    for (what, statements, expected) in cases {
+        iam.update_assume_role_policy()
+            .role_name(DEPLOY_ROLE)
+            .policy_document(document(statements))
+            .send()
+            .await
+            .unwrap();
+        let (code, p) = verify(&sb, &["oidc-provider"], "deploy-role", "trust");
+        match expected {
+            Some(text) => {
+                assert_eq!((code, p["status"].as_str().unwrap()), (1, "fail"), "{what}: {p}");
+                assert!(message(&p).contains(text), "{what}: {p}");
+            }
+            None => assert_eq!(p["status"], "pass", "{what}: {p}"),
+        }
+    }
 }
