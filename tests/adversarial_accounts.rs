@@ -17,10 +17,10 @@ fn probe(doc: &Value, step: &str, id: &str) -> Value {
     probes.iter().find(|p| p["id"] == id).unwrap_or_else(|| panic!("no probe {id} in {doc}")).clone()
 }
 
-/// Runs `verify CHECKLIST --json` (plus `extra`) and returns its exit code and one probe.
-fn verify(sb: &Sandbox, extra: &[&str], step: &str, id: &str) -> (i32, Value) {
-    let mut args = vec!["verify", extra[0], "--json"];
-    args.extend_from_slice(&extra[1..]);
+/// Runs `verify CHECKLIST --json FLAGS...` (`checklist_and_flags`) and returns its exit code and one probe.
+fn verify(sb: &Sandbox, checklist_and_flags: &[&str], step: &str, id: &str) -> (i32, Value) {
+    let mut args = vec!["verify", checklist_and_flags[0], "--json"];
+    args.extend_from_slice(&checklist_and_flags[1..]);
     let out = sb.run(&args);
     assert!(out.code == 0 || out.code == 1, "{out:?}");
     (out.code, probe(&out.json(), step, id))
