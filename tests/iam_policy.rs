@@ -624,10 +624,9 @@ async fn a_role_trusted_by_another_service_fails_and_run_replaces_the_trust() {
     assert_eq!(verify.code, 1, "{verify:?}");
     let p = probe(&verify.json(), "runtime-principal", "exists").clone();
     assert!(
-        p["message"]
-            .as_str()
-            .unwrap()
-            .contains("only for account 111111111111 (aws:SourceAccount), not this account 123456789012"),
+        p["message"].as_str().unwrap().contains(
+            "only when StringEquals aws:SourceAccount \"111111111111\", which never holds for this account 123456789012"
+        ),
         "{p}"
     );
 

@@ -24,6 +24,8 @@ pub struct Statement {
     pub actions: Patterns,
     pub resources: Patterns,
     pub condition: Option<Value>,
+    /// Its place in the document (0 for the first), for messages when it has no Sid.
+    pub index: usize,
     /// The statement as written, for messages and fixes.
     pub raw: Value,
 }
@@ -44,12 +46,22 @@ impl PolicyDocument {
     pub fn from_value(value: &Value) -> Result<Self, String> {
         let obj = value.as_object().ok_or("a policy document must be a JSON object")?;
         let statements = match obj.get("Statement") {
-            Some(Value::Array(items)) => items.iter().map(Statement::from_value).collect::<Result<_, _>>()?,
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Statement::from_value(v).map(|st| Statement { index: i, ..st }))
+                .collect::<Result<_, _>>()?,
             Some(one @ Value::Object(_)) => vec![Statement::from_value(one)?],
             Some(_) => return Err("`Statement` must be an object or a list of objects".into()),
             None => return Err("the document has no `Statement`".into()),
         };
         Ok(Self { statements, raw: value.clone() })
+    }
+
+    /// Policy variables (`${aws:username}`) are substituted only in documents of
+    /// Version 2012-10-17; in older ones they are plain text.
+    pub fn supports_variables(&self) -> bool {
+        self.raw.get("Version").and_then(Value::as_str) == Some("2012-10-17")
     }
 
     /// IAM returns documents URL-encoded (`GetPolicyVersion`, `GetRolePolicy`, `GetRole`).
@@ -104,14 +116,16 @@ impl Statement {
             actions: patterns(obj, "Action", "NotAction")?,
             resources: patterns(obj, "Resource", "NotResource")?,
             condition: obj.get("Condition").filter(|c| c.as_object().is_some_and(|m| !m.is_empty())).cloned(),
+            index: 0,
             raw: value.clone(),
         })
     }
 
+    /// `statement "Sid"`, or `statement #2` (its place, from 1) when it has no Sid.
     pub fn label(&self) -> String {
         match &self.sid {
-            Some(sid) => format!("statement \"{sid}\""),
-            None => "an unnamed statement".to_string(),
+            Some(sid) if !sid.is_empty() => format!("statement \"{sid}\""),
+            _ => format!("statement #{}", self.index + 1),
         }
     }
 }
@@ -166,6 +180,19 @@ mod tests {
         let doc = PolicyDocument::parse_url_encoded(enc).unwrap();
         assert_eq!(doc.statements[0].effect, Effect::Deny);
         assert_eq!(doc.statements[0].actions, Patterns::AllExcept(vec!["iam:*".into()]));
+    }
+
+    #[test]
+    fn statements_are_named_by_sid_or_place() {
+        let doc = PolicyDocument::parse(r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"a","Resource":"*"},{"Effect":"Allow","Action":"a","Resource":"*"}]}"#).unwrap();
+        assert_eq!(doc.statements[0].label(), "statement \"A\"");
+        assert_eq!(doc.statements[1].label(), "statement #2");
+        assert!(doc.supports_variables());
+        assert!(
+            !PolicyDocument::parse(r#"{"Statement":{"Effect":"Allow","Action":"a","Resource":"*"}}"#)
+                .unwrap()
+                .supports_variables()
+        );
     }
 
     #[test]

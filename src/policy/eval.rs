@@ -2,12 +2,21 @@
 //! account: an explicit Deny wins, then any Allow grants, otherwise the request
 //! is implicitly denied; a permissions boundary must allow it as well.
 //! Conditions cannot be decided offline, so a conditional Allow never counts as
-//! a grant and a conditional Deny counts as a possible denial.
+//! a grant and a conditional Deny counts as a possible denial; policy variables
+//! are resolved from what is known of the principal, and one that is not known
+//! weighs like a condition.
+//!
+//! A required resource of exactly `*` is the request of an action without
+//! resource-level permissions (logs:GetQueryResults, cloudwatch:PutMetricData):
+//! its resource is the text `*`, which only a Resource matching that text
+//! grants or denies. Any other required resource is a pattern, and every
+//! resource it matches must be allowed.
 
 use serde_json::{Value, json};
 
 use super::document::{Effect, Patterns, PolicyDocument, Statement};
-use super::pattern::{covers, overlaps};
+use super::pattern::{Pattern, covers, overlaps};
+use super::variables::{Expanded, Variables, expand};
 
 /// One policy that applies to the principal, named for the operator.
 #[derive(Debug, Clone)]
@@ -27,11 +36,23 @@ pub struct Requirement {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
-    Allowed { by: Vec<String> },
-    Denied { by: String, statement: Value, conditional: bool },
-    OnlyUnderCondition { by: Vec<String> },
+    Allowed {
+        by: Vec<String>,
+    },
+    /// `doubt` says why the Deny only might apply (its Condition, a variable preflight cannot resolve).
+    Denied {
+        by: String,
+        statement: Value,
+        doubt: Option<String>,
+    },
+    /// Allow statements that might grant it, each saying on what it depends; none surely does.
+    Unproven {
+        by: Vec<String>,
+    },
     NotAllowed,
-    OutsideBoundary { boundary: String },
+    OutsideBoundary {
+        boundary: String,
+    },
 }
 
 impl Verdict {
@@ -63,13 +84,6 @@ fn grants_action(p: &Patterns, action: &str) -> bool {
     }
 }
 
-fn grants_resource(p: &Patterns, resource: &str) -> bool {
-    match p {
-        Patterns::Only(list) => list.iter().any(|r| covers(r, resource, false)),
-        Patterns::AllExcept(list) => !list.iter().any(|r| overlaps(r, resource, false)),
-    }
-}
-
 fn touches_action(p: &Patterns, action: &str) -> bool {
     match p {
         Patterns::Only(list) => list.iter().any(|a| overlaps(a, action, true)),
@@ -77,70 +91,184 @@ fn touches_action(p: &Patterns, action: &str) -> bool {
     }
 }
 
-fn touches_resource(p: &Patterns, resource: &str) -> bool {
-    match p {
-        Patterns::Only(list) => list.iter().any(|r| overlaps(r, resource, false)),
-        Patterns::AllExcept(list) => !list.iter().any(|r| covers(r, resource, false)),
+/// What a requirement asks of a statement's Resource.
+enum Request {
+    /// The action has no resource-level permissions: the request's resource is the text `*`.
+    Star,
+    /// Every resource matching the pattern.
+    Every(Pattern),
+}
+
+impl Request {
+    fn of(resource: &str) -> Self {
+        if resource == "*" { Request::Star } else { Request::Every(Pattern::glob(resource)) }
     }
 }
 
-fn grants(st: &Statement, action: &str, resource: &str) -> bool {
-    grants_action(&st.actions, action) && grants_resource(&st.resources, resource)
+/// Whether a Resource entry (or a whole Resource element) bears on a request;
+/// `Maybe` names the variables that decide it.
+#[derive(Debug, Clone, PartialEq)]
+enum Fit {
+    Yes,
+    No,
+    Maybe(Vec<String>),
 }
 
-fn denies(st: &Statement, action: &str, resource: &str) -> bool {
-    st.effect == Effect::Deny && touches_action(&st.actions, action) && touches_resource(&st.resources, resource)
+impl Fit {
+    fn any(fits: impl Iterator<Item = Fit>) -> Fit {
+        let mut out = Fit::No;
+        for f in fits {
+            match f {
+                Fit::Yes => return Fit::Yes,
+                Fit::Maybe(v) if out == Fit::No => out = Fit::Maybe(v),
+                _ => {}
+            }
+        }
+        out
+    }
+    fn not(self) -> Fit {
+        match self {
+            Fit::Yes => Fit::No,
+            Fit::No => Fit::Yes,
+            maybe => maybe,
+        }
+    }
+}
+
+/// One entry of Resource/NotResource against the request: does it match all of
+/// it (`whole`), or some of it? `vars` is None when the document predates
+/// policy variables (Version 2012-10-17), which makes them plain text.
+fn entry_fits(entry: &str, req: &Request, whole: bool, vars: Option<&Variables>) -> Fit {
+    let expanded = match vars {
+        Some(vars) => expand(entry, vars),
+        None => Expanded::Pattern(Pattern::glob(entry)),
+    };
+    let check = |p: &Pattern| match req {
+        Request::Star => p.covers(&Pattern::literal("*"), false),
+        Request::Every(r) if whole => p.covers(r, false),
+        Request::Every(r) => p.overlaps(r, false),
+    };
+    match expanded {
+        Expanded::Pattern(p) if check(&p) => Fit::Yes,
+        Expanded::Unknown { variables, widest } if check(&widest) => Fit::Maybe(variables),
+        // A variable without a value makes the entry match no resource.
+        _ => Fit::No,
+    }
+}
+
+/// Whether the statement's resources include the whole request (an Allow must).
+fn grants_resource(p: &Patterns, req: &Request, vars: Option<&Variables>) -> Fit {
+    match p {
+        Patterns::Only(list) => Fit::any(list.iter().map(|r| entry_fits(r, req, true, vars))),
+        Patterns::AllExcept(list) => Fit::any(list.iter().map(|r| entry_fits(r, req, false, vars))).not(),
+    }
+}
+
+/// Whether the statement's resources include any of the request (a Deny applies then).
+fn touches_resource(p: &Patterns, req: &Request, vars: Option<&Variables>) -> Fit {
+    match p {
+        Patterns::Only(list) => Fit::any(list.iter().map(|r| entry_fits(r, req, false, vars))),
+        Patterns::AllExcept(list) => Fit::any(list.iter().map(|r| entry_fits(r, req, true, vars))).not(),
+    }
+}
+
+/// How one statement bears on one request.
+enum Bearing {
+    Not,
+    Surely,
+    /// It might: why it is not sure.
+    Maybe(String),
+}
+
+fn bearing(st: &Statement, action: &str, req: &Request, vars: Option<&Variables>) -> Bearing {
+    let fit = match st.effect {
+        Effect::Allow if grants_action(&st.actions, action) => grants_resource(&st.resources, req, vars),
+        Effect::Deny if touches_action(&st.actions, action) => touches_resource(&st.resources, req, vars),
+        _ => Fit::No,
+    };
+    match (fit, st.condition.is_some(), &st.effect) {
+        (Fit::No, _, _) => Bearing::Not,
+        (Fit::Yes, false, _) => Bearing::Surely,
+        (Fit::Yes, true, Effect::Deny) => Bearing::Maybe("a conditional Deny".into()),
+        (Fit::Yes, true, Effect::Allow) => Bearing::Maybe("only under its Condition".into()),
+        (Fit::Maybe(v), cond, Effect::Deny) => Bearing::Maybe(format!(
+            "{}its Resource uses {}, which preflight cannot resolve",
+            if cond { "a conditional Deny; " } else { "" },
+            v.join(", ")
+        )),
+        (Fit::Maybe(v), cond, Effect::Allow) => Bearing::Maybe(format!(
+            "only {}if {} has a matching value, which preflight cannot resolve",
+            if cond { "under its Condition and " } else { "" },
+            v.join(", ")
+        )),
+    }
 }
 
 fn where_(source: &Source, st: &Statement) -> String {
     format!("{} of {}", st.label(), source.name)
 }
 
-fn decide(sources: &[Source], action: &str, resource: &str) -> Verdict {
+fn decide(sources: &[Source], vars: &Variables, action: &str, resource: &str) -> Verdict {
+    let req = Request::of(resource);
+    let vars_of = |s: &Source| s.doc.supports_variables().then_some(vars);
+    let mut possible_denial = None;
     for source in sources {
-        if let Some(st) = source.doc.statements.iter().find(|st| denies(st, action, resource)) {
-            return Verdict::Denied {
-                by: where_(source, st),
-                statement: st.raw.clone(),
-                conditional: st.condition.is_some(),
-            };
+        for st in source.doc.statements.iter().filter(|s| s.effect == Effect::Deny) {
+            match bearing(st, action, &req, vars_of(source)) {
+                Bearing::Surely => {
+                    return Verdict::Denied { by: where_(source, st), statement: st.raw.clone(), doubt: None };
+                }
+                Bearing::Maybe(why) if possible_denial.is_none() => {
+                    possible_denial =
+                        Some(Verdict::Denied { by: where_(source, st), statement: st.raw.clone(), doubt: Some(why) });
+                }
+                _ => {}
+            }
         }
     }
-    let mut allowed = Vec::new();
-    let mut conditional = Vec::new();
+    if let Some(denial) = possible_denial {
+        return denial;
+    }
+    let (mut allowed, mut unproven) = (Vec::new(), Vec::new());
     for source in sources {
-        for st in source.doc.statements.iter().filter(|s| s.effect == Effect::Allow && grants(s, action, resource)) {
-            if st.condition.is_some() { &mut conditional } else { &mut allowed }.push(where_(source, st));
+        for st in source.doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
+            match bearing(st, action, &req, vars_of(source)) {
+                Bearing::Surely => allowed.push(where_(source, st)),
+                Bearing::Maybe(why) => unproven.push(format!("{} allows it {why}", where_(source, st))),
+                Bearing::Not => {}
+            }
         }
     }
     if !allowed.is_empty() {
         Verdict::Allowed { by: allowed }
-    } else if !conditional.is_empty() {
-        Verdict::OnlyUnderCondition { by: conditional }
+    } else if !unproven.is_empty() {
+        Verdict::Unproven { by: unproven }
     } else {
         Verdict::NotAllowed
     }
 }
 
-/// The policies in force for one principal.
+/// The policies in force for one principal, and what is known of its requests.
 #[derive(Debug, Clone, Default)]
 pub struct Principal {
     pub policies: Vec<Source>,
     pub boundary: Option<Source>,
+    /// Values for the policy variables of its policies.
+    pub vars: Variables,
 }
 
 impl Principal {
     pub fn evaluate(&self, action: &str, resource: &str) -> Verdict {
-        let verdict = decide(&self.policies, action, resource);
+        let verdict = decide(&self.policies, &self.vars, action, resource);
         let Some(boundary) = &self.boundary else {
             return verdict;
         };
         if !verdict.is_allowed() {
             return verdict;
         }
-        match decide(std::slice::from_ref(boundary), action, resource) {
+        match decide(std::slice::from_ref(boundary), &self.vars, action, resource) {
             Verdict::Allowed { .. } => verdict,
-            denied @ Verdict::Denied { .. } => denied,
+            other @ (Verdict::Denied { .. } | Verdict::Unproven { .. }) => other,
             _ => Verdict::OutsideBoundary { boundary: boundary.name.clone() },
         }
     }
@@ -250,7 +378,10 @@ pub fn beyond(actual: &PolicyDocument, desired: &PolicyDocument) -> Vec<String> 
                     d.effect == Effect::Allow
                         && d.condition.is_none()
                         && grants_action(&d.actions, action)
-                        && grants_resource(&d.resources, resource)
+                        && match &d.resources {
+                            Patterns::Only(list) => list.iter().any(|r| covers(r, resource, false)),
+                            Patterns::AllExcept(list) => !list.iter().any(|r| overlaps(r, resource, false)),
+                        }
                 });
                 if !covered {
                     if !extra_actions.contains(action) {
@@ -280,7 +411,7 @@ mod tests {
     }
 
     fn principal(policies: Vec<Source>) -> Principal {
-        Principal { policies, boundary: None }
+        Principal { policies, ..Default::default() }
     }
 
     #[test]
@@ -315,9 +446,9 @@ mod tests {
             ),
         ]);
         match p.evaluate("logs:StartQuery", QUERY) {
-            Verdict::Denied { by, conditional, .. } => {
+            Verdict::Denied { by, doubt, .. } => {
                 assert_eq!(by, "statement \"NoQueries\" of inline guard");
-                assert!(!conditional);
+                assert_eq!(doubt, None);
             }
             other => panic!("expected a denial, got {other:?}"),
         }
@@ -341,7 +472,10 @@ mod tests {
             "m",
             r#"{"Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#,
         )]);
-        assert!(matches!(p.evaluate("logs:StartQuery", QUERY), Verdict::OnlyUnderCondition { .. }));
+        assert_eq!(
+            p.evaluate("logs:StartQuery", QUERY),
+            Verdict::Unproven { by: vec!["statement #1 of m allows it only under its Condition".into()] }
+        );
     }
 
     #[test]
@@ -427,5 +561,121 @@ mod tests {
             PolicyDocument::parse(r#"{"Statement":[{"Sid":"All","Effect":"Allow","Action":"logs:*","Resource":"*"}]}"#)
                 .unwrap();
         assert_eq!(beyond(&wide, &desired), vec!["statement \"All\": logs:* on *"]);
+    }
+
+    #[test]
+    fn a_star_requirement_is_a_request_on_the_text_star() {
+        // Actions without resource-level permissions: a Deny on other log groups is not about them.
+        let scoped = |deny: &str| {
+            principal(vec![
+                source(
+                    "runtime",
+                    r#"{"Statement":[{"Effect":"Allow","Action":"logs:GetQueryResults","Resource":"*"}]}"#,
+                ),
+                source(
+                    "guard",
+                    &format!(r#"{{"Statement":[{{"Sid":"G","Effect":"Deny","Action":"logs:*",{deny}}}]}}"#),
+                ),
+            ])
+        };
+        let other = scoped(r#""Resource":"arn:aws:logs:us-east-1:1:log-group:/billing/*""#);
+        assert!(other.evaluate("logs:GetQueryResults", "*").is_allowed());
+        // ...but it still is about a pattern requirement it overlaps.
+        assert!(matches!(
+            other.evaluate("logs:StartQuery", "arn:aws:logs:us-east-1:1:log-group:*"),
+            Verdict::Denied { .. }
+        ));
+        for deny in
+            [r#""Resource":"*""#, r#""Resource":"?""#, r#""NotResource":"arn:aws:logs:*:*:log-group:/comafi/*""#]
+        {
+            assert!(matches!(scoped(deny).evaluate("logs:GetQueryResults", "*"), Verdict::Denied { .. }), "{deny}");
+        }
+        // Only a Resource matching the text `*` grants it; a NotResource that leaves it out does too.
+        for (allow, granted) in [
+            (r#""Resource":"arn:aws:logs:*""#, false),
+            (r#""Resource":"arn:aws:logs:us-east-1:1:log-group:/comafi/*""#, false),
+            (r#""Resource":["arn:x","*"]"#, true),
+            (r#""NotResource":"arn:aws:s3:::secret/*""#, true),
+        ] {
+            let p = principal(vec![source(
+                "m",
+                &format!(r#"{{"Statement":[{{"Effect":"Allow","Action":"logs:StopQuery",{allow}}}]}}"#),
+            )]);
+            assert_eq!(p.evaluate("logs:StopQuery", "*").is_allowed(), granted, "{allow}");
+        }
+    }
+
+    fn user_vars() -> Variables {
+        Variables::user("1", "arn:aws:iam::1:user/ana", "ana", Some("AIDA1"), [("team", "ai")])
+    }
+
+    fn with_vars(json: &str) -> Principal {
+        Principal { policies: vec![source("m", json)], boundary: None, vars: user_vars() }
+    }
+
+    #[test]
+    fn variables_resolve_to_what_is_known_of_the_principal() {
+        let p = with_vars(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:username}/*"},{"Sid":"D","Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:username}/secret/*"}]}"#,
+        );
+        assert!(matches!(p.evaluate("s3:GetObject", "arn:aws:s3:::home/ana/*"), Verdict::Denied { doubt: None, .. }));
+        assert!(p.evaluate("s3:GetObject", "arn:aws:s3:::home/ana/public/*").is_allowed());
+        assert_eq!(p.evaluate("s3:GetObject", "arn:aws:s3:::home/bob/*"), Verdict::NotAllowed);
+        // Before Version 2012-10-17 a variable is plain text.
+        let old = with_vars(
+            r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:username}/*"}]}"#,
+        );
+        assert_eq!(old.evaluate("s3:GetObject", "arn:aws:s3:::home/ana/*"), Verdict::NotAllowed);
+        // A tag the principal lacks: the entry matches nothing; its default is used when given.
+        let absent = with_vars(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::${aws:PrincipalTag/cost}/*"}]}"#,
+        );
+        assert!(absent.evaluate("s3:GetObject", "arn:aws:s3:::b/*").is_allowed());
+        let default = with_vars(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::${aws:PrincipalTag/cost, 'b'}/*"}]}"#,
+        );
+        assert!(matches!(default.evaluate("s3:GetObject", "arn:aws:s3:::b/*"), Verdict::Denied { doubt: None, .. }));
+    }
+
+    #[test]
+    fn unknown_variables_never_prove_a_grant_and_make_a_deny_possible() {
+        let allow = with_vars(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"R","Effect":"Allow","Action":"logs:*","Resource":"arn:aws:logs:${aws:RequestedRegion}:1:log-group:/comafi/*"}]}"#,
+        );
+        assert_eq!(
+            allow.evaluate("logs:StartQuery", QUERY.replace("123456789012", "1").as_str()),
+            Verdict::Unproven { by: vec!["statement \"R\" of m allows it only if ${aws:RequestedRegion} has a matching value, which preflight cannot resolve".into()] }
+        );
+        // A value that could never match is no candidate at all.
+        assert_eq!(
+            allow.evaluate("logs:StartQuery", "arn:aws:logs:us-east-1:2:log-group:/comafi/*"),
+            Verdict::NotAllowed
+        );
+        let deny = with_vars(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"D","Effect":"Deny","Action":"logs:*","Resource":"arn:aws:logs:us-east-1:1:log-group:${aws:SourceVpc}"}]}"#,
+        );
+        match deny.evaluate("logs:StartQuery", "arn:aws:logs:us-east-1:1:log-group:/comafi/*") {
+            Verdict::Denied { doubt: Some(why), .. } => assert!(why.contains("${aws:SourceVpc}"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(deny.evaluate("logs:StartQuery", "arn:aws:logs:us-east-1:2:log-group:/comafi/*").is_allowed());
+        // A certain Deny is named before a possible one.
+        let both = with_vars(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"Maybe","Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::${aws:SourceVpc}"},{"Sid":"Sure","Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#,
+        );
+        assert!(
+            matches!(both.evaluate("s3:GetObject", "arn:aws:s3:::b"), Verdict::Denied { by, doubt: None, .. } if by.contains("Sure"))
+        );
+    }
+
+    #[test]
+    fn escapes_are_literal_characters() {
+        let p = with_vars(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${*}"},{"Effect":"Allow","Action":"logs:StopQuery","Resource":"${*}"}]}"#,
+        );
+        assert_eq!(p.evaluate("s3:GetObject", "arn:aws:s3:::b/*"), Verdict::NotAllowed);
+        assert_eq!(p.evaluate("s3:GetObject", "arn:aws:s3:::b/x"), Verdict::NotAllowed);
+        // The request's resource `*` is the text `*`: `${*}` is exactly that.
+        assert!(p.evaluate("logs:StopQuery", "*").is_allowed());
     }
 }

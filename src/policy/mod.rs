@@ -1,10 +1,13 @@
 //! IAM policy documents and their local evaluation. Pure: no AWS calls.
 
+pub mod condition;
 pub mod document;
 pub mod eval;
 pub mod oidc;
 pub mod pattern;
 pub mod trust;
+pub mod variables;
 
 pub use document::{PolicyDocument, canonical, url_decode};
 pub use eval::{Principal, Requirement, Source, Verdict, beyond, fix_document, requirements, summarize};
+pub use variables::Variables;

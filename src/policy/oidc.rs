@@ -1,10 +1,13 @@
 //! Reading a web-identity trust policy (GitHub Actions OIDC) for the mistakes
-//! that matter: the wrong provider or account, a missing or loose `aud`, and a
+//! that matter: the wrong provider or account, a missing or loose `aud`, a
 //! `sub` that is missing, wider than configured, another repository's, or
-//! different only in letter case (GitHub's `sub` is case-sensitive).
+//! different only in letter case (GitHub's `sub` is case-sensitive), and any
+//! other statement that lets someone else (an account, a user, a service,
+//! everyone) assume the role.
 
 use serde_json::{Map, Value, json};
 
+use super::condition::tests;
 use super::document::{Effect, Patterns, PolicyDocument, Statement};
 use super::pattern::covers;
 
@@ -54,18 +57,7 @@ fn is_wildcard(s: &str) -> bool {
 
 /// Every (operator, values) under which the condition tests `key` (keys are case-insensitive).
 fn tests_of(condition: Option<&Value>, key: &str) -> Vec<(String, Vec<String>)> {
-    let Some(Value::Object(ops)) = condition else { return Vec::new() };
-    let mut out = Vec::new();
-    for (op, keys) in ops {
-        if let Value::Object(keys) = keys {
-            for (k, v) in keys {
-                if k.eq_ignore_ascii_case(key) {
-                    out.push((op.clone(), strings(v)));
-                }
-            }
-        }
-    }
-    out
+    tests(condition).into_iter().filter(|t| t.key.eq_ignore_ascii_case(key)).map(|t| (t.operator, t.values)).collect()
 }
 
 fn federated(st: &Statement) -> Vec<String> {
@@ -76,12 +68,52 @@ fn federated(st: &Statement) -> Vec<String> {
     }
 }
 
-fn allows_web_identity(st: &Statement) -> bool {
+fn allows(st: &Statement, action: &str) -> bool {
     st.effect == Effect::Allow
         && match &st.actions {
-            Patterns::Only(a) => a.iter().any(|a| covers(a, "sts:AssumeRoleWithWebIdentity", true)),
-            Patterns::AllExcept(a) => !a.iter().any(|a| covers(a, "sts:AssumeRoleWithWebIdentity", true)),
+            Patterns::Only(a) => a.iter().any(|a| covers(a, action, true)),
+            Patterns::AllExcept(a) => !a.iter().any(|a| covers(a, action, true)),
         }
+}
+
+fn allows_web_identity(st: &Statement) -> bool {
+    allows(st, "sts:AssumeRoleWithWebIdentity")
+}
+
+/// Every principal a statement names, as (type, value): `("*", "*")` for `"Principal": "*"`.
+fn principals(st: &Statement) -> Vec<(String, String)> {
+    match st.raw.get("Principal") {
+        Some(Value::String(s)) => vec![("*".into(), s.clone())],
+        Some(Value::Object(m)) => {
+            m.iter().flat_map(|(kind, v)| strings(v).into_iter().map(|p| (kind.clone(), p))).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Statements other than the expected web-identity trust that let someone assume the role.
+fn others(doc: &PolicyDocument, e: &Expected) -> Vec<String> {
+    let assume = ["sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity"];
+    let only = format!("only {} may (remove it from the trust policy)", e.subject);
+    let mut out = Vec::new();
+    for st in doc.statements.iter().filter(|st| assume.iter().any(|a| allows(st, a))) {
+        if let Some(not) = st.raw.get("NotPrincipal") {
+            out.push(format!("{} lets everyone but {not} assume the role: {only}", st.label()));
+        }
+        for (kind, who) in principals(st) {
+            // The expected provider, or another one already named by the web-identity checks.
+            if kind == "Federated" && (who == e.provider_arn || allows_web_identity(st)) {
+                continue;
+            }
+            let who = match (kind.as_str(), who.as_str()) {
+                ("*", _) => "everyone (Principal \"*\")".to_string(),
+                (kind, "*") => format!("every {kind} principal (\"*\")"),
+                (kind, who) => format!("{who} ({kind})"),
+            };
+            out.push(format!("{} also lets {who} assume the role: {only}", st.label()));
+        }
+    }
+    out
 }
 
 fn aud_problems(condition: Option<&Value>, e: &Expected, out: &mut Vec<String>) {
@@ -137,10 +169,10 @@ fn sub_problems(condition: Option<&Value>, e: &Expected, out: &mut Vec<String>) 
 /// The problems of a trust policy; empty when it trusts exactly the expected subject.
 pub fn lint(doc: &PolicyDocument, e: &Expected) -> Vec<String> {
     let trusting: Vec<&Statement> = doc.statements.iter().filter(|s| allows_web_identity(s)).collect();
-    if trusting.is_empty() {
-        return vec!["no statement allows sts:AssumeRoleWithWebIdentity: the pipeline cannot assume the role".into()];
-    }
     let mut out = Vec::new();
+    if trusting.is_empty() {
+        out.push("no statement allows sts:AssumeRoleWithWebIdentity: the pipeline cannot assume the role".into());
+    }
     for st in trusting {
         let principals = federated(st);
         if !principals.contains(&e.provider_arn) || principals.len() != 1 {
@@ -155,6 +187,7 @@ pub fn lint(doc: &PolicyDocument, e: &Expected) -> Vec<String> {
         aud_problems(st.condition.as_ref(), e, &mut out);
         sub_problems(st.condition.as_ref(), e, &mut out);
     }
+    out.extend(others(doc, e));
     out
 }
 
@@ -241,5 +274,52 @@ mod tests {
         assert!(p[0].contains("another provider or account"), "{p:?}");
         doc["Statement"][0]["Action"] = json!("sts:AssumeRole");
         assert!(lint(&PolicyDocument::from_value(&doc).unwrap(), &expected())[0].contains("no statement allows"));
+    }
+
+    #[test]
+    fn nobody_else_may_assume_the_role() {
+        let lint_with = |extra: Value| {
+            let mut doc = expected().document();
+            doc["Statement"].as_array_mut().unwrap().push(extra);
+            lint(&PolicyDocument::from_value(&doc).unwrap(), &expected())
+        };
+        let only = "only repo:Comafi/comafi-ai:ref:refs/heads/main may";
+        for (extra, expect) in [
+            (
+                json!({"Sid": "Ops", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::999999999999:root"]}, "Action": "sts:AssumeRole"}),
+                "statement \"Ops\" also lets arn:aws:iam::999999999999:root (AWS) assume the role",
+            ),
+            (
+                json!({"Effect": "Allow", "Principal": "*", "Action": "sts:Assume*"}),
+                "statement #2 also lets everyone (Principal \"*\") assume the role",
+            ),
+            (
+                json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*"}),
+                "statement #2 also lets every AWS principal (\"*\") assume the role",
+            ),
+            (
+                json!({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}),
+                "ec2.amazonaws.com (Service)",
+            ),
+            (
+                json!({"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:saml-provider/corp"}, "Action": "sts:AssumeRoleWithSAML"}),
+                "saml-provider/corp (Federated)",
+            ),
+            (
+                json!({"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::1:root"}, "Action": "sts:AssumeRole"}),
+                "lets everyone but",
+            ),
+        ] {
+            let p = lint_with(extra.clone());
+            assert!(p.iter().any(|m| m.contains(expect) && m.contains(only)), "{extra}: {p:?}");
+        }
+        // Denies, session tags and the expected provider under another action let nobody else in.
+        for extra in [
+            json!({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}),
+            json!({"Effect": "Allow", "Principal": {"Federated": expected().provider_arn}, "Action": "sts:TagSession"}),
+            json!({"Effect": "Allow", "Principal": {"Federated": expected().provider_arn}, "Action": "sts:AssumeRole"}),
+        ] {
+            assert!(lint_with(extra.clone()).is_empty(), "{extra}");
+        }
     }
 }

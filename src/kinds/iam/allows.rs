@@ -83,11 +83,9 @@ fn wanted(x: &Exec, document: &Option<String>, require: &[Require]) -> Result<Ve
 fn reason(v: &Verdict) -> String {
     match v {
         Verdict::Allowed { by } => format!("allowed by {}", by.join(", ")),
-        Verdict::Denied { by, conditional: false, .. } => format!("explicitly denied by {by}"),
-        Verdict::Denied { by, conditional: true, .. } => format!("possibly denied by {by} (a conditional Deny)"),
-        Verdict::OnlyUnderCondition { by } => {
-            format!("allowed only under conditions ({})", by.join(", "))
-        }
+        Verdict::Denied { by, doubt: None, .. } => format!("explicitly denied by {by}"),
+        Verdict::Denied { by, doubt: Some(why), .. } => format!("possibly denied by {by} ({why})"),
+        Verdict::Unproven { by } => format!("not proven: {}", by.join("; ")),
         Verdict::NotAllowed => "not allowed by any policy".into(),
         Verdict::OutsideBoundary { boundary } => format!("outside the {boundary}"),
     }
@@ -162,7 +160,7 @@ pub async fn probe_caller(x: &mut Exec, id: String, p: CallerParams) -> Result<P
         )
         .with_fix(manual_fix(x, &required)));
     };
-    let principal = match principal_policies(x, kind, &name).await {
+    let mut principal = match principal_policies(x, kind, &name).await {
         Ok(Some(p)) => p,
         Ok(None) => {
             return Ok(ProbeResult::new(
@@ -182,6 +180,10 @@ pub async fn probe_caller(x: &mut Exec, id: String, p: CallerParams) -> Result<P
         }
         Err(e) => return Err(e),
     };
+    if kind == PrincipalKind::Role {
+        // The caller's session (SSO, say) may carry tags of its own: the role's tags are not its tags.
+        principal.vars = principal.vars.without_principal_tags();
+    }
     let fixed_by = x.checklist.clone();
     judge(x, id, kind, &name, &principal, Wanted { required: &required, limits: &[], fixed_by: &fixed_by }).await
 }

@@ -118,7 +118,7 @@ pub async fn grants(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, 
     x.output("policy_arn", &arn);
     let alone = Principal {
         policies: vec![Source { name: format!("policy {}", p.name), doc: current.clone() }],
-        boundary: None,
+        ..Default::default()
     };
     let missing: Vec<_> = required.iter().filter(|r| !alone.evaluate(&r.action, &r.resource).is_allowed()).collect();
     let version = policy.default_version_id().unwrap_or("?");

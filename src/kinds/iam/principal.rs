@@ -10,7 +10,7 @@ use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::{Detail, Exec};
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::kinds::kind::KindParams;
-use crate::policy::trust::{source_accounts, trusts_service};
+use crate::policy::trust::{ServiceCaller, Trust, service_trust};
 use crate::policy::{PolicyDocument, canonical};
 
 #[derive(Debug, Deserialize)]
@@ -196,29 +196,52 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
             .with_fix(format!("replace it: {rerun}")));
         }
     };
-    let mut problems: Vec<String> = services(&json).iter().filter_map(|s| trusts_service(&have, s).err()).collect();
+    let (mut refused, mut undecided, mut notes) = (Vec::new(), Vec::new(), Vec::new());
     for service in services(&json) {
-        let accounts = source_accounts(&have, &service);
-        if !accounts.is_empty() && !accounts.contains(&x.aws.account_id) {
-            problems.push(format!(
-                "{service} may assume it only for account {} (aws:SourceAccount), not this account {}",
-                accounts.join(", "),
-                x.aws.account_id
-            ));
+        let caller = ServiceCaller {
+            service: &service,
+            partition: x.aws.partition(),
+            region: &x.aws.region,
+            account: &x.aws.account_id,
+        };
+        match service_trust(&have, &caller) {
+            Trust::Trusted { notes: n } => notes.extend(n),
+            Trust::Refused(r) => refused.extend(r),
+            Trust::Undecided(u) => undecided.extend(u),
         }
     }
-    if problems.is_empty() {
-        Ok(ProbeResult::new(
-            &id,
-            Status::Pass,
-            format!("role {} exists and trusts {}", p.principal_name, services(&json).join(", ")),
-        ))
-    } else {
-        Ok(ProbeResult::new(
+    let who = services(&json).join(", ");
+    let asset = p.trust.as_deref().unwrap_or("");
+    if !refused.is_empty() {
+        return Ok(ProbeResult::new(
             &id,
             Status::Fail,
-            format!("role {} exists but its trust policy is wrong: {}", p.principal_name, problems.join("; ")),
+            format!(
+                "role {} exists but its trust policy is wrong: {}",
+                p.principal_name,
+                refused.into_iter().chain(undecided).collect::<Vec<_>>().join("; ")
+            ),
         )
-        .with_fix(format!("replace the trust policy with {}: {rerun}", p.trust.as_deref().unwrap_or(""))))
+        .with_fix(format!("replace the trust policy with {asset}: {rerun}")));
     }
+    if !undecided.is_empty() {
+        // Not a pass: a person must check it, or make it checkable.
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Manual,
+            format!(
+                "role {} exists, but preflight cannot decide whether its trust policy lets {who} assume it for this account {}: {}",
+                p.principal_name,
+                x.aws.account_id,
+                undecided.join("; ")
+            ),
+        )
+        .with_fix(format!(
+            "if those conditions hold for this account, the role works, but preflight cannot check it; to make it checkable, guard the trust with aws:SourceAccount instead, as {asset} does:\naws iam update-assume-role-policy --role-name {} --policy-document '{}'",
+            p.principal_name,
+            serde_json::to_string(&json).expect("json")
+        )));
+    }
+    let narrowed = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join("; ")) };
+    Ok(ProbeResult::new(&id, Status::Pass, format!("role {} exists and trusts {who}{narrowed}", p.principal_name)))
 }

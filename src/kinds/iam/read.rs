@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
-use crate::policy::{PolicyDocument, Principal, Source};
+use crate::policy::{PolicyDocument, Principal, Source, Variables};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -146,12 +146,15 @@ macro_rules! inline_sources {
     }};
 }
 
-/// Every policy in force for the principal, ready to evaluate; None when it does not exist.
+/// Every policy in force for the principal, ready to evaluate, with what is
+/// known of its requests for policy variables (its name, id, ARN, account and
+/// tags); None when it does not exist.
 pub async fn principal_policies(x: &Exec, kind: PrincipalKind, name: &str) -> Result<Option<Principal>, AwsError> {
     let iam = x.aws.iam();
     let arn = principal_arn(x, kind, name);
     let mut sources = Vec::new();
-    let boundary_arn = match kind {
+    let account = &x.aws.account_id;
+    let (boundary_arn, vars) = match kind {
         PrincipalKind::Role => {
             let Some(role) = x
                 .read_opt(Op::new("iam", "GetRole", &arn), iam.get_role().role_name(name).send())
@@ -177,7 +180,9 @@ pub async fn principal_policies(x: &Exec, kind: PrincipalKind, name: &str) -> Re
                 &mut sources,
             )
             .await?;
-            role.permissions_boundary.and_then(|b| b.permissions_boundary_arn)
+            let tags = role.tags().iter().map(|t| (t.key(), t.value()));
+            let vars = Variables::role(account, role.arn(), Some(tags));
+            (role.permissions_boundary.and_then(|b| b.permissions_boundary_arn), vars)
         }
         PrincipalKind::User => {
             let Some(user) = x
@@ -241,7 +246,9 @@ pub async fn principal_policies(x: &Exec, kind: PrincipalKind, name: &str) -> Re
                     .await?;
                 managed_sources(x, list, &format!("group {g}"), &mut sources).await?;
             }
-            user.permissions_boundary.and_then(|b| b.permissions_boundary_arn)
+            let tags = user.tags().iter().map(|t| (t.key(), t.value()));
+            let vars = Variables::user(account, user.arn(), user.user_name(), Some(user.user_id()), tags);
+            (user.permissions_boundary.and_then(|b| b.permissions_boundary_arn), vars)
         }
     };
     let boundary = match boundary_arn {
@@ -250,5 +257,5 @@ pub async fn principal_policies(x: &Exec, kind: PrincipalKind, name: &str) -> Re
         }
         None => None,
     };
-    Ok(Some(Principal { policies: sources, boundary }))
+    Ok(Some(Principal { policies: sources, boundary, vars }))
 }
