@@ -349,6 +349,10 @@ async fn a_confirmation_never_outruns_its_step_and_is_bound_to_what_was_confirme
     let confirmed = sb.run(&["confirm", "oidc-provider", "--step", "github-secret"]);
     assert_eq!(confirmed.code, 0, "{confirmed:?}");
     assert!(confirmed.stdout.contains("github_repository=Comafi/comafi-ai"), "{confirmed:?}");
+    // A step its probes decide is not for a person to confirm.
+    let decided = sb.run(&["confirm", "oidc-provider", "--step", "deploy-role"]);
+    assert_eq!(decided.code, 1, "{decided:?}");
+    assert!(decided.stderr.contains("deploy-role is decided by its probes"), "{decided:?}");
     let verify = sb.run(&["verify", "oidc-provider", "--json", "--strict"]);
     assert_eq!((verify.code, step(&verify.json(), "github-secret")["status"].clone()), (0, json!("pass")));
 

@@ -20,11 +20,6 @@ pub async fn confirm(g: &Global, id: &str, step: &str) -> Result<u8, Failure> {
     let s = Session::open(g, &[id.to_string()], Some(step), true, true).await?;
     let checklist = s.checklists().next().expect("one checklist").clone();
     let def = checklist.step(step).expect("checked");
-    if !def.probes.iter().any(|p| p.call.kind == "manual.confirm") && def.action.is_some() {
-        return Err(usage(format!(
-            "step {id}/{step} is checked by its probes, not by a person; nothing to confirm (run `preflight verify {id}`)"
-        )));
-    }
     let (store, _) = s.store()?;
     let _job = store.begin_job(&format!("preflight confirm {id} --step {step}"), &now()).map_err(usage)?;
     let state = store.load().map_err(usage)?;
@@ -56,6 +51,20 @@ pub async fn confirm(g: &Global, id: &str, step: &str) -> Result<u8, Failure> {
             failing.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", "),
             if failing.len() == 1 { "does" } else { "do" },
             first.id
+        );
+        return Ok(EXIT_FAIL);
+    }
+    // Only what a person must decide can be confirmed: a probe that passes needs
+    // nothing, and a confirmation never overrides a probe that fails.
+    let own = report.steps.iter().find(|r| r.id == step).expect("the step was probed");
+    if !own.probes.iter().any(|p| p.status == Status::Manual) {
+        eprintln!(
+            "error: not confirmed: {step} is decided by its probes ({}), not by a person; nothing to confirm\n  fix: {}",
+            own.status.mark(),
+            match own.status {
+                Status::Pass => format!("nothing: it passes (preflight verify {id})"),
+                _ => format!("preflight run {id} --step {step}"),
+            }
         );
         return Ok(EXIT_FAIL);
     }
