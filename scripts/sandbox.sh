@@ -99,8 +99,9 @@ fi
 if [ ! -f "$dir/preflight.toml" ]; then
   cp examples/preflight.toml "$dir/preflight.toml"
 elif ! grep -q '^companyName' "$dir/preflight.toml"; then
-  echo "note: $dir/preflight.toml has no answers to Anthropic's use-case form (it is older than them):" \
-    "run model-access asks for them; scripts/sandbox.sh stop, then start again, for the example answers" >&2
+  echo "note: $dir/preflight.toml predates the example answers to Anthropic's use-case form, so run model-access" \
+    "asks for them (and without a terminal stops, exit 2); copy them from examples/preflight.toml, or start afresh:" \
+    "scripts/sandbox.sh stop" >&2
 fi
 
 # --- the emulators -------------------------------------------------------------------------------
