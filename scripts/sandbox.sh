@@ -1,48 +1,171 @@
 #!/usr/bin/env bash
-# preflight against a local AWS emulator (moto on 127.0.0.1): no AWS account needed.
+# preflight against local emulators on 127.0.0.1, no AWS account needed: moto (STS, IAM) and the
+# Bedrock double of the tests (examples/bedrock_double.rs), which moto lacks.
 #
-#   scripts/sandbox.sh              start the emulator and open the wizard on it (in a terminal);
-#                                   without a terminal: walk the iam-policy checklist (plan, run, verify)
-#   scripts/sandbox.sh ARGS...      run `preflight ARGS...` against the same emulator (it keeps its state)
-#   scripts/sandbox.sh aws ARGS...  the AWS CLI against the emulator, to change the account by hand
-#   scripts/sandbox.sh stop         stop the emulator and forget the sandbox
+#   scripts/sandbox.sh              start the emulators and open the wizard on them (in a terminal);
+#                                   without a terminal: walk iam-policy, then model-access (plan, run --yes, verify)
+#   scripts/sandbox.sh ARGS...      run `preflight ARGS...` against the same emulators (they keep their state)
+#   scripts/sandbox.sh aws ARGS...  the AWS CLI against moto, to change the account by hand
+#   scripts/sandbox.sh stop         stop the emulators and delete target/sandbox/ (profile, state, logs)
+#   scripts/sandbox.sh stop --keep  stop the emulators, keep the profile and preflight's state
+#
+# It builds with cargo (honouring CARGO_TARGET_DIR; cargo says where the programs are) and checks
+# the emulator install (scripts/setup-moto.sh) only when a source changed since its last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=target/sandbox
+
+# Stops the server whose pid is in $dir/NAME.pid if that process still is that server
+# (its command line contains WHAT); says so when SAY is set. Bounded: 5 s, then SIGKILL.
+stop_server() {
+  local name=$1 what=$2 say=${3:-} pid
+  [ -f "$dir/$name.pid" ] || return 0
+  pid=$(cat "$dir/$name.pid")
+  if kill -0 "$pid" 2>/dev/null && ps -o args= -p "$pid" 2>/dev/null | grep -q -- "$what"; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+    [ -z "$say" ] || echo "stopped $say (pid $pid)"
+  elif [ -n "$say" ]; then
+    echo "$say was not running"
+  fi
+  rm -f "$dir/$name.pid" "$dir/$name.port"
+}
+
+if [ "${1:-}" = "stop" ]; then
+  keep=false
+  case "${2:-}" in
+    "") ;;
+    --keep) keep=true ;;
+    *) echo "usage: scripts/sandbox.sh stop [--keep]" >&2; exit 2 ;;
+  esac
+  [ -d "$dir" ] || { echo "no sandbox in $dir/: nothing to stop or delete"; exit 0; }
+  stop_server moto moto_server "moto"
+  stop_server bedrock bedrock_double "the Bedrock double"
+  if $keep; then
+    rm -f "$dir/moto.log" "$dir/bedrock.log"
+    echo "deleted the emulators' logs; kept $dir/preflight.toml (the profile) and $dir/.preflight/ (preflight's state and audit log)."
+    echo "The emulated account is gone with the emulators: the next run finds its steps undone and redoes them."
+  else
+    rm -rf "$dir"
+    echo "deleted $dir/: the profile (preflight.toml), preflight's state and audit log (.preflight/), the emulators' logs."
+    echo "(scripts/sandbox.sh stop --keep keeps the profile and the state.)"
+  fi
+  exit 0
+fi
+
 mkdir -p "$dir"
 
-stop() {
-  if [ -f "$dir/moto.pid" ]; then kill "$(cat "$dir/moto.pid")" 2>/dev/null || true; fi
-  rm -rf "$dir"
+# --- the programs: preflight and the Bedrock double, where cargo put them -------------------------
+# $dir/build records the last build this script made (CARGO_TARGET_DIR, then the two paths cargo
+# reported); its time is when that build started. Nothing newer in the sources: no cargo, no pip.
+stamp=$dir/build
+sources=(src checklists assets Cargo.toml Cargo.lock build.rs examples/bedrock_double.rs tests/support/bedrock.rs
+  scripts/setup-moto.sh)
+pf= double=
+up_to_date() {
+  local target
+  [ -f "$stamp" ] && [ -x .venv/bin/moto_server ] && [ -x .venv/bin/aws ] || return 1
+  { read -r target && read -r pf && read -r double; } <"$stamp" || return 1
+  [ "$target" = "${CARGO_TARGET_DIR:-}" ] && [ -x "$pf" ] && [ -x "$double" ] || return 1
+  [ -z "$(find "${sources[@]}" -newer "$stamp" -print -quit 2>/dev/null)" ]
 }
-if [ "${1:-}" = "stop" ]; then stop; echo "sandbox stopped"; exit 0; fi
+if ! up_to_date; then
+  bash scripts/setup-moto.sh
+  : >"$stamp.start"
+  echo "building preflight and the Bedrock double (cargo build; the first build takes minutes) ..." >&2
+  # Progress and diagnostics go to stderr; stdout is cargo's JSON, which names the executables.
+  paths=$(cargo build --message-format=json-render-diagnostics --bin preflight --example bedrock_double |
+    python3 -c '
+import json, sys
+found = {}
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("reason") == "compiler-artifact" and m.get("executable"):
+        found[m["target"]["name"]] = m["executable"]
+print(found.get("preflight", ""))
+print(found.get("bedrock_double", ""))')
+  { read -r pf && read -r double; } <<<"$paths" || true
+  [ -x "$pf" ] && [ -x "$double" ] || { echo "cargo did not report the preflight and bedrock_double programs" >&2; exit 1; }
+  printf '%s\n' "${CARGO_TARGET_DIR:-}" "$pf" "$double" >"$stamp"
+  touch -r "$stamp.start" "$stamp"
+  rm -f "$stamp.start"
+fi
 
-bash scripts/setup-moto.sh
-cargo build --quiet
-[ -f "$dir/preflight.toml" ] || cp examples/preflight.toml "$dir/preflight.toml"
+# --- the profile ---------------------------------------------------------------------------------
+if [ ! -f "$dir/preflight.toml" ]; then
+  cp examples/preflight.toml "$dir/preflight.toml"
+elif ! grep -q '^companyName' "$dir/preflight.toml"; then
+  echo "note: $dir/preflight.toml predates the example answers to Anthropic's use-case form, so run model-access" \
+    "asks for them (and without a terminal stops, exit 2); copy them from examples/preflight.toml, or start afresh:" \
+    "scripts/sandbox.sh stop" >&2
+fi
 
-alive() { [ -f "$dir/moto.port" ] && curl -sf "http://127.0.0.1:$(cat "$dir/moto.port")/moto-api/" >/dev/null 2>&1; }
-if ! alive; then
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  nohup .venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1 &
-  echo $! >"$dir/moto.pid"
-  echo "$port" >"$dir/moto.port"
-  for _ in $(seq 1 150); do alive && break; sleep 0.2; done
-  alive || { echo "the emulator did not start; see $dir/moto.log" >&2; exit 1; }
-  echo "emulator: moto on 127.0.0.1:$port (account 123456789012); stop it with scripts/sandbox.sh stop" >&2
+# --- the emulators -------------------------------------------------------------------------------
+up() { [ -f "$dir/$1.port" ] && curl -sf "http://127.0.0.1:$(cat "$dir/$1.port")$2" >/dev/null 2>&1; }
+moto_up() { up moto /moto-api/; }
+bedrock_up() { up bedrock /_double/health; }
+started=
+if ! moto_up || ! bedrock_up; then
+  # Two free loopback ports at once, so that they differ.
+  read -r moto_port bedrock_port < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))')
+  if ! moto_up; then
+    stop_server moto moto_server
+    nohup .venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" </dev/null >"$dir/moto.log" 2>&1 &
+    echo $! >"$dir/moto.pid"
+    echo "$moto_port" >"$dir/moto.port"
+    started+=" moto"
+  fi
+  if ! bedrock_up; then
+    stop_server bedrock bedrock_double
+    nohup "$double" --port "$bedrock_port" </dev/null >"$dir/bedrock.log" 2>&1 &
+    echo $! >"$dir/bedrock.pid"
+    echo "$bedrock_port" >"$dir/bedrock.port"
+    started+=" bedrock"
+  fi
+  for _ in $(seq 1 150); do moto_up && bedrock_up && break; sleep 0.2; done
+  moto_up || { echo "the emulator did not start; see $dir/moto.log" >&2; exit 1; }
+  bedrock_up || { echo "the Bedrock double did not start; see $dir/bedrock.log" >&2; exit 1; }
 fi
 
 unset AWS_PROFILE AWS_SESSION_TOKEN
 export AWS_ENDPOINT_URL="http://127.0.0.1:$(cat "$dir/moto.port")"
+export AWS_ENDPOINT_URL_BEDROCK="http://127.0.0.1:$(cat "$dir/bedrock.port")"
+export AWS_ENDPOINT_URL_BEDROCK_RUNTIME="$AWS_ENDPOINT_URL_BEDROCK"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_MAX_ATTEMPTS=1
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 export PREFLIGHT_PROFILE="$dir/preflight.toml"
-pf=target/debug/preflight
+
+if [[ $started == *moto* ]]; then
+  # moto's caller is user/moto, an IAM user moto does not have: give it one, with the permissions
+  # the model-access checklist asks of whoever enables a model, so that its probe has policies to judge.
+  .venv/bin/aws iam create-user --user-name moto >/dev/null
+  .venv/bin/aws iam put-user-policy --user-name moto --policy-name enable-bedrock-models \
+    --policy-document file://examples/sandbox-caller-policy.json
+fi
+if [ -n "$started" ]; then
+  echo "emulators on 127.0.0.1: moto on port $(cat "$dir/moto.port") (account 123456789012; the caller, user/moto," \
+    "may aws-marketplace:Subscribe), the Bedrock double on port $(cat "$dir/bedrock.port") (Anthropic's use-case form" \
+    "and the model's agreement not done yet); stop them with scripts/sandbox.sh stop" >&2
+fi
 
 if [ "${1:-}" = "aws" ]; then shift; exec .venv/bin/aws "$@"; fi
 if [ $# -gt 0 ]; then exec "$pf" "$@"; fi
 if [ -t 0 ] && [ -t 1 ]; then exec "$pf" tui; fi
-set -x
-"$pf" plan iam-policy
-"$pf" run iam-policy --yes
-"$pf" verify iam-policy
+# No terminal: iam-policy, then model-access (its runtime-invoke step checks the runtime role that
+# iam-policy creates). A failure stops the walk with preflight's exit code.
+for checklist in iam-policy model-access; do
+  for args in "plan $checklist" "run $checklist --yes" "verify $checklist"; do
+    echo "\$ preflight $args" >&2
+    # shellcheck disable=SC2086 # the words of $args are preflight's arguments
+    "$pf" $args
+  done
+done

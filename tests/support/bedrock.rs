@@ -7,6 +7,10 @@
 //!
 //! GetFoundationModel, GetFoundationModelAvailability, Get/PutUseCaseForModelAccess,
 //! ListFoundationModelAgreementOffers, CreateFoundationModelAgreement, Converse.
+//!
+//! One copy serves both the tests (`mod support`) and the sandbox: the program
+//! examples/bedrock_double.rs includes this file and runs it as a server that
+//! scripts/sandbox.sh starts next to moto.
 
 use std::sync::{Arc, Mutex};
 
@@ -58,6 +62,14 @@ impl Scenario {
         }
     }
 
+    /// What the sandbox starts with: a healthy account (the model is ACTIVE in us-east-1 for
+    /// on-demand use, the caller authorized) that has not yet submitted Anthropic's use-case form
+    /// (so it is not entitled) nor accepted the model's agreement. `run model-access` has
+    /// both to do, and after it everything passes.
+    pub fn sandbox() -> Self {
+        Self { agreement: Agreement::NotAvailable, entitled: false, use_case: None, ..Self::authorized() }
+    }
+
     /// A fresh account: no use-case form, no agreement, nothing authorized.
     pub fn fresh() -> Self {
         Self {
@@ -77,10 +89,23 @@ pub struct BedrockDouble {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// The path a health check asks (not a Bedrock operation, not recorded in `calls`).
+pub const HEALTH_PATH: &str = "/_double/health";
+
 impl BedrockDouble {
+    /// On a free loopback port (the tests).
     pub fn start(scenario: Scenario) -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind the Bedrock double"));
-        let url = format!("http://{}", server.server_addr().to_ip().unwrap());
+        Self::bind("127.0.0.1:0", scenario, None).expect("bind the Bedrock double")
+    }
+
+    /// On `addr`; `log` is given one line per request (the sandbox's program prints them).
+    pub fn bind(
+        addr: &str,
+        scenario: Scenario,
+        log: Option<fn(&str)>,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync + 'static>> {
+        let server = Arc::new(tiny_http::Server::http(addr)?);
+        let url = format!("http://{}", server.server_addr().to_ip().ok_or("not an IP address")?);
         let scenario = Arc::new(Mutex::new(scenario));
         let (srv, sc) = (server.clone(), scenario.clone());
         let thread = std::thread::spawn(move || {
@@ -102,8 +127,24 @@ impl BedrockDouble {
                 let path = percent_encoding::percent_decode_str(request.url().split('?').next().unwrap_or(""))
                     .decode_utf8_lossy()
                     .into_owned();
-                let (status, error, json) =
-                    serve(&mut sc.lock().unwrap(), request.method().as_str(), &path, &region, &body);
+                let method = request.method().as_str().to_string();
+                let (status, error, json) = if method == "GET" && path == HEALTH_PATH {
+                    (200, None, serde_json::json!({"double": "bedrock"}))
+                } else {
+                    let mut s = sc.lock().unwrap();
+                    let before = s.calls.len();
+                    let answer = serve(&mut s, &method, &path, &region, &body);
+                    if let Some(log) = log {
+                        // "Operation region", or the request that named no operation.
+                        let what = s.calls.get(before).cloned().unwrap_or_else(|| format!("{method} {path}"));
+                        let kind = answer.1.map(|k| format!(" {k}")).unwrap_or_default();
+                        log(&format!("{what} -> {}{kind}", answer.0));
+                        if what.starts_with("PutUseCaseForModelAccess ") {
+                            log(&format!("  use-case form: {}", s.use_case.as_deref().unwrap_or_default()));
+                        }
+                    }
+                    answer
+                };
                 let mut resp = tiny_http::Response::from_string(json.to_string())
                     .with_status_code(status)
                     .with_header(tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap());
@@ -119,7 +160,7 @@ impl BedrockDouble {
                 let _ = request.respond(resp);
             }
         });
-        Self { url, scenario, server, thread: Some(thread) }
+        Ok(Self { url, scenario, server, thread: Some(thread) })
     }
 
     pub fn calls(&self) -> Vec<String> {
