@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# preflight against local emulators on 127.0.0.1, no AWS account needed: moto (STS, IAM) and the
-# Bedrock double of the tests (examples/bedrock_double.rs), which moto lacks.
+# preflight against local emulators on 127.0.0.1, no AWS account needed: moto (STS, IAM, ECR),
+# the Bedrock double of the tests (examples/bedrock_double.rs), which moto lacks, and a container
+# registry (Debian's docker-registry) standing in for ECR's registry API, which moto lacks too.
 #
 #   scripts/sandbox.sh              start the emulators and open the wizard on them (in a terminal);
-#                                   without a terminal: walk iam-policy, then model-access (plan, run --yes, verify)
+#                                   without a terminal: walk iam-policy, model-access and ecr-push
+#                                   (plan, run --yes, verify)
 #   scripts/sandbox.sh ARGS...      run `preflight ARGS...` against the same emulators (they keep their state)
 #   scripts/sandbox.sh aws ARGS...  the AWS CLI against moto, to change the account by hand
 #   scripts/sandbox.sh stop         stop the emulators and delete target/sandbox/ (profile, state, logs)
@@ -42,8 +44,9 @@ if [ "${1:-}" = "stop" ]; then
   [ -d "$dir" ] || { echo "no sandbox in $dir/: nothing to stop or delete"; exit 0; }
   stop_server moto moto_server "moto"
   stop_server bedrock bedrock_double "the Bedrock double"
+  stop_server registry docker-registry "the registry"
   if $keep; then
-    rm -f "$dir/moto.log" "$dir/bedrock.log"
+    rm -rf "$dir/moto.log" "$dir/bedrock.log" "$dir/registry"
     echo "deleted the emulators' logs; kept $dir/preflight.toml (the profile) and $dir/.preflight/ (preflight's state and audit log)."
     echo "The emulated account is gone with the emulators: the next run finds its steps undone and redoes them."
   else
@@ -61,36 +64,25 @@ mkdir -p "$dir"
 # reported); its time is when that build started. Nothing newer in the sources: no cargo, no pip.
 stamp=$dir/build
 sources=(src checklists assets Cargo.toml Cargo.lock build.rs examples/bedrock_double.rs tests/support/bedrock.rs
-  scripts/setup-moto.sh)
-pf= double=
+  examples/make_image.rs tests/support/image.rs scripts/setup-moto.sh scripts/lib)
+pf= double= maker=
 up_to_date() {
   local target
   [ -f "$stamp" ] && [ -x .venv/bin/moto_server ] && [ -x .venv/bin/aws ] || return 1
-  { read -r target && read -r pf && read -r double; } <"$stamp" || return 1
-  [ "$target" = "${CARGO_TARGET_DIR:-}" ] && [ -x "$pf" ] && [ -x "$double" ] || return 1
+  { read -r target && read -r pf && read -r double && read -r maker; } <"$stamp" || return 1
+  [ "$target" = "${CARGO_TARGET_DIR:-}" ] && [ -x "$pf" ] && [ -x "$double" ] && [ -x "$maker" ] || return 1
   [ -z "$(find "${sources[@]}" -newer "$stamp" -print -quit 2>/dev/null)" ]
 }
 if ! up_to_date; then
   bash scripts/setup-moto.sh
   : >"$stamp.start"
-  echo "building preflight and the Bedrock double (cargo build; the first build takes minutes) ..." >&2
+  echo "building preflight, the Bedrock double and the example image maker (cargo build; the first build takes minutes) ..." >&2
   # Progress and diagnostics go to stderr; stdout is cargo's JSON, which names the executables.
-  paths=$(cargo build --message-format=json-render-diagnostics --bin preflight --example bedrock_double |
-    python3 -c '
-import json, sys
-found = {}
-for line in sys.stdin:
-    try:
-        m = json.loads(line)
-    except ValueError:
-        continue
-    if m.get("reason") == "compiler-artifact" and m.get("executable"):
-        found[m["target"]["name"]] = m["executable"]
-print(found.get("preflight", ""))
-print(found.get("bedrock_double", ""))')
-  { read -r pf && read -r double; } <<<"$paths" || true
-  [ -x "$pf" ] && [ -x "$double" ] || { echo "cargo did not report the preflight and bedrock_double programs" >&2; exit 1; }
-  printf '%s\n' "${CARGO_TARGET_DIR:-}" "$pf" "$double" >"$stamp"
+  paths=$(cargo build --message-format=json-render-diagnostics --bin preflight --example bedrock_double --example make_image |
+    python3 scripts/lib/cargo-executables.py preflight bedrock_double make_image)
+  { read -r pf && read -r double && read -r maker; } <<<"$paths" || true
+  [ -x "$pf" ] && [ -x "$double" ] && [ -x "$maker" ] || { echo "cargo did not report the preflight, bedrock_double and make_image programs" >&2; exit 1; }
+  printf '%s\n' "${CARGO_TARGET_DIR:-}" "$pf" "$double" "$maker" >"$stamp"
   touch -r "$stamp.start" "$stamp"
   rm -f "$stamp.start"
 fi
@@ -136,6 +128,58 @@ print(*(s.getsockname()[1] for s in socks))')
   bedrock_up || { echo "the Bedrock double did not start; see $dir/bedrock.log" >&2; exit 1; }
 fi
 
+# --- the registry (for ecr-push): moto answers ECR's API but not the registry protocol ------------
+# Its htpasswd password is the one moto's ecr:GetAuthorizationToken hands out, so the token is checked
+# for real. The profile's ecr_registry_url points preflight at it; image_source at a tiny example image.
+registry_up() { up registry /v2/ || { [ -f "$dir/registry.port" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$dir/registry.port")/v2/")" = 401 ]; }; }
+if command -v docker-registry >/dev/null && command -v htpasswd >/dev/null; then
+  if ! registry_up; then
+    stop_server registry docker-registry
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir -p "$dir/registry/data"
+    htpasswd -Bbn AWS 123456789012-auth-token >"$dir/registry/htpasswd" 2>/dev/null
+    cat >"$dir/registry/config.yml" <<YAML
+version: 0.1
+log:
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: $PWD/$dir/registry/data
+http:
+  addr: 127.0.0.1:$port
+auth:
+  htpasswd:
+    realm: preflight-sandbox
+    path: $PWD/$dir/registry/htpasswd
+YAML
+    nohup docker-registry serve "$dir/registry/config.yml" </dev/null >"$dir/registry/registry.log" 2>&1 &
+    echo $! >"$dir/registry.pid"
+    echo "$port" >"$dir/registry.port"
+    for _ in $(seq 1 100); do registry_up && break; sleep 0.1; done
+    registry_up || { echo "the registry did not start; see $dir/registry/registry.log" >&2; exit 1; }
+    started+=" registry"
+  fi
+  [ -f "$dir/hello-image.tar" ] || "$maker" --out "$dir/hello-image.tar" --size 4096 >/dev/null
+  # Point the profile at this registry and image (the port changes when the registry restarts).
+  python3 - "$dir/preflight.toml" "http://127.0.0.1:$(cat "$dir/registry.port")" "$PWD/$dir/hello-image.tar" <<'PY'
+import re, sys
+path, url, image = sys.argv[1:]
+text = open(path).read()
+for key, value in (("ecr_registry_url", url), ("image_source", image)):
+    line = f'{key} = "{value}"'
+    if key == "image_source" and re.search(rf'^{key} = "[^"]+"', text, flags=re.M):
+        continue  # the operator's own image stays
+    if re.search(rf"^{key} = .*$", text, flags=re.M):
+        text = re.sub(rf'^{key} = "[^"]*"', line, text, flags=re.M)
+    else:
+        text = text.replace("[inputs]\n", f"[inputs]\n{line}   # set by scripts/sandbox.sh\n", 1)
+open(path, "w").write(text)
+PY
+else
+  echo "note: ecr-push needs a registry in the sandbox: apt-get install docker-registry apache2-utils (then scripts/sandbox.sh again)" >&2
+fi
+
 unset AWS_PROFILE AWS_SESSION_TOKEN
 export AWS_ENDPOINT_URL="http://127.0.0.1:$(cat "$dir/moto.port")"
 export AWS_ENDPOINT_URL_BEDROCK="http://127.0.0.1:$(cat "$dir/bedrock.port")"
@@ -154,15 +198,17 @@ fi
 if [ -n "$started" ]; then
   echo "emulators on 127.0.0.1: moto on port $(cat "$dir/moto.port") (account 123456789012; the caller, user/moto," \
     "may aws-marketplace:Subscribe), the Bedrock double on port $(cat "$dir/bedrock.port") (Anthropic's use-case form" \
-    "and the model's agreement not done yet); stop them with scripts/sandbox.sh stop" >&2
+    "and the model's agreement not done yet)$( [ -f "$dir/registry.port" ] && echo ", the registry on port $(cat "$dir/registry.port") (ECR's registry API, user AWS, moto's token)"); stop them with scripts/sandbox.sh stop" >&2
 fi
 
 if [ "${1:-}" = "aws" ]; then shift; exec .venv/bin/aws "$@"; fi
 if [ $# -gt 0 ]; then exec "$pf" "$@"; fi
 if [ -t 0 ] && [ -t 1 ]; then exec "$pf" tui; fi
 # No terminal: iam-policy, then model-access (its runtime-invoke step checks the runtime role that
-# iam-policy creates). A failure stops the walk with preflight's exit code.
-for checklist in iam-policy model-access; do
+# iam-policy creates), then ecr-push (the example image). A failure stops the walk with preflight's exit code.
+checklists=(iam-policy model-access)
+[ -f "$dir/registry.port" ] && checklists+=(ecr-push)
+for checklist in "${checklists[@]}"; do
   for args in "plan $checklist" "run $checklist --yes" "verify $checklist"; do
     echo "\$ preflight $args" >&2
     # shellcheck disable=SC2086 # the words of $args are preflight's arguments

@@ -130,13 +130,28 @@ fn the_pure_core_has_no_aws_runtime_or_terminal() {
 }
 
 #[test]
+fn reading_images_needs_no_other_module() {
+    let graph = module_graph();
+    assert!(graph["image"].is_empty(), "src/image imports {:?}", graph["image"]);
+    let mut files = Vec::new();
+    rust_files(&src().join("image"), &mut files);
+    for f in files {
+        let text = code(&f);
+        for word in ["aws_sdk", "oci_client", "tokio", "ratatui"] {
+            assert!(!text.contains(word), "{} uses {word}: reading an image is neither AWS nor network", f.display());
+        }
+    }
+}
+
+#[test]
 fn kinds_never_import_the_registry() {
     let mut files = Vec::new();
     rust_files(&src().join("kinds"), &mut files);
     assert!(files.len() > 5, "{files:?}");
     for f in files.iter().filter(|f| !f.ends_with("registry.rs") && !f.ends_with("kinds/mod.rs")) {
+        let text = code(f);
         assert!(
-            !code(f).contains("registry"),
+            !text.contains("registry::") && !text.contains("registry}") && !text.contains("registry;"),
             "{} names the registry: kinds import kinds::kind and the AWS plumbing; only the registry imports kinds",
             f.display()
         );

@@ -136,6 +136,10 @@ impl Loaded {
 }
 
 impl AwsContext {
+    pub fn ecr(&self) -> aws_sdk_ecr::Client {
+        aws_sdk_ecr::Client::new(&self.config)
+    }
+
     pub fn iam(&self) -> &aws_sdk_iam::Client {
         self.iam.get_or_init(|| aws_sdk_iam::Client::new(&self.config))
     }

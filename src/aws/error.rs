@@ -30,6 +30,9 @@ pub enum ErrorKind {
     Credentials,
     AccessDenied,
     NotFound,
+    /// What the operator gave cannot be used (an unreadable image archive, a
+    /// build context without a Docker engine): exit 2, nothing changed.
+    Input,
     Other,
 }
 
@@ -39,6 +42,8 @@ pub struct AwsError {
     pub code: Option<String>,
     pub message: String,
     pub op: Option<Op>,
+    /// A fix that knows more than the error class (set by the kind).
+    pub hint: Option<Box<String>>,
 }
 
 const DENIED: &[&str] =
@@ -46,7 +51,7 @@ const DENIED: &[&str] =
 const NOT_FOUND: &[&str] = &["NoSuchEntity", "NoSuchEntityException", "ResourceNotFoundException", "NotFoundException"];
 
 /// The error and its causes, each by its Display, without the Debug dumps.
-fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+pub fn causes(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = vec![err.to_string()];
     let mut next = err.source();
     while let Some(e) = next {
@@ -67,7 +72,21 @@ fn xml_field(body: &str, name: &str) -> Option<String> {
 
 impl AwsError {
     pub fn other(message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::Other, code: None, message: message.into(), op: None }
+        Self { kind: ErrorKind::Other, code: None, message: message.into(), op: None, hint: None }
+    }
+
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, code: None, message: message.into(), op: None, hint: None }
+    }
+
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
+        self.hint = Some(Box::new(fix.into()));
+        self
+    }
+
+    pub fn with_op(mut self, op: Op) -> Self {
+        self.op = Some(op);
+        self
     }
 
     pub fn from_sdk<E>(err: aws_smithy_runtime_api::client::result::SdkError<E, HttpResponse>, op: Option<&Op>) -> Self
@@ -115,7 +134,7 @@ impl AwsError {
             SdkError::DispatchFailure(_) => (ErrorKind::Unreachable, None, chain.clone()),
             _ => (ErrorKind::Other, None, chain.clone()),
         };
-        Self { kind, code, message, op: op.cloned() }
+        Self { kind, code, message, op: op.cloned(), hint: None }
     }
 
     pub fn is_not_found(&self) -> bool {
@@ -129,6 +148,9 @@ impl AwsError {
 
     /// For AccessDenied: the statement that would allow the call.
     pub fn fix(&self) -> Option<String> {
+        if let Some(hint) = &self.hint {
+            return Some(hint.to_string());
+        }
         match (self.kind, &self.op) {
             (ErrorKind::AccessDenied, Some(op)) => Some(format!(
                 "allow the caller this action, e.g. with the statement\n{}",
@@ -155,6 +177,10 @@ impl fmt::Display for AwsError {
         match (self.kind, what) {
             (ErrorKind::AccessDenied, Some(what)) => {
                 write!(f, "AccessDenied: the caller may not call {what}: {}", self.message)
+            }
+            // A container registry is not AWS: its message says what could not be reached.
+            (ErrorKind::Unreachable, Some(what)) if self.op.as_ref().is_some_and(|o| o.service == "registry") => {
+                write!(f, "{} ({what})", self.message)
             }
             (ErrorKind::Unreachable, Some(what)) => {
                 write!(f, "AWS could not be reached ({what}): {}", self.message)

@@ -124,6 +124,17 @@ pub enum Activity {
         left: u64,
         first: bool,
     },
+    /// Something a transfer found already there (a blob the registry has): nothing sent.
+    Present {
+        what: String,
+        size: u64,
+    },
+    /// A transfer under way (`done` of `total` bytes); `done == total` when it ends.
+    Progress {
+        what: String,
+        done: u64,
+        total: u64,
+    },
 }
 
 /// Opt-in probing: `deep` asks IAM's policy simulator for a second opinion;
@@ -194,10 +205,79 @@ impl Exec {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
+        let sdk_op = op.clone();
+        self.read_with(op, async move { call.await.map_err(|e| AwsError::from_sdk(e, Some(&sdk_op))) }).await
+    }
+
+    /// A read-only call that is not an AWS SDK call (a container registry),
+    /// timed and reported like the others.
+    pub async fn read_with<T>(&self, op: Op, call: impl Future<Output = Result<T, AwsError>>) -> Result<T, AwsError> {
         let started = Instant::now();
-        let result = call.await.map_err(|e| AwsError::from_sdk(e, Some(&op)));
+        let result = call.await.map_err(|e| if e.op.is_none() { e.with_op(op.clone()) } else { e });
         self.report(&op, false, started, &result);
         result
+    }
+
+    /// A change that is not an AWS SDK call (an upload to a registry): in a
+    /// plan only recorded (the future is dropped unpolled), else audited and made.
+    pub async fn change_with<T>(
+        &mut self,
+        op: Op,
+        detail: impl Into<Detail>,
+        call: impl Future<Output = Result<T, AwsError>>,
+    ) -> Result<Option<T>, AwsError> {
+        let detail = detail.into();
+        self.changes.push(Change {
+            service: op.service,
+            operation: op.operation,
+            resource: op.resource.clone(),
+            detail: detail.text,
+            diff: detail.diff,
+        });
+        if !self.apply {
+            return Ok(None);
+        }
+        self.audit(&op, "started")?;
+        let started = Instant::now();
+        let result = call.await.map_err(|e| if e.op.is_none() { e.with_op(op.clone()) } else { e });
+        self.audited(&op, &result);
+        self.report(&op, true, started, &result);
+        result.map(Some)
+    }
+
+    /// Reports that something to transfer is already where it goes.
+    pub fn present(&self, what: &str, size: u64) {
+        let activity = Activity::Present { what: self.values.scrub(what), size };
+        self.sink.activity(&self.checklist, &self.step, activity);
+    }
+
+    /// Something that reports a transfer's progress (`done`, `total` bytes)
+    /// from wherever the transfer runs.
+    pub fn progress_reporter(&self, what: &str) -> impl Fn(u64, u64) + Send + Sync + 'static {
+        let (sink, what) = (self.sink.clone(), self.values.scrub(what));
+        let (checklist, step) = (self.checklist.clone(), self.step.clone());
+        move |done, total| sink.activity(&checklist, &step, Activity::Progress { what: what.clone(), done, total })
+    }
+
+    fn audit(&self, op: &Op, outcome: &str) -> Result<(), AwsError> {
+        let Some(audit) = &self.audit else { return Ok(()) };
+        let line = serde_json::json!({
+            "time": now(), "account": self.aws.account_id, "region": self.aws.region,
+            "checklist": self.checklist, "step": self.step,
+            "service": op.service, "operation": op.operation, "resource": self.values.scrub(&op.resource), "outcome": outcome,
+        });
+        // No change is made that the audit log cannot record.
+        audit.record(line).map_err(AwsError::other)
+    }
+
+    fn audited<T>(&self, op: &Op, result: &Result<T, AwsError>) {
+        let outcome = match result {
+            Ok(_) => "ok",
+            Err(e) => e.code.as_deref().unwrap_or("error"),
+        };
+        if let Err(e) = self.audit(op, outcome) {
+            self.note(format!("warning: {e}"));
+        }
     }
 
     /// A read-only call whose NotFound answer means "absent".
@@ -227,41 +307,8 @@ impl Exec {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let detail = detail.into();
-        self.changes.push(Change {
-            service: op.service,
-            operation: op.operation,
-            resource: op.resource.clone(),
-            detail: detail.text,
-            diff: detail.diff,
-        });
-        if !self.apply {
-            return Ok(None);
-        }
-        let line = |outcome: &str| {
-            serde_json::json!({
-                "time": now(), "account": self.aws.account_id, "region": self.aws.region,
-                "checklist": self.checklist, "step": self.step,
-                "service": op.service, "operation": op.operation, "resource": self.values.scrub(&op.resource), "outcome": outcome,
-            })
-        };
-        if let Some(audit) = &self.audit {
-            // No change is made that the audit log cannot record.
-            audit.record(line("started")).map_err(AwsError::other)?;
-        }
-        let started = Instant::now();
-        let result = call.await.map_err(|e| AwsError::from_sdk(e, Some(&op)));
-        if let Some(audit) = &self.audit {
-            let recorded = audit.record(line(match &result {
-                Ok(_) => "ok",
-                Err(e) => e.code.as_deref().unwrap_or("error"),
-            }));
-            if let Err(e) = recorded {
-                self.note(format!("warning: {e}"));
-            }
-        }
-        self.report(&op, true, started, &result);
-        result.map(Some)
+        let sdk_op = op.clone();
+        self.change_with(op, detail, async move { call.await.map_err(|e| AwsError::from_sdk(e, Some(&sdk_op))) }).await
     }
 
     /// Waits `seconds`, reporting the countdown every second.

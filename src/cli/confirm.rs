@@ -23,7 +23,7 @@ pub async fn confirm(g: &Global, id: &str, step: &str) -> Result<u8, Failure> {
     let (store, _) = s.store()?;
     let _job = store.begin_job(&format!("preflight confirm {id} --step {step}"), &now()).map_err(usage)?;
     let state = store.load().map_err(usage)?;
-    let front = Arc::new(CliFront { json: false, verbose: g.verbose, color: color_enabled() });
+    let front = Arc::new(CliFront::new(false, g.verbose, color_enabled()));
     let mut runner = Runner {
         aws: s.aws.clone(),
         library: s.library.clone(),

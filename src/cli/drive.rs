@@ -21,7 +21,7 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
     };
     let state = if opts.mode == Mode::Run { store.load().map_err(usage)? } else { state };
     let color = color_enabled();
-    let front = Arc::new(CliFront { json, verbose: g.verbose, color });
+    let front = Arc::new(CliFront::new(json, g.verbose, color));
     let store = (opts.mode != Mode::Plan).then_some(store);
     let mut runner =
         Runner { aws: s.aws.clone(), library: s.library.clone(), values: s.values.clone(), front, store, state };
@@ -84,6 +84,6 @@ pub fn stopped(stop: Stop) -> Failure {
                 list.join("\n")
             ))
         }
-        Stop::State(e) => usage(format!("error: {e}")),
+        Stop::State(e) | Stop::Input(e) => usage(format!("error: {e}")),
     }
 }

@@ -1,6 +1,12 @@
 //! The CLI as a front end of the runner: live progress on stderr, each step's
 //! result on stdout as it finishes, and consent asked with inquire.
 
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
 use crate::BoxFut;
 use crate::aws::exec::{Activity, Change, Sink};
 use crate::engine::model::Step;
@@ -14,6 +20,41 @@ pub struct CliFront {
     pub json: bool,
     pub verbose: bool,
     pub color: bool,
+    /// Transfers under way, drawn as progress bars when stderr is a terminal.
+    pub bars: Mutex<BTreeMap<String, ProgressBar>>,
+}
+
+impl CliFront {
+    pub fn new(json: bool, verbose: bool, color: bool) -> Self {
+        Self { json, verbose, color, bars: Mutex::new(BTreeMap::new()) }
+    }
+
+    /// A line per transfer when it starts and ends; on a terminal, a bar that moves.
+    fn progress(&self, step: &str, what: String, done: u64, total: u64) {
+        if !std::io::stderr().is_terminal() {
+            if done >= total {
+                eprintln!("    [{step}] {}", render::progress_line(&what, done, total));
+            }
+            return;
+        }
+        let mut bars = self.bars.lock().expect("bars");
+        let bar = bars.entry(what.clone()).or_insert_with(|| {
+            let bar = ProgressBar::new(total);
+            bar.set_style(
+                ProgressStyle::with_template("    [{prefix}] {msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
+                    .expect("template"),
+            );
+            bar.set_prefix(step.to_string());
+            bar.set_message(what.clone());
+            bar
+        });
+        bar.set_position(done);
+        if done >= total {
+            bar.finish_and_clear();
+            bars.remove(&what);
+            eprintln!("    [{step}] {}", render::progress_line(&what, done, total));
+        }
+    }
 }
 
 impl Sink for CliFront {
@@ -27,6 +68,10 @@ impl Sink for CliFront {
             Activity::Note(text) if self.verbose => eprintln!("    [{step}] {text}"),
             // One line per wait, not per second.
             Activity::Wait { why, left, first: true } => eprintln!("    [{step}] {why}: checking again in {left} s"),
+            Activity::Progress { what, done, total } => self.progress(step, what, done, total),
+            Activity::Present { what, size } => {
+                eprintln!("    [{step}] {what}: already there ({})", render::bytes(size))
+            }
             _ => {}
         }
     }

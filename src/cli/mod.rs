@@ -29,6 +29,8 @@ pub type Wizard = for<'a> fn(&'a Global, Option<String>, bool) -> BoxFut<'a, Res
 
 pub fn main(wizard: Wizard) -> ExitCode {
     let cli = Cli::parse();
+    // One TLS crypto provider for every client (the registry's as well as AWS's): ring, not aws-lc.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
     match runtime.block_on(dispatch(cli, wizard)) {

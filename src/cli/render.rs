@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::aws::context::AwsContext;
 use crate::aws::exec::Change;
 use crate::engine::outcome::{ProbeResult, Status};
+pub use crate::engine::text::{bytes, progress_line, shorten};
 use crate::runner::{ChecklistReport, StepReport};
 
 /// Prints one line on stdout. When the reader has gone away (`preflight … | head`)
@@ -66,7 +67,9 @@ pub fn step_block(step: &StepReport, color: bool) -> String {
     let show_probes = !matches!(step.status, Status::Pass | Status::Skipped | Status::Pending)
         || step.probes.iter().any(|p| p.status != Status::Pass);
     for p in step.probes.iter().filter(|p| show_probes && p.status != Status::Pass) {
-        out.push_str(&format!("\n      {} {}: {}", paint(p.status.mark(), p.status, color), p.id, p.message));
+        // A message of several lines keeps its indentation under the probe.
+        let message = indent(&p.message, "          ").trim_start().to_string();
+        out.push_str(&format!("\n      {} {}: {message}", paint(p.status.mark(), p.status, color), p.id));
         if let Some(fix) = &p.fix {
             out.push_str(&format!("\n        fix: {}", indent(fix, "          ").trim_start()));
         }
@@ -142,18 +145,4 @@ pub fn document(command: &str, aws: &AwsContext, reports: &[ChecklistReport]) ->
             "steps": r.steps.iter().map(step_json).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
-}
-
-/// `text` on one line, cut to `max` characters and then ending in `…`.
-pub fn shorten(text: &str, max: usize) -> String {
-    let line = text.replace('\n', " ");
-    if line.chars().count() <= max {
-        return line;
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut out: String = line.chars().take(max - 1).collect();
-    out.push('…');
-    out
 }

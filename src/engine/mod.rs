@@ -13,4 +13,5 @@ pub mod state;
 pub mod store;
 pub mod suggest;
 pub mod template;
+pub mod text;
 pub mod usage;

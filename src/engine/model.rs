@@ -10,6 +10,8 @@ pub struct Checklist {
     pub summary: String,
     /// The seed section the checklist comes from.
     pub source: String,
+    /// Where it comes in the deploy: checklists are listed by it, then by id.
+    pub order: u32,
     /// The file it was loaded from, for messages.
     pub file: String,
     /// The declared inputs its steps and assets use (with the inputs their

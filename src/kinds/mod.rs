@@ -4,6 +4,7 @@
 //! AWS plumbing, never `registry`; `registry` imports the kinds.
 
 pub mod bedrock;
+pub mod ecr;
 pub mod github;
 pub mod iam;
 pub mod kind;

@@ -2,6 +2,7 @@
 //! against it; the runner dispatches through it. Adding a kind: one line here.
 
 use super::bedrock::{access, invoke, model, use_case};
+use super::ecr::{image, repository};
 use super::iam::{allows, attach, oidc, policy, principal};
 use super::kind::{Kind, Run, check, parse};
 use super::{github, manual};
@@ -111,6 +112,30 @@ pub static KINDS: &[Kind] = &[
         "the role's trust policy admits exactly the configured repository and ref, with the right audience",
         oidc::probe_trust,
         oidc::RoleParams
+    ),
+    action!(
+        "ecr.ensure_repository",
+        "ECR repository with scan on push and a lifecycle rule keeping the newest N images (adopted; only what differs changes)",
+        repository::ensure
+    ),
+    probe!("ecr.repository", "the ECR repository exists", repository::probe_exists, repository::Name),
+    probe!("ecr.scan_on_push", "the repository scans images on push (or not), as asked", repository::probe_scan),
+    probe!("ecr.lifecycle", "the repository's lifecycle policy keeps the newest N images", repository::probe_lifecycle),
+    action!(
+        "ecr.push_image",
+        "an image pushed over the registry API: platform gate first, then only the blobs the registry lacks, then the tag",
+        image::push
+    ),
+    probe!(
+        "ecr.image_tag",
+        "the tag resolves in the registry, to the source's image when the source is at hand",
+        image::probe_tag
+    ),
+    probe!(
+        "ecr.image_platform",
+        "the image under the tag runs on the platform (for an index: one of its entries)",
+        image::probe_platform,
+        image::PlatformParams
     ),
     probe!("github.secret", "a GitHub Actions secret exists (gh CLI; manual without it)", github::probe),
     probe!("manual.confirm", "a check only a person can make, settled by `preflight confirm`", manual::probe),

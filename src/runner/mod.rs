@@ -132,6 +132,8 @@ pub enum Stop {
     NeedsConsent { checklist: String, step: String, changes: Vec<Change> },
     /// The state could not be written.
     State(String),
+    /// What the operator gave cannot be used (exit 2), with the fix.
+    Input(String),
 }
 
 struct StoreAudit(Arc<Store>);
@@ -331,7 +333,10 @@ impl Runner {
             return Ok(report);
         }
         let Some(_) = &step.action else {
-            report.fix = Some(format!("this is a manual step: {}", step.explain.lines().next().unwrap_or("")));
+            // What the step is about, in its first paragraph, whole (cut with … only when long).
+            let about =
+                step.explain.split("\n\n").next().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+            report.fix = Some(format!("nothing to run here: {}", crate::engine::text::shorten(&about, 300)));
             return Ok(report);
         };
         let blocked: Vec<&str> = step
@@ -406,12 +411,17 @@ impl Runner {
         e: AwsError,
         started: bool,
     ) -> Result<StepReport, Stop> {
+        let error = self.values.scrub(&e.to_string());
+        if started {
+            // Never left `running`: whatever stops the run, the step is recorded as failed.
+            self.record(&checklist.id, &step.id, Event::Failed { error: error.clone() })?;
+        }
         if e.is_fatal() {
             return Err(Stop::Aws(e));
         }
-        let error = self.values.scrub(&e.to_string());
-        if started {
-            self.record(&checklist.id, &step.id, Event::Failed { error: error.clone() })?;
+        if e.kind == crate::aws::error::ErrorKind::Input {
+            let fix = e.fix().map(|f| format!("\n  fix: {}", self.values.scrub(&f))).unwrap_or_default();
+            return Err(Stop::Input(format!("{error}{fix}")));
         }
         report.status = Status::Error;
         report.fix = e.fix().map(|f| self.values.scrub(&f));

@@ -36,6 +36,10 @@ pub async fn run_probes(
         match result {
             Ok(r) => results.push(r),
             Err(e) if e.is_fatal() => return Err(Stop::Aws(e)),
+            Err(e) if e.kind == crate::aws::error::ErrorKind::Input => {
+                let fix = e.fix().map(|f| format!("\n  fix: {f}")).unwrap_or_default();
+                return Err(Stop::Input(runner.values.scrub(&format!("{e}{fix}"))));
+            }
             Err(e) => {
                 let mut r = ProbeResult::new(&probe.id, Status::Error, e.to_string());
                 r.fix = e.fix();

@@ -98,6 +98,7 @@ pub enum LogKind {
     Failure,
     Note,
     Wait,
+    Progress,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -202,6 +203,8 @@ pub struct App {
     pub background: bool,
     /// The step a job is working on, for the spinner.
     pub running: Option<(String, String)>,
+    /// Transfers of the running step: what, bytes done, bytes in all.
+    pub transfers: Vec<(String, u64, u64)>,
     pub log: Vec<LogLine>,
     /// Lines scrolled back from the end of the log (0 follows the end).
     pub log_scroll: usize,
@@ -235,6 +238,7 @@ impl App {
             queue: VecDeque::new(),
             background: false,
             running: None,
+            transfers: Vec::new(),
             log: Vec::new(),
             log_scroll: 0,
             detail_scroll: 0,

@@ -10,6 +10,7 @@ use super::app::{App, Effect, Job, LogKind, Modal, Msg, Row};
 use super::keys::{self, Action};
 use super::view;
 use crate::aws::exec::{Activity, CallOutcome};
+use crate::cli::render::progress_line;
 use crate::engine::order;
 use crate::engine::outcome::Status;
 use crate::runner::Mode;
@@ -56,6 +57,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.log(LogKind::Note, format!("… {step}: {title}"));
             }
             app.running = Some((checklist, step));
+            app.transfers.clear();
             Vec::new()
         }
         Msg::StepFinished { checklist, report } => {
@@ -98,6 +100,24 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                         app.log.pop();
                     }
                     app.log(LogKind::Wait, format!("[{step}] {why}: checking again in {left} s"));
+                }
+                Activity::Present { what, size } => {
+                    app.log(
+                        LogKind::Note,
+                        format!("[{step}] {what}: already there ({})", crate::engine::text::bytes(size)),
+                    );
+                }
+                Activity::Progress { what, done, total } => {
+                    // One line per transfer, updated in place.
+                    let prefix = format!("[{step}] {what}: ");
+                    if app.log.last().is_some_and(|l| l.kind == LogKind::Progress && l.text.starts_with(&prefix)) {
+                        app.log.pop();
+                    }
+                    app.log(LogKind::Progress, format!("[{step}] {}", progress_line(&what, done, total)));
+                    match app.transfers.iter_mut().find(|t| t.0 == what) {
+                        Some(t) => (t.1, t.2) = (done, total),
+                        None => app.transfers.push((what, done, total)),
+                    }
                 }
             }
             Vec::new()

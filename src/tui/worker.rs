@@ -178,7 +178,7 @@ impl Worker {
             let outcome = match runner.run_checklist(checklist, &opts).await {
                 Ok(report) => Ok(tally(&report.steps)),
                 Err(Stop::Aws(e)) => Err(format!("{e}{}", e.fix().map(|f| format!(" — {f}")).unwrap_or_default())),
-                Err(Stop::State(e)) => Err(e),
+                Err(Stop::State(e)) | Err(Stop::Input(e)) => Err(e),
                 Err(Stop::NeedsConsent { step, .. }) => Err(format!("step {step} needs consent")),
             };
             let _ = tx.send(Msg::JobFinished { checklist: job.checklist, outcome });

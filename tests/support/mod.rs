@@ -5,8 +5,10 @@
 #![allow(dead_code)]
 
 pub mod bedrock;
+pub mod image;
 pub mod proxy;
 pub mod pty;
+pub mod registry;
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -280,6 +282,19 @@ pub async fn iam(endpoint: &str) -> aws_sdk_iam::Client {
         .load()
         .await;
     aws_sdk_iam::Client::new(&config)
+}
+
+/// An AWS SDK ECR client for the test AWS.
+pub async fn ecr(endpoint: &str) -> aws_sdk_ecr::Client {
+    let http = aws_smithy_http_client::Builder::new().build_http();
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(http)
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ecr::config::Credentials::new("testing", "testing", None, None, "tests"))
+        .load()
+        .await;
+    aws_sdk_ecr::Client::new(&config)
 }
 
 /// A step of the first checklist of a JSON report.

@@ -24,6 +24,9 @@ struct RawChecklist {
     title: String,
     summary: String,
     source: String,
+    /// Where the checklist comes in the deploy (lists and the wizard sort by it).
+    #[serde(default = "last")]
+    order: u32,
     /// Not allowed: inputs are declared in the catalog. Read only to say so.
     inputs: Option<Spanned<toml::Value>>,
     steps: Vec<Spanned<RawStep>>,
@@ -248,10 +251,15 @@ pub(super) fn load_one(
         title: raw.title,
         summary: raw.summary.trim().to_string(),
         source: raw.source,
+        order: raw.order,
         file: file.to_string(),
         inputs: usage::with_defaults(&declared.defs, used.into_inner()),
         steps,
     })
+}
+
+fn last() -> u32 {
+    1000
 }
 
 fn role_name(role: Role) -> &'static str {

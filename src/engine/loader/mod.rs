@@ -41,6 +41,7 @@ pub fn load_all(library: &Library, catalog: &dyn Catalog) -> Result<Checklists, 
             );
         }
     }
+    all.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
     let mut all_errors = input_errs.list;
     all_errors.append(&mut errors);
     if all_errors.is_empty() { Ok(Checklists { inputs: declared.defs, all }) } else { Err(all_errors) }

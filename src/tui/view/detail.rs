@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
 use crate::aws::exec::Change;
+use crate::cli::render::progress_line;
 use crate::engine::outcome::Status;
 use crate::engine::template;
 use crate::tui::app::{App, Row};
@@ -140,6 +141,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     .push(Span::styled(" · no action: done by hand or by another checklist".to_string(), theme.warn()));
             }
             lines.push(Line::from(status));
+            if running && !app.transfers.is_empty() {
+                lines.push(Line::raw(""));
+                lines.push(heading("Transfers", theme));
+                for (what, done, total) in &app.transfers {
+                    lines.push(Line::raw(format!("  {}", progress_line(what, *done, *total))));
+                }
+            }
             if !report.probes.is_empty() {
                 lines.push(Line::raw(""));
                 lines.push(heading("Probes", theme));

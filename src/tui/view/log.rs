@@ -26,6 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 LogKind::Failure => theme.status(Status::Fail),
                 LogKind::Note => Default::default(),
                 LogKind::Wait => theme.warn(),
+                LogKind::Progress => theme.key(),
             };
             Line::styled(l.text.clone(), style)
         })

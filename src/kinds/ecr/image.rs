@@ -1,0 +1,245 @@
+//! The image in the repository: `ecr.push_image` reads the source, gates it on
+//! the platform before anything is uploaded, then pushes over the registry
+//! API (a HEAD per blob, an upload only when missing, then the manifests and
+//! the tag). The probes `ecr.image_tag` and `ecr.image_platform` read the
+//! registry, so they hold from any machine, with or without the source.
+
+use serde::Deserialize;
+
+use super::distribution::Distribution;
+use super::docker::{self, Saved};
+use crate::aws::error::{AwsError, ErrorKind, Op};
+use crate::aws::exec::Exec;
+use crate::engine::outcome::{ProbeResult, Status};
+use crate::engine::text::bytes;
+use crate::image::{BlobKind, Image, Platform, Source, classify};
+use crate::kinds::kind::KindParams;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub repository: String,
+    pub tag: String,
+    /// A docker save archive, an OCI layout directory, a build context or a local image ("" = none).
+    #[serde(default)]
+    pub source: String,
+    pub platform: String,
+    /// The registry API's address instead of the one ECR names ("" = ECR's).
+    #[serde(default)]
+    pub registry_url: String,
+}
+
+impl KindParams for Params {}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformParams {
+    pub repository: String,
+    pub tag: String,
+    pub platform: String,
+    #[serde(default)]
+    pub registry_url: String,
+}
+
+impl KindParams for PlatformParams {}
+
+fn platform(text: &str) -> Result<Platform, AwsError> {
+    Platform::parse(text).map_err(|e| AwsError::new(ErrorKind::Input, format!("platform: {e}")))
+}
+
+fn short(digest: &str) -> &str {
+    &digest[..digest.len().min(19)]
+}
+
+fn buildx(want: &Platform, uri: &str, tag: &str) -> String {
+    format!("docker buildx build --platform {want} -t {uri}:{tag} .")
+}
+
+/// The source, read; `saved` keeps a temporary archive alive. None when it
+/// cannot be read without a Docker engine doing a build or save and `build` is false.
+struct Opened {
+    image: Image,
+    _saved: Option<Saved>,
+}
+
+fn open(x: &Exec, p: &Params, build: bool) -> Result<Option<Opened>, AwsError> {
+    let input = |e: String| AwsError::new(ErrorKind::Input, e);
+    let fix = "give a docker save archive (docker save -o image.tar IMAGE) or an OCI image layout directory";
+    let (path, saved) = match classify(&p.source).map_err(|e| input(format!("image_source: {e}")).with_fix(fix))? {
+        Source::Image => (std::path::PathBuf::from(&p.source), None),
+        _ if !build => return Ok(None),
+        Source::BuildContext => {
+            let saved = docker::build(x, &p.source, &p.platform)?;
+            (saved.0.clone(), Some(saved))
+        }
+        Source::LocalImage => {
+            let saved = docker::save(x, &p.source, &p.platform)?;
+            (saved.0.clone(), Some(saved))
+        }
+    };
+    let image = Image::open(&path).map_err(|e| input(e).with_fix(fix))?;
+    Ok(Some(Opened { image, _saved: saved }))
+}
+
+pub async fn push(x: &mut Exec, p: Params) -> Result<(), AwsError> {
+    let want = platform(&p.platform)?;
+    if p.source.is_empty() {
+        return Err(AwsError::new(ErrorKind::Input, "image_source is not set: there is nothing to push")
+            .with_fix("--set image_source=PATH (a docker save archive, or an OCI image layout directory), or image_source = \"...\" under [inputs]"));
+    }
+    let needs_engine = classify(&p.source).is_ok_and(|s| s != Source::Image);
+    if needs_engine && !x.apply {
+        // A plan builds nothing: it says what the run will do.
+        let op = Op::new("registry", "PutImage", format!("{}:{}", p.repository, p.tag));
+        let detail = format!("build or save {} for {want} with Docker, then push what is missing", p.source);
+        x.change_with(op, detail, async { Ok::<(), AwsError>(()) }).await?;
+        return Ok(());
+    }
+    let opened = open(x, &p, true)?.expect("built or read");
+    let image = &opened.image;
+    let d = Distribution::connect(x, &p.repository, &p.registry_url).await?;
+    // The gate: nothing is uploaded for an image that would not start.
+    let plan = image.select(&want).map_err(|m| AwsError::other(m).with_fix(buildx(&want, &d.uri, &p.tag)))?;
+    x.note(format!(
+        "{}: {} blob{}, {} in all, to {}:{}",
+        image.source,
+        plan.blobs.len(),
+        if plan.blobs.len() == 1 { "" } else { "s" },
+        bytes(plan.bytes()),
+        d.uri,
+        p.tag
+    ));
+    for blob in &plan.blobs {
+        let what = match blob.kind {
+            BlobKind::Config => "config",
+            BlobKind::Layer => "layer",
+        };
+        let at = format!("{}@{}", d.uri, blob.digest);
+        if x.read_with(Op::new("registry", "HeadBlob", &at), d.blob_exists(&blob.digest)).await? {
+            x.present(&format!("{what} {}", short(&blob.digest)), blob.size);
+            continue;
+        }
+        let report = x.progress_reporter(&format!("{what} {}", short(&blob.digest)));
+        let upload = d.push_blob(&image.store, &blob.name, &blob.digest, report);
+        let detail = format!("upload {what} {} ({})", short(&blob.digest), bytes(blob.size));
+        x.change_with(Op::new("registry", "PutBlob", &at), detail, upload).await?;
+    }
+    for m in &plan.manifests {
+        let at = format!("{}@{}", d.uri, m.digest);
+        if x.read_with(Op::new("registry", "HeadManifest", &at), d.manifest_digest(&m.digest)).await?.is_some() {
+            continue;
+        }
+        let detail = format!("upload manifest {} ({})", short(&m.digest), m.media_type);
+        x.change_with(Op::new("registry", "PutManifest", &at), detail, d.push_manifest(&m.digest, m)).await?;
+    }
+    let tagged = format!("{}:{}", d.uri, p.tag);
+    let current = x.read_with(Op::new("registry", "HeadManifest", &tagged), d.manifest_digest(&p.tag)).await?;
+    if current.as_deref() == Some(plan.top.digest.as_str()) {
+        x.note(format!("{tagged} already points to {}", short(&plan.top.digest)));
+    } else {
+        let detail = match &current {
+            Some(old) => format!("move {} from {} to {}", p.tag, short(old), short(&plan.top.digest)),
+            None => format!("tag {} as {}", short(&plan.top.digest), p.tag),
+        };
+        x.change_with(Op::new("registry", "PutManifest", &tagged), detail, d.push_manifest(&p.tag, plan.top)).await?;
+    }
+    x.output("image_uri", tagged);
+    x.output("image_digest", plan.top.digest.clone());
+    Ok(())
+}
+
+fn no_tag(id: &str, tagged: &str, checklist: &str) -> ProbeResult {
+    ProbeResult::new(id, Status::Fail, format!("{tagged} does not exist"))
+        .with_fix(format!("preflight run {checklist} --step image"))
+}
+
+pub async fn probe_tag(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
+    let want = platform(&p.platform)?;
+    let d = Distribution::connect(x, &p.repository, &p.registry_url).await?;
+    let tagged = format!("{}:{}", d.uri, p.tag);
+    let Some(current) = x.read_with(Op::new("registry", "HeadManifest", &tagged), d.manifest_digest(&p.tag)).await?
+    else {
+        return Ok(no_tag(&id, &tagged, &x.checklist));
+    };
+    x.output("image_digest", current.clone());
+    if p.source.is_empty() {
+        return Ok(ProbeResult::new(&id, Status::Pass, format!("{tagged} resolves to {current}")));
+    }
+    let Some(opened) = open(x, &p, false)? else {
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Pass,
+            format!("{tagged} resolves to {current} (the source {} is built at run time: not compared)", p.source),
+        ));
+    };
+    Ok(match opened.image.select(&want) {
+        Err(gate) => ProbeResult::new(&id, Status::Fail, format!("the source {}: {gate}", p.source))
+            .with_fix(buildx(&want, &d.uri, &p.tag)),
+        Ok(plan) if plan.top.digest == current => {
+            ProbeResult::new(&id, Status::Pass, format!("{tagged} resolves to {current}, the image of {}", p.source))
+        }
+        Ok(plan) => ProbeResult::new(
+            &id,
+            Status::Fail,
+            format!("{tagged} resolves to {current}, not to {} of {}", plan.top.digest, p.source),
+        )
+        .with_fix(format!("preflight run {} --step image", x.checklist)),
+    })
+}
+
+/// The platforms of what a tag points to: an index's entries, or the config of one image.
+async fn platforms(x: &Exec, d: &Distribution, tag: &str, tagged: &str) -> Result<Option<Vec<Platform>>, AwsError> {
+    let Some((doc, media_type)) = x.read_with(Op::new("registry", "GetManifest", tagged), d.manifest(tag)).await?
+    else {
+        return Ok(None);
+    };
+    let value: serde_json::Value = serde_json::from_slice(&doc).unwrap_or_default();
+    if media_type.contains("index") || media_type.contains("manifest.list") || value.get("manifests").is_some() {
+        let found = value["manifests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| {
+                let p = &m["platform"];
+                Some(Platform {
+                    os: p["os"].as_str()?.to_string(),
+                    architecture: p["architecture"].as_str().filter(|a| *a != "unknown")?.to_string(),
+                    variant: p["variant"].as_str().map(str::to_string),
+                })
+            })
+            .collect();
+        return Ok(Some(found));
+    }
+    let Some(config) = value["config"]["digest"].as_str() else { return Ok(Some(Vec::new())) };
+    let at = format!("{}@{config}", d.uri);
+    let bytes = x.read_with(Op::new("registry", "GetBlob", &at), d.small_blob(config)).await?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    let field = |k: &str| v[k].as_str().map(str::to_string);
+    Ok(Some(match (field("os"), field("architecture")) {
+        (Some(os), Some(architecture)) => vec![Platform { os, architecture, variant: field("variant") }],
+        _ => Vec::new(),
+    }))
+}
+
+pub async fn probe_platform(x: &mut Exec, id: String, p: PlatformParams) -> Result<ProbeResult, AwsError> {
+    let want = platform(&p.platform)?;
+    let d = Distribution::connect(x, &p.repository, &p.registry_url).await?;
+    let tagged = format!("{}:{}", d.uri, p.tag);
+    let Some(found) = platforms(x, &d, &p.tag, &tagged).await? else {
+        return Ok(no_tag(&id, &tagged, &x.checklist));
+    };
+    let list = found.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ");
+    Ok(if found.iter().any(|f| f.runs(&want)) {
+        ProbeResult::new(&id, Status::Pass, format!("{tagged} runs on {want} ({list})"))
+    } else {
+        ProbeResult::new(
+            &id,
+            Status::Fail,
+            format!(
+                "{tagged} is {}: no {want} variant; a task would stop with CannotPullContainerError: image Manifest does not contain descriptor matching platform '{want}'",
+                if list.is_empty() { "of no known platform".to_string() } else { list }
+            ),
+        )
+        .with_fix(format!("{}, then preflight run {} --step image", buildx(&want, &d.uri, &p.tag), x.checklist))
+    })
+}
