@@ -120,10 +120,14 @@ fn every_source_layout_pushes_the_image_it_holds() {
     write_legacy_archive(&legacy, &amd);
     let multi = sb.dir.join("multi");
     let index_digest = write_layout(&multi, &[&amd, &arm]);
+    // docker save with the containerd image store: index.json points to an index of platforms.
+    let containerd = sb.dir.join("containerd.tar");
+    let containerd_digest = write_docker_archive(&containerd, &[&amd, &arm]);
     for (tag, source, expect) in [
         ("layout", layout.display().to_string(), Some(layout_digest)),
         ("legacy", legacy.display().to_string(), None),
         ("multi", multi.display().to_string(), Some(index_digest.clone())),
+        ("containerd", containerd.display().to_string(), Some(containerd_digest)),
     ] {
         let sets = [
             format!("ecr_registry_url={}", registry.url),

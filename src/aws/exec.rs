@@ -117,7 +117,10 @@ pub enum Activity {
         millis: u128,
         outcome: CallOutcome,
     },
+    /// A detail shown only with -v (the CLI) or in the log (the wizard).
     Note(String),
+    /// Something the operator should see in any case (the CLI prints it on stderr).
+    Info(String),
     /// One second of a bounded wait: why, and how long is left (a countdown).
     Wait {
         why: String,
@@ -243,6 +246,12 @@ impl Exec {
         self.audited(&op, &result);
         self.report(&op, true, started, &result);
         result.map(Some)
+    }
+
+    /// Tells the operator something worth knowing whatever the verbosity.
+    pub fn info(&self, text: impl Into<String>) {
+        let text = self.values.scrub(&text.into());
+        self.sink.activity(&self.checklist, &self.step, Activity::Info(text));
     }
 
     /// Reports that something to transfer is already where it goes.

@@ -66,6 +66,7 @@ impl Sink for CliFront {
                 eprintln!("    [{step}] {}{resource} {result} ({millis} ms)", op.action());
             }
             Activity::Note(text) if self.verbose => eprintln!("    [{step}] {text}"),
+            Activity::Info(text) => eprintln!("    [{step}] {text}"),
             // One line per wait, not per second.
             Activity::Wait { why, left, first: true } => eprintln!("    [{step}] {why}: checking again in {left} s"),
             Activity::Progress { what, done, total } => self.progress(step, what, done, total),

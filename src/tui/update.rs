@@ -93,7 +93,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     let result = outcome.word(mutating);
                     app.log(kind, format!("[{step}] {}{resource} {result} ({millis} ms)", op.action()));
                 }
-                Activity::Note(text) => app.log(LogKind::Note, format!("[{step}] {text}")),
+                Activity::Note(text) | Activity::Info(text) => app.log(LogKind::Note, format!("[{step}] {text}")),
                 Activity::Wait { why, left, .. } => {
                     // A countdown replaces its previous line instead of scrolling the log.
                     if app.log.last().is_some_and(|l| l.kind == LogKind::Wait) {

@@ -33,6 +33,8 @@ pub struct Distribution {
     pub uri: String,
     /// Why a refused token would be refused, for the fix.
     context: String,
+    /// When the token expires, as a sentence (the token itself is never shown).
+    pub token: String,
 }
 
 /// Media types a manifest may have when read back.
@@ -96,15 +98,20 @@ impl Distribution {
             .split_once(':')
             .ok_or_else(|| AwsError::other("the ECR authorization token is not USER:PASSWORD"))?;
         let proxy = data.proxy_endpoint().unwrap_or_default().to_string();
-        if let Some(expires) = data.expires_at() {
-            let when = expires.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default();
-            let past = std::time::SystemTime::try_from(*expires).is_ok_and(|t| t < std::time::SystemTime::now());
-            x.note(if past {
-                format!("ECR token obtained; it says it expired at {when}: a clock or an emulator; it is tried anyway, the registry decides")
-            } else {
-                format!("ECR token obtained, valid until {when}")
-            });
-        }
+        let token = match data.expires_at() {
+            Some(expires) => {
+                let when = expires.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default();
+                if std::time::SystemTime::try_from(*expires).is_ok_and(|t| t < std::time::SystemTime::now()) {
+                    format!(
+                        "ECR token obtained; it says it expired at {when}: a clock or an emulator; it is tried anyway, the registry decides"
+                    )
+                } else {
+                    format!("ECR token obtained, valid until {when}")
+                }
+            }
+            None => "ECR token obtained (no expiry given)".to_string(),
+        };
+        x.note(token.clone());
         let endpoint = if url.is_empty() { proxy.clone() } else { url.to_string() };
         let (host, plain) = endpoint_host(&endpoint)?;
         let proxy_host = endpoint_host(&proxy).map(|(h, _)| h).unwrap_or_else(|_| host.clone());
@@ -125,6 +132,7 @@ impl Distribution {
             repository: repository.to_string(),
             uri: format!("{proxy_host}/{repository}"),
             context: format!("account {} in {}", x.aws.account_id, x.aws.region),
+            token,
         })
     }
 

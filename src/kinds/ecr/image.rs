@@ -98,9 +98,10 @@ pub async fn push(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let opened = open(x, &p, true)?.expect("built or read");
     let image = &opened.image;
     let d = Distribution::connect(x, &p.repository, &p.registry_url).await?;
+    x.info(d.token.clone());
     // The gate: nothing is uploaded for an image that would not start.
     let plan = image.select(&want).map_err(|m| AwsError::other(m).with_fix(buildx(&want, &d.uri, &p.tag)))?;
-    x.note(format!(
+    x.info(format!(
         "{}: {} blob{}, {} in all, to {}:{}",
         image.source,
         plan.blobs.len(),
