@@ -4,7 +4,7 @@
 # registry (Debian's docker-registry) standing in for ECR's registry API, which moto lacks too.
 #
 #   scripts/sandbox.sh              start the emulators and open the wizard on them (in a terminal);
-#                                   without a terminal: walk iam-policy, model-access and ecr-push
+#                                   without a terminal: walk iam-policy, model-access, secrets and ecr-push
 #                                   (plan, run --yes, verify)
 #   scripts/sandbox.sh ARGS...      run `preflight ARGS...` against the same emulators (they keep their state)
 #   scripts/sandbox.sh aws ARGS...  the AWS CLI against moto, to change the account by hand
@@ -111,7 +111,8 @@ for s in socks:
 print(*(s.getsockname()[1] for s in socks))')
   if ! moto_up; then
     stop_server moto moto_server
-    nohup .venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" </dev/null >"$dir/moto.log" 2>&1 &
+    # The AWS-managed policies (AmazonECSTaskExecutionRolePolicy) exist only when moto loads them.
+    MOTO_IAM_LOAD_MANAGED_POLICIES=true nohup .venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" </dev/null >"$dir/moto.log" 2>&1 &
     echo $! >"$dir/moto.pid"
     echo "$moto_port" >"$dir/moto.port"
     started+=" moto"
@@ -187,6 +188,9 @@ export AWS_ENDPOINT_URL_BEDROCK_RUNTIME="$AWS_ENDPOINT_URL_BEDROCK"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_MAX_ATTEMPTS=1
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 export PREFLIGHT_PROFILE="$dir/preflight.toml"
+# The example profile's secrets read these (a real operator exports real values, or uses prompt).
+export COMAFI_OPENAI_API_KEY="${COMAFI_OPENAI_API_KEY:-sk-sandbox-example-not-a-real-key}"
+export COMAFI_DB_URL="${COMAFI_DB_URL:-postgres://comafi:sandbox@db.example/comafi}"
 
 if [[ $started == *moto* ]]; then
   # moto's caller is user/moto, an IAM user moto does not have: give it one, with the permissions
@@ -205,8 +209,8 @@ if [ "${1:-}" = "aws" ]; then shift; exec .venv/bin/aws "$@"; fi
 if [ $# -gt 0 ]; then exec "$pf" "$@"; fi
 if [ -t 0 ] && [ -t 1 ]; then exec "$pf" tui; fi
 # No terminal: iam-policy, then model-access (its runtime-invoke step checks the runtime role that
-# iam-policy creates), then ecr-push (the example image). A failure stops the walk with preflight's exit code.
-checklists=(iam-policy model-access)
+# iam-policy creates), then secrets (its task role is iam-policy's), then ecr-push (the example image). A failure stops the walk with preflight's exit code.
+checklists=(iam-policy model-access secrets)
 [ -f "$dir/registry.port" ] && checklists+=(ecr-push)
 for checklist in "${checklists[@]}"; do
   for args in "plan $checklist" "run $checklist --yes" "verify $checklist"; do

@@ -38,22 +38,10 @@ fn assert_no_token(sb: &Sandbox, outputs: &[&support::Out]) {
     for out in outputs {
         assert!(!out.all().contains(MOTO_PASSWORD) && !out.all().contains(&b64), "the token leaked: {out:?}");
     }
-    for entry in walk(&sb.dir.join(".preflight")) {
+    for entry in support::files_under(&sb.dir.join(".preflight")) {
         let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).to_string();
         assert!(!text.contains(MOTO_PASSWORD) && !text.contains(&b64), "the token is in {}", entry.display());
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        if e.path().is_dir() {
-            out.extend(walk(&e.path()));
-        } else {
-            out.push(e.path());
-        }
-    }
-    out
 }
 
 #[test]

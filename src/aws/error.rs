@@ -48,7 +48,14 @@ pub struct AwsError {
 
 const DENIED: &[&str] =
     &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "UnauthorizedException"];
-const NOT_FOUND: &[&str] = &["NoSuchEntity", "NoSuchEntityException", "ResourceNotFoundException", "NotFoundException"];
+const NOT_FOUND: &[&str] = &[
+    "NoSuchEntity",
+    "NoSuchEntityException",
+    "ResourceNotFoundException",
+    "NotFoundException",
+    "ParameterNotFound",
+    "NotFoundException",
+];
 
 /// The error and its causes, each by its Display, without the Debug dumps.
 pub fn causes(err: &(dyn std::error::Error + 'static)) -> String {

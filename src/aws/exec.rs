@@ -14,6 +14,7 @@ use super::context::AwsContext;
 use super::error::{AwsError, Op};
 use crate::engine::inputs::Values;
 use crate::engine::library::Library;
+use crate::engine::profile::Lists;
 
 /// One change to the account: planned (dry run) or made.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -161,6 +162,11 @@ pub struct Exec {
     pub aws: Arc<AwsContext>,
     pub library: Arc<Library>,
     pub values: Values,
+    /// The profile's `[[secrets]]` and `[[parameters]]`.
+    pub lists: Arc<Lists>,
+    /// For a probe: the values the step's action would write (its `values`),
+    /// when they are known (a run or a plan; never for `verify`, which reads no secret).
+    pub wanted: Option<toml::Table>,
     /// False for `plan`: changes are recorded, not made.
     pub apply: bool,
     /// What the probes may do beyond reading (`--deep`, `--invoke`).

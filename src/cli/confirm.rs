@@ -14,7 +14,7 @@ use super::setup::{self, EXIT_FAIL, Failure, usage};
 use crate::engine::outcome::Status;
 use crate::engine::state::{Event, scope_key};
 use crate::engine::store::{Store, state_dir};
-use crate::runner::{Mode, Options, Runner, now};
+use crate::runner::{Mode, Options, now};
 
 pub async fn confirm(g: &Global, id: &str, step: &str) -> Result<u8, Failure> {
     let s = Session::open(g, &[id.to_string()], Some(step), true, true).await?;
@@ -24,14 +24,7 @@ pub async fn confirm(g: &Global, id: &str, step: &str) -> Result<u8, Failure> {
     let _job = store.begin_job(&format!("preflight confirm {id} --step {step}"), &now()).map_err(usage)?;
     let state = store.load().map_err(usage)?;
     let front = Arc::new(CliFront::new(false, g.verbose, color_enabled()));
-    let mut runner = Runner {
-        aws: s.aws.clone(),
-        library: s.library.clone(),
-        values: s.values.clone(),
-        front,
-        store: Some(store),
-        state,
-    };
+    let mut runner = s.runner(front, Some(store), state);
     render::emit(render::banner(&s.aws));
     render::emit(format_args!("\n{}", render::checklist_heading(&checklist.id, &checklist.title)));
     // The steps it needs are probed now: a confirmation never outruns its step.
@@ -84,10 +77,8 @@ pub async fn confirm(g: &Global, id: &str, step: &str) -> Result<u8, Failure> {
 }
 
 pub async fn reset(g: &Global, id: &str, step: Option<&str>) -> Result<u8, Failure> {
-    let library = setup::library(g)?;
-    let lists = setup::checklists(&library)?;
+    let (_, lists, profile) = setup::load(g)?;
     setup::check_step(setup::pick(&lists, id)?, step)?;
-    let profile = setup::profile(g)?;
     let aws = setup::connect(g, &lists).await?;
     let store = Store::open(&state_dir(&profile.path));
     let _job = store.begin_job(&format!("preflight reset {id}"), &now()).map_err(usage)?;

@@ -9,7 +9,7 @@ use super::render::{self, color_enabled};
 use super::session::Session;
 use super::setup::{EXIT_AWS, EXIT_FAIL, Failure, usage};
 use crate::engine::outcome::Status;
-use crate::runner::{Mode, Options, Runner, Stop, now};
+use crate::runner::{Mode, Options, Stop, now};
 
 pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: bool) -> Result<u8, Failure> {
     let s = Session::open(g, &ids, opts.step.as_deref(), opts.mode == Mode::Verify, opts.mode == Mode::Run).await?;
@@ -23,8 +23,7 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
     let color = color_enabled();
     let front = Arc::new(CliFront::new(json, g.verbose, color));
     let store = (opts.mode != Mode::Plan).then_some(store);
-    let mut runner =
-        Runner { aws: s.aws.clone(), library: s.library.clone(), values: s.values.clone(), front, store, state };
+    let mut runner = s.runner(front, store, state);
     if !json {
         render::emit(render::banner(&s.aws));
     }

@@ -10,13 +10,14 @@ use super::args::Global;
 use super::render;
 use super::setup::{self, Failure};
 use crate::engine::inputs::{self, Origin, Value};
-use crate::engine::model::{CONTEXT_NAMES, Checklists, InputDef, InputKind};
+use crate::engine::model::{CONTEXT_NAMES, Checklists, InputDef, InputKind, ValueFrom};
+use crate::engine::profile::Profile;
 use crate::engine::{order, template};
 
 pub async fn list(g: &Global, inputs: bool, json: bool) -> Result<u8, Failure> {
-    let lists = setup::checklists(&setup::library(g)?)?;
+    let (_, lists, profile) = setup::load(g)?;
     if inputs {
-        return list_inputs(g, &lists, json).await;
+        return list_inputs(g, &lists, &profile, json).await;
     }
     if json {
         let doc = json!({ "command": "list", "checklists": lists.all.iter().map(|c| json!({
@@ -42,11 +43,12 @@ pub async fn list(g: &Global, inputs: bool, json: bool) -> Result<u8, Failure> {
     for c in &lists.all {
         render::emit(format_args!("{} — {}  ({})", c.id, c.title, c.source));
         render::emit(format_args!("  {}", render::shorten(&c.summary, 100)));
+        let width = c.steps.iter().map(|s| s.id.chars().count()).max().unwrap_or(0).max(18);
         for (n, i) in order::step_order(&c.steps).expect("checked").into_iter().enumerate() {
             let s = &c.steps[i];
             let how = s.action.as_ref().map_or("manual".to_string(), |a| a.kind.clone());
             let needs = if s.needs.is_empty() { String::new() } else { format!(" (needs {})", s.needs.join(", ")) };
-            render::emit(format_args!("  {}. {:<18} {}  [{how}]{needs}", n + 1, s.id, s.title));
+            render::emit(format_args!("  {}. {:<width$} {}  [{how}]{needs}", n + 1, s.id, s.title));
         }
         render::emit("");
     }
@@ -87,7 +89,16 @@ fn rows<'a>(
         .map(|def| {
             let mut row =
                 Row { def, checklists: lists.users(&def.name), value: None, origin: None, problem: None, short: "" };
-            if let Some(v) = res.values.inputs.get(&def.name) {
+            if let Some(from) = &def.from {
+                // Read only when a step needs it: never shown, never kept.
+                let (origin, what) = match from {
+                    ValueFrom::Env(v) => (Origin::Environment, format!("env:{v}")),
+                    ValueFrom::File(p) => (Origin::File, format!("file:{p}")),
+                };
+                row.origin = Some(origin);
+                row.problem = Some(format!("read from {what} when a step needs it"));
+                row.short = "read when needed";
+            } else if let Some(v) = res.values.inputs.get(&def.name) {
                 row.value = Some(v.shown());
                 row.origin = Some(v.origin);
             } else if let Some(e) = res.invalid.iter().find(|e| e.input == def.name) {
@@ -110,9 +121,10 @@ fn rows<'a>(
         .collect()
 }
 
-async fn list_inputs(g: &Global, lists: &Checklists, json: bool) -> Result<u8, Failure> {
-    let profile = setup::profile(g)?;
-    let (provided, warnings) = setup::provided(g, &profile, &lists.inputs, lists)?;
+async fn list_inputs(g: &Global, lists: &Checklists, profile: &Profile, json: bool) -> Result<u8, Failure> {
+    // Values read from the environment or files are not read here: a missing one is not an error yet.
+    let defs: Vec<InputDef> = lists.inputs.iter().filter(|d| d.from.is_none()).cloned().collect();
+    let (provided, warnings) = setup::provided(g, profile, &defs, lists)?;
     warnings.iter().for_each(|w| eprintln!("{w}"));
     let aws = match setup::connect(g, lists).await {
         Ok(aws) => Some(aws),

@@ -15,6 +15,7 @@ use crate::engine::profile::Profile;
 use crate::engine::state::RunState;
 use crate::engine::store::{Store, state_dir};
 use crate::engine::{order, usage as input_usage};
+use crate::runner::{Frontend, Runner};
 
 pub struct Session {
     pub library: Arc<Library>,
@@ -38,8 +39,7 @@ impl Session {
         probes_only: bool,
         changes: bool,
     ) -> Result<Self, Failure> {
-        let library = setup::library(g)?;
-        let lists = setup::checklists(&library)?;
+        let (library, lists, profile) = setup::load(g)?;
         let mut selected = Vec::new();
         for id in ids {
             let c = setup::pick(&lists, id)?;
@@ -48,7 +48,6 @@ impl Session {
         }
         let chosen: Vec<&Checklist> = selected.iter().map(|&i| &lists.all[i]).collect();
         let defs = needed(&chosen, step, &library, probes_only);
-        let profile = setup::profile(g)?;
         let (provided, warnings) = setup::provided(g, &profile, &defs, &lists)?;
         warnings.iter().for_each(|w| eprintln!("{w}"));
         setup::precheck(&defs, &provided)?;
@@ -69,6 +68,19 @@ impl Session {
 
     pub fn checklists(&self) -> impl Iterator<Item = &Checklist> {
         self.selected.iter().map(|&i| &self.lists.all[i])
+    }
+
+    /// A runner over this session's context, values and lists.
+    pub fn runner(&self, front: Arc<dyn Frontend>, store: Option<Arc<Store>>, state: RunState) -> Runner {
+        Runner {
+            aws: self.aws.clone(),
+            library: self.library.clone(),
+            values: self.values.clone(),
+            lists: Arc::new(self.profile.lists.clone()),
+            front,
+            store,
+            state,
+        }
     }
 
     /// The state store beside the profile, and the state recorded in it.

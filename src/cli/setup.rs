@@ -10,7 +10,7 @@ use crate::aws::context::{AwsContext, AwsOptions};
 use crate::engine::inputs::{self, Origin, Value, Values};
 use crate::engine::library::Library;
 use crate::engine::loader;
-use crate::engine::model::{Checklist, Checklists, InputDef, InputKind};
+use crate::engine::model::{Checklist, Checklists, InputDef, InputKind, ValueFrom};
 use crate::engine::profile::{self, Profile};
 use crate::engine::suggest::did_you_mean;
 use crate::kinds::registry::Registry;
@@ -44,6 +44,17 @@ pub fn library(g: &Global) -> Result<Library, Failure> {
 pub fn checklists(library: &Library) -> Result<Checklists, Failure> {
     loader::load_all(library, &Registry)
         .map_err(|errors| usage(errors.iter().map(|e| format!("error: {e}")).collect::<Vec<_>>().join("\n")))
+}
+
+/// The library, its checklists with their repeated steps expanded for the
+/// profile's lists, and the profile: what every command starts from.
+pub fn load(g: &Global) -> Result<(Library, Checklists, Profile), Failure> {
+    let library = library(g)?;
+    let templates = checklists(&library)?;
+    let profile = profile(g)?;
+    let lists = crate::engine::expand::expand(&templates, &profile.lists)
+        .map_err(|e| usage(format!("error: {}: {e}", profile.path.display())))?;
+    Ok((library, lists, profile))
 }
 
 pub fn pick<'a>(lists: &'a Checklists, id: &str) -> Result<&'a Checklist, Failure> {
@@ -154,6 +165,37 @@ pub fn provided(
         if let Ok(v) = std::env::var(format!("PREFLIGHT_SECRET_{}", def.name.to_uppercase())) {
             out.insert(def.name.clone(), Value::plain(v, Origin::Environment));
         }
+    }
+    // Values the profile's lists say to read from the environment or a file.
+    let mut unread = Vec::new();
+    for def in defs {
+        match &def.from {
+            None => {}
+            Some(ValueFrom::Env(var)) => match std::env::var(var) {
+                Ok(v) => {
+                    out.insert(def.name.clone(), Value::plain(v, Origin::Environment));
+                }
+                Err(_) => unread.push(format!(
+                    "error: {} comes from env:{var}, and {var} is not set\n  fix: export {var}=... (read from the environment only, never written), or change its source in {}",
+                    def.prompt,
+                    profile.path.display()
+                )),
+            },
+            Some(ValueFrom::File(path)) => match std::fs::read_to_string(path) {
+                Ok(v) => {
+                    let v = v.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(&v).to_string();
+                    out.insert(def.name.clone(), Value::plain(v, Origin::File));
+                }
+                Err(e) => unread.push(format!(
+                    "error: {} comes from file:{path}, which cannot be read ({e})\n  fix: check the path (a relative one starts where preflight runs), or change its source in {}",
+                    def.prompt,
+                    profile.path.display()
+                )),
+            },
+        }
+    }
+    if !unread.is_empty() {
+        return Err(usage(unread.join("\n")));
     }
     Ok((out, warnings))
 }

@@ -18,12 +18,11 @@ fn reports(checklist: &Checklist, scope: Option<&Scope>) -> Vec<StepReport> {
 /// Shows the current account and region's state; when AWS cannot be reached
 /// (expired credentials at 2 a.m.), every recorded account and region instead.
 pub async fn status(g: &Global, only: Option<String>, json: bool) -> Result<u8, Failure> {
-    let lists = setup::checklists(&setup::library(g)?)?;
+    let (_, lists, profile) = setup::load(g)?;
     let selected: Vec<&Checklist> = match &only {
         Some(id) => vec![setup::pick(&lists, id)?],
         None => lists.all.iter().collect(),
     };
-    let profile = setup::profile(g)?;
     let state = Store::open(&state_dir(&profile.path)).load().map_err(usage)?;
     let scopes: Vec<(String, Option<String>)> = match setup::connect(g, &lists).await {
         Err(f) if f.code == setup::EXIT_USAGE => return Err(f),

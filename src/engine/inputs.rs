@@ -14,8 +14,10 @@ pub enum Origin {
     Profile,
     Prompt,
     Default,
-    /// PREFLIGHT_SECRET_<NAME>.
+    /// An environment variable (PREFLIGHT_SECRET_<NAME>, or an `env:` source).
     Environment,
+    /// A file (a `file:` source).
+    File,
     /// A default that is the AWS context itself (`{{region}}`, `{{account_id}}`).
     Context,
 }
@@ -29,6 +31,7 @@ impl Origin {
             Origin::Prompt => "prompt",
             Origin::Default => "default",
             Origin::Environment => "environment",
+            Origin::File => "file",
             Origin::Context => "context",
         }
     }
@@ -257,6 +260,7 @@ pub fn resolve(
                             Origin::Default => Some("its default"),
                             Origin::Context => Some("the AWS context"),
                             Origin::Environment => Some("the environment"),
+                            Origin::File => Some("a file"),
                             Origin::Prompt => None,
                         };
                         res.invalid.push(InputError {
@@ -320,6 +324,7 @@ mod tests {
             prompt: format!("{name}?"),
             help: None,
             rule: None,
+            from: None,
             kind,
             required,
             default: default.map(str::to_string),

@@ -2,6 +2,7 @@
 //! resolution, the step state machine and its persisted state.
 //! No AWS, no async runtime, no terminal in here.
 
+pub mod expand;
 pub mod inputs;
 pub mod library;
 pub mod loader;

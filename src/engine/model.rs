@@ -71,7 +71,19 @@ pub struct InputDef {
     pub default: Option<String>,
     /// A regular expression the whole value must match.
     pub pattern: Option<String>,
+    /// Where the value is read from instead of the profile or a prompt (the
+    /// inputs `engine::expand` makes for `env:` and `file:` sources).
+    pub from: Option<ValueFrom>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueFrom {
+    Env(String),
+    File(String),
+}
+
+/// The fields of a list entry a repeated step's templates may use as `{{each.FIELD}}`.
+pub const EACH_FIELDS: [&str; 3] = ["name", "kms_key_id", "type"];
 
 /// An action or probe: a registered kind and its parameters (strings may be templates).
 #[derive(Debug, Clone)]
@@ -97,6 +109,9 @@ pub struct Step {
     /// None for a manual step: the operator does it, the probes verify it.
     pub action: Option<Call>,
     pub probes: Vec<ProbeDef>,
+    /// A profile list (`secrets`, `parameters`): the step is repeated, one
+    /// instance per entry (`ID:NAME`), by `engine::expand`.
+    pub for_each: Option<String>,
 }
 
 impl Checklist {

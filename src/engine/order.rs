@@ -97,6 +97,7 @@ mod tests {
             needs: needs.iter().map(|s| s.to_string()).collect(),
             action: None,
             probes: Vec::new(),
+            for_each: None,
         }
     }
 

@@ -26,8 +26,13 @@ pub fn names(text: &str) -> Result<Vec<String>, String> {
         .collect()
 }
 
+/// Letters, digits and `_`; `each.FIELD` names a field of a repeated step's entry.
 fn is_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    let plain = |n: &str| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    match name.split_once('.') {
+        Some(("each", field)) => plain(field),
+        _ => plain(name),
+    }
 }
 
 /// Replaces every `{{name}}` with `lookup(name)`; the first unknown name is the error.

@@ -10,3 +10,4 @@ pub mod iam;
 pub mod kind;
 pub mod manual;
 pub mod registry;
+pub mod secrets;

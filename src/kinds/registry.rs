@@ -1,10 +1,11 @@
 //! The one table of action and probe kinds. The loader checks checklist files
 //! against it; the runner dispatches through it. Adding a kind: one line here.
 
-use super::bedrock::{access, invoke, model, use_case};
+use super::bedrock::{access as bedrock_access, invoke, model, use_case};
 use super::ecr::{image, repository};
 use super::iam::{allows, attach, oidc, policy, principal};
 use super::kind::{Kind, Run, check, parse};
+use super::secrets::{access, parameter, secret};
 use super::{github, manual};
 use crate::BoxFut;
 use crate::aws::error::AwsError;
@@ -78,8 +79,8 @@ pub static KINDS: &[Kind] = &[
     action!(
         "bedrock.ensure_agreement",
         "the model's agreement, from its offer",
-        access::ensure_agreement,
-        access::AgreementParams
+        bedrock_access::ensure_agreement,
+        bedrock_access::AgreementParams
     ),
     probe!(
         "iam.caller_allows",
@@ -96,8 +97,8 @@ pub static KINDS: &[Kind] = &[
     probe!(
         "bedrock.availability",
         "authorization, entitlement, agreement and region availability, re-checked while access propagates",
-        access::probe_availability,
-        access::AvailabilityParams
+        bedrock_access::probe_availability,
+        bedrock_access::AvailabilityParams
     ),
     probe!("bedrock.use_case", "Anthropic's use-case form was submitted", use_case::probe, use_case::Check),
     probe!("bedrock.invoke", "one Converse call with maxTokens 1 (opt-in: --invoke)", invoke::probe),
@@ -136,6 +137,39 @@ pub static KINDS: &[Kind] = &[
         "the image under the tag runs on the platform (for an index: one of its entries)",
         image::probe_platform,
         image::PlatformParams
+    ),
+    action!(
+        "secrets.ensure_secret",
+        "a secret of the profile's [[secrets]]: created when missing, a new version only when its value differs",
+        secret::ensure
+    ),
+    probe!(
+        "secrets.secret_value",
+        "the secret has a non-empty current value (every key of a JSON secret)",
+        secret::probe,
+        secret::Check
+    ),
+    action!(
+        "ssm.ensure_parameter",
+        "a parameter of the profile's [[parameters]]: put when missing or different",
+        parameter::ensure
+    ),
+    probe!(
+        "ssm.parameter",
+        "the parameter exists with its type (and its value, when the profile has it)",
+        parameter::probe,
+        parameter::Check
+    ),
+    action!(
+        "secrets.ensure_read_access",
+        "each reader role may read exactly the listed secrets, parameters and keys (the execution role created when missing)",
+        access::ensure
+    ),
+    probe!(
+        "secrets.readers",
+        "the execution or task role may read every secret and parameter it must (local evaluation of its policies)",
+        access::probe,
+        access::ReaderParams
     ),
     probe!("github.secret", "a GitHub Actions secret exists (gh CLI; manual without it)", github::probe),
     probe!("manual.confirm", "a check only a person can make, settled by `preflight confirm`", manual::probe),

@@ -16,6 +16,7 @@ use crate::engine::library::Library;
 use crate::engine::model::{Checklist, Step};
 use crate::engine::order;
 use crate::engine::outcome::{ProbeResult, Status, step_status};
+use crate::engine::profile::Lists;
 use crate::engine::state::{self, Event, RunState, StepState, scope_key};
 use crate::engine::store::Store;
 use crate::engine::template;
@@ -148,6 +149,8 @@ pub struct Runner {
     pub aws: Arc<AwsContext>,
     pub library: Arc<Library>,
     pub values: Values,
+    /// The profile's `[[secrets]]` and `[[parameters]]`, for kinds that act on all of them.
+    pub lists: Arc<Lists>,
     pub front: Arc<dyn Frontend>,
     /// None for `plan`, which writes nothing.
     pub store: Option<Arc<Store>>,
@@ -207,6 +210,8 @@ impl Runner {
             aws: self.aws.clone(),
             library: self.library.clone(),
             values: self.values.clone(),
+            lists: self.lists.clone(),
+            wanted: None,
             apply,
             probing,
             checklist: checklist.to_string(),

@@ -24,8 +24,16 @@ pub async fn run_probes(
 ) -> Result<(Vec<ProbeResult>, BTreeMap<String, String>), Stop> {
     let mut results = Vec::new();
     let mut outputs = BTreeMap::new();
+    // What the action would write, when its values are known (not in verify: they are not asked for).
+    let wanted = step.action.as_ref().and_then(|a| a.params.get("values")).and_then(|v| {
+        match template::render_toml(v, &|n| runner.values.lookup(n)) {
+            Ok(toml::Value::Table(t)) => Some(t),
+            _ => None,
+        }
+    });
     for probe in &step.probes {
         let mut x = runner.exec(&checklist.id, &step.id, false, probing);
+        x.wanted = wanted.clone();
         let rendered =
             template::render_toml(&toml::Value::Table(probe.call.params.clone()), &|n| runner.values.lookup(n));
         let result = match (registry::find(&probe.call.kind).map(|k| &k.run), rendered) {

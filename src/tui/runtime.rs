@@ -27,8 +27,7 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
             "the wizard needs a terminal; without one use `preflight run`, `plan` or `verify` (see --help)",
         ));
     }
-    let library = setup::library(g)?;
-    let all = setup::checklists(&library)?;
+    let (library, all, profile) = setup::load(g)?;
     let lists: Vec<Checklist> = match &only {
         Some(id) => vec![setup::pick(&all, id)?.clone()],
         None => all.all.clone(),
@@ -40,7 +39,6 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
         }
     }
     let defs: Vec<InputDef> = defs.into_values().collect();
-    let profile = setup::profile(g)?;
     let (provided, warnings) = setup::provided(g, &profile, &defs, &all)?;
     setup::precheck(&defs, &provided)?;
     let aws = Arc::new(setup::connect(g, &all).await?);
@@ -60,6 +58,7 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
         aws: aws.clone(),
         library: Arc::new(library.clone()),
         values,
+        lists: Arc::new(profile.lists.clone()),
         front: front.clone(),
         store: Some(Arc::new(store)),
         state,

@@ -72,6 +72,7 @@ fn report(id: &str, title: &str, status: Status, probes: Vec<ProbeResult>) -> St
             needs: vec![],
             action: None,
             probes: vec![],
+            for_each: None,
         },
         None,
     );

@@ -273,28 +273,50 @@ pub fn wait(mut child: Child, limit: Duration) -> Out {
 
 /// An AWS SDK IAM client for the test AWS, to plant and check state.
 pub async fn iam(endpoint: &str) -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::new(&sdk_config(endpoint).await)
+}
+
+/// The SDK configuration for the test AWS.
+async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
     let http = aws_smithy_http_client::Builder::new().build_http();
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(http)
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "tests"))
         .load()
-        .await;
-    aws_sdk_iam::Client::new(&config)
+        .await
+}
+
+pub async fn secrets(endpoint: &str) -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::new(&sdk_config(endpoint).await)
+}
+
+pub async fn kms(endpoint: &str) -> aws_sdk_kms::Client {
+    aws_sdk_kms::Client::new(&sdk_config(endpoint).await)
+}
+
+pub async fn ssm(endpoint: &str) -> aws_sdk_ssm::Client {
+    aws_sdk_ssm::Client::new(&sdk_config(endpoint).await)
+}
+
+/// Every file under a directory (for leak scans).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 /// An AWS SDK ECR client for the test AWS.
 pub async fn ecr(endpoint: &str) -> aws_sdk_ecr::Client {
-    let http = aws_smithy_http_client::Builder::new().build_http();
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(http)
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_ecr::config::Credentials::new("testing", "testing", None, None, "tests"))
-        .load()
-        .await;
-    aws_sdk_ecr::Client::new(&config)
+    aws_sdk_ecr::Client::new(&sdk_config(endpoint).await)
 }
 
 /// A step of the first checklist of a JSON report.

@@ -14,6 +14,7 @@ use super::errors::{Errors, LoadError};
 use super::inputs::Declared;
 use crate::engine::library::{INPUTS_FILE, Library};
 use crate::engine::model::*;
+use crate::engine::profile::lists::LISTS;
 use crate::engine::suggest::did_you_mean;
 use crate::engine::{order, template, usage};
 
@@ -40,6 +41,7 @@ struct RawStep {
     explain: String,
     #[serde(default)]
     needs: Vec<Spanned<String>>,
+    for_each: Option<Spanned<String>>,
     action: Option<Spanned<toml::Table>>,
     #[serde(default)]
     probes: Vec<Spanned<toml::Table>>,
@@ -88,11 +90,30 @@ pub(super) fn load_one(
         Some(_) => format!("declare it in {INPUTS_FILE}"),
         None => format!("create {INPUTS_FILE} and declare it there"),
     };
-    let check_names = |names: Result<Vec<String>, String>, span: Range<usize>, what: &str, errs: &mut Errors| {
+    let check_names = |names: Result<Vec<String>, String>,
+                       span: Range<usize>,
+                       what: &str,
+                       each: bool,
+                       errs: &mut Errors| {
         match names {
             Err(e) => errs.at(span.start, format!("{what}: {e}")),
             Ok(names) => {
                 for name in names {
+                    if let Some(field) = name.strip_prefix("each.") {
+                        if !each {
+                            errs.near(span.clone(), &format!("{{{{{name}"), format!("{what} uses `{{{{{name}}}}}`, but only a repeated step (for_each = \"...\") has an entry"));
+                        } else if !EACH_FIELDS.contains(&field) {
+                            errs.near(
+                                span.clone(),
+                                &format!("{{{{{name}"),
+                                format!(
+                                    "{what} uses `{{{{{name}}}}}`; an entry's fields are {}",
+                                    EACH_FIELDS.map(|f| format!("each.{f}")).join(", ")
+                                ),
+                            );
+                        }
+                        continue;
+                    }
                     if known.contains(name.as_str()) {
                         used.borrow_mut().insert(name);
                     } else if reported.borrow_mut().insert((errs.file.to_string(), name.clone())) {
@@ -121,6 +142,20 @@ pub(super) fn load_one(
         if !valid_id(&id) {
             errs.at(s.id.span().start, format!("step id \"{id}\" must be lowercase letters, digits and dashes"));
         }
+        let repeated = s.for_each.is_some();
+        if let Some(list) = &s.for_each
+            && !LISTS.contains(&list.get_ref().as_str())
+        {
+            errs.at(
+                list.span().start,
+                format!(
+                    "for_each = \"{}\" is not a list of the profile{}; steps repeat over {}",
+                    list.get_ref(),
+                    did_you_mean(list.get_ref(), LISTS),
+                    LISTS.join(", ")
+                ),
+            );
+        }
         let check_call = |role: Role, table: &Spanned<toml::Table>, errs: &mut Errors| -> Option<Call> {
             let mut params = table.get_ref().clone();
             let kind = match params.remove("kind") {
@@ -137,7 +172,12 @@ pub(super) fn load_one(
                 params.remove("id");
             }
             let mut used_assets = Vec::new();
-            match catalog.check(role, &kind, &params) {
+            // A repeated step's kinds get their entry (and the action its values) when it is expanded.
+            let mut checked = params.clone();
+            if repeated {
+                checked.insert("entry".into(), toml::Value::Table(toml::Table::new()));
+            }
+            match catalog.check(role, &kind, &checked) {
                 Err(KindError::Unknown { known }) => errs.near(
                     table.span(),
                     &format!("\"{kind}\""),
@@ -162,7 +202,7 @@ pub(super) fn load_one(
                                 // Names in an asset are pointed at in the asset itself.
                                 let path = format!("assets/{asset}");
                                 let mut asset_errs = Errors::new(&path, text);
-                                check_names(asset_names(text), 0..text.len(), "this asset", &mut asset_errs);
+                                check_names(asset_names(text), 0..text.len(), "this asset", false, &mut asset_errs);
                                 errs.list.append(&mut asset_errs.list);
                             }
                         }
@@ -173,12 +213,27 @@ pub(super) fn load_one(
                 template::toml_names(&toml::Value::Table(params.clone())),
                 table.span(),
                 &format!("{} of step \"{id}\"", role_name(role)),
+                repeated,
                 errs,
             );
             Some(Call { kind, params, assets: used_assets })
         };
         let explain_at = text[span.clone()].find("explain").map_or(span.start, |i| span.start + i);
-        check_names(template::names(&s.explain), explain_at..span.end, &format!("explain of step \"{id}\""), &mut errs);
+        check_names(
+            template::names(&s.explain),
+            explain_at..span.end,
+            &format!("explain of step \"{id}\""),
+            repeated,
+            &mut errs,
+        );
+        let title_at = text[span.clone()].find("title").map_or(span.start, |i| span.start + i);
+        check_names(
+            template::names(&s.title),
+            title_at..span.end,
+            &format!("title of step \"{id}\""),
+            repeated,
+            &mut errs,
+        );
         let action = s.action.as_ref().and_then(|a| check_call(Role::Action, a, &mut errs));
         let mut probes = Vec::new();
         let mut probe_ids = BTreeSet::new();
@@ -212,6 +267,7 @@ pub(super) fn load_one(
             needs: s.needs.iter().map(|n| n.get_ref().clone()).collect(),
             action,
             probes,
+            for_each: s.for_each.as_ref().map(|l| l.get_ref().clone()),
         });
     }
 

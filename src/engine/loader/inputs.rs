@@ -187,5 +187,6 @@ fn check_one(item: &Spanned<RawInput>, errs: &mut Errors) -> InputDef {
         required: r.required,
         default: r.default.as_ref().map(|d| d.get_ref().clone()),
         pattern: r.pattern.as_ref().map(|p| p.get_ref().clone()),
+        from: None,
     }
 }

@@ -91,6 +91,24 @@ fn reason(v: &Verdict) -> String {
     }
 }
 
+/// Whether a principal may do everything `required` says (local evaluation of
+/// all its policies, a fix statement on failure); for kinds that compute
+/// their requirements. A principal that does not exist fails, naming `fixed_by`.
+pub async fn may(
+    x: &mut Exec,
+    id: String,
+    kind: PrincipalKind,
+    name: &str,
+    required: &[Requirement],
+    fixed_by: &str,
+) -> Result<ProbeResult, AwsError> {
+    let Some(principal) = principal_policies(x, kind, name).await? else {
+        return Ok(ProbeResult::new(&id, Status::Fail, format!("{} {name} does not exist", kind.word()))
+            .with_fix(format!("create it: preflight run {fixed_by}")));
+    };
+    judge(x, id, kind, name, &principal, Wanted { required, limits: &[], fixed_by }).await
+}
+
 pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
     let kind = PrincipalKind::parse(&p.principal_kind)?;
     let who = format!("{} {}", kind.word(), p.principal_name);

@@ -12,8 +12,12 @@ use toml_edit::{Document, DocumentMut, Item, Value as TomlValue};
 use super::store::write_atomic;
 use super::suggest::{closest, did_you_mean};
 
+pub mod lists;
+
+pub use lists::Lists;
+
 /// The tables a profile may have.
-const TABLES: [&str; 2] = ["inputs", "expect"];
+const TABLES: [&str; 4] = ["inputs", "expect", "secrets", "parameters"];
 /// The keys of `[expect]`.
 const EXPECT_KEYS: [&str; 2] = ["account_id", "region"];
 
@@ -55,6 +59,8 @@ pub struct Profile {
     pub exists: bool,
     pub inputs: BTreeMap<String, Entry>,
     pub expect: Expect,
+    /// `[[secrets]]` and `[[parameters]]`.
+    pub lists: Lists,
 }
 
 impl Profile {
@@ -101,7 +107,37 @@ impl Profile {
                 } else {
                     format!("unknown key `{name}` outside any table; input values go under [inputs]")
                 };
-                errors.push(format!("{here}: {message}; a profile has [inputs] and [expect]"));
+                errors.push(format!(
+                    "{here}: {message}; a profile has [inputs], [expect], [[secrets]] and [[parameters]]"
+                ));
+                continue;
+            }
+            if name == "secrets" || name == "parameters" {
+                let Some(array) = item.as_array_of_tables() else {
+                    errors.push(format!("{here}: `{name}` is a list of tables: write each entry as [[{name}]]"));
+                    continue;
+                };
+                let at_key = |k: &toml_edit::Key| {
+                    let (line, col) = key_at(k);
+                    format!("{}:{line}:{col}", path.display())
+                };
+                for table in array.iter() {
+                    let (line, col) = at(table.span().map_or(0, |s| s.start));
+                    let here = format!("{}:{line}:{col}", path.display());
+                    if name == "secrets" {
+                        if let Some(e) = lists::secret(table, &here, line, &at_key, &mut errors) {
+                            if profile.lists.secret(&e.name).is_some() {
+                                errors.push(format!("{here}: secret {} is listed twice; keep one entry", e.name));
+                            }
+                            profile.lists.secrets.push(e);
+                        }
+                    } else if let Some(e) = lists::parameter(table, &here, line, &at_key, &mut errors) {
+                        if profile.lists.parameter(&e.name).is_some() {
+                            errors.push(format!("{here}: parameter {} is listed twice; keep one entry", e.name));
+                        }
+                        profile.lists.parameters.push(e);
+                    }
+                }
                 continue;
             }
             let Some(table) = item.as_table_like() else {
@@ -245,13 +281,54 @@ mod tests {
         let err = parse("[inptus]\nproject = \"comafi\"\n").unwrap_err();
         assert_eq!(
             err,
-            "p.toml:1:2: unknown table [inptus] (did you mean [inputs]?); a profile has [inputs] and [expect]"
+            "p.toml:1:2: unknown table [inptus] (did you mean [inputs]?); a profile has [inputs], [expect], [[secrets]] and [[parameters]]"
         );
         let err = parse("project = \"comafi\"\n[inputs]\n").unwrap_err();
         assert!(err.starts_with("p.toml:1:1: unknown key `project` outside any table; input values go under [inputs]"));
         let err = parse("[expect]\naccount_id = 123\nregion = \"mars\"\n").unwrap_err();
         assert!(err.contains("p.toml:2:1: expect.account_id must be a 12-digit account id"), "{err}");
         assert!(err.contains("p.toml:3:1: expect.region must be a region name"), "{err}");
+    }
+
+    #[test]
+    fn secrets_and_parameters_are_read_and_every_mistake_is_placed() {
+        let good = parse(
+            "[[secrets]]\nname = \"acme-prod-openai-api-key\"\nsource = \"env:OPENAI_API_KEY\"\n\n[[secrets]]\nname = \"acme-prod-app\"\nkeys = [\"DB_URL\", \"SESSION_SECRET\"]\nsource = { DB_URL = \"prompt\", SESSION_SECRET = \"generate:hex32\" }\nreaders = [\"execution\", \"task\"]\nkms_key_id = \"alias/acme\"\n\n[[parameters]]\nname = \"/acme-prod/brands\"\nvalue = \"a,b,c\"\nreaders = [\"task\"]\n",
+        )
+        .unwrap();
+        let l = &good.lists;
+        assert_eq!(l.secrets[0].sources[lists::PLAIN], lists::Source::Env("OPENAI_API_KEY".into()));
+        assert_eq!(l.secrets[0].readers, vec![lists::Reader::Execution], "execution reads by default");
+        assert_eq!(l.secrets[1].sources["SESSION_SECRET"], lists::Source::Generate("hex32".into()));
+        assert_eq!((l.secrets[1].line, l.secrets[1].kms_key_id.as_deref()), (5, Some("alias/acme")));
+        assert_eq!(l.parameters[0].value, lists::ParamValue::Literal("a,b,c".into()));
+        let bad = |text: &str| parse(text).unwrap_err();
+        assert!(
+            bad("[[secrets]]\nname = \"s\"\nsource = \"prompt\"\nreader = [\"task\"]\n")
+                .contains("p.toml:4:1: unknown field `reader` in [[secrets]] (did you mean `readers`?)")
+        );
+        assert!(
+            bad("[[secrets]]\nname = \"s\"\nsource = { A = \"prompt\" }\n")
+                .contains("p.toml:1:1: secret s has a source per key but no `keys`")
+        );
+        assert!(
+            bad("[[secrets]]\nname = \"s\"\nkeys = [\"A\", \"B\"]\nsource = { A = \"prompt\", C = \"prompt\" }\n")
+                .contains("must name exactly its keys; no source for B; not in keys: C")
+        );
+        assert!(bad("[[secrets]]\nname = \"s\"\nsource = \"vault:x\"\n").contains("source \"vault:x\" is not one"));
+        assert!(
+            bad("[[secrets]]\nname = \"s\"\nsource = \"prompt\"\nreaders = [\"tsak\"]\n")
+                .contains("unknown reader \"tsak\" (did you mean `task`?)")
+        );
+        assert!(
+            bad("[[secrets]]\nname = \"s\"\nsource = \"prompt\"\n[[secrets]]\nname = \"s\"\nsource = \"prompt\"\n")
+                .contains("p.toml:4:1: secret s is listed twice")
+        );
+        assert!(
+            bad("[[parameters]]\nname = \"/p\"\nvalue = \"x\"\ntype = \"Securestring\"\n")
+                .contains("(did you mean `SecureString`?)")
+        );
+        assert!(bad("[secrets]\nname = \"s\"\n").contains("write each entry as [[secrets]]"));
     }
 
     #[test]

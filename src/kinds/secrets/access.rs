@@ -1,0 +1,254 @@
+//! Who may read the profile's secrets and parameters: the task execution role
+//! (ECS reads `secrets` of a task definition with it) and the task role (the
+//! application reads at run time), as each entry's `readers` say. Both must
+//! read, or tasks stop with AccessDeniedException at start (seed 003).
+//! `secrets.ensure_read_access` gives each reader role an inline policy allowing
+//! exactly these secrets, parameters and customer keys (the execution role is
+//! created, trusted by ecs-tasks.amazonaws.com with
+//! AmazonECSTaskExecutionRolePolicy attached, when missing); `secrets.readers`
+//! proves it by evaluating all the role's policies.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::parameter::parameter_arn;
+use super::secret::describe;
+use crate::aws::error::{AwsError, Op};
+use crate::aws::exec::{Detail, Exec};
+use crate::engine::outcome::{ProbeResult, Status};
+use crate::engine::profile::lists::Reader;
+use crate::kinds::iam::allows::may;
+use crate::kinds::iam::principal::{self, RoleSpec, ensure_role};
+use crate::kinds::iam::read::{PrincipalKind, attached, principal_arn};
+use crate::kinds::kind::KindParams;
+use crate::policy::{PolicyDocument, Requirement, canonical};
+
+/// The AWS-managed policy an ECS task execution role carries.
+const EXECUTION_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+/// The trust of a task or execution role.
+const TRUST: &str = "iam/ecs-tasks-trust.json";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub execution_role_name: String,
+    pub task_role_name: String,
+    /// The inline policy each reader role gets.
+    pub policy_name: String,
+}
+
+impl KindParams for Params {
+    fn assets(&self) -> Vec<String> {
+        vec![TRUST.into()]
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReaderParams {
+    /// `execution` or `task`.
+    pub reader: String,
+    pub role_name: String,
+}
+
+impl KindParams for ReaderParams {
+    fn assets(&self) -> Vec<String> {
+        vec![TRUST.into()]
+    }
+    fn validate(&self) -> Result<(), String> {
+        match self.reader.as_str() {
+            "execution" | "task" => Ok(()),
+            other => Err(format!("`reader` is \"execution\" or \"task\", not \"{other}\"")),
+        }
+    }
+}
+
+/// The key ARN behind a key id, key ARN or alias.
+async fn key_arn(x: &Exec, key: &str) -> Result<String, AwsError> {
+    if key.starts_with("arn:") && key.contains(":key/") {
+        return Ok(key.to_string());
+    }
+    let kms = x.aws.kms();
+    let op = Op::new("kms", "DescribeKey", key);
+    let out = x.read(op, kms.describe_key().key_id(key).send()).await?;
+    out.key_metadata()
+        .and_then(|m| m.arn())
+        .map(str::to_string)
+        .ok_or_else(|| AwsError::other(format!("KMS key {key} has no ARN")))
+}
+
+/// What `reader` must be allowed: GetSecretValue on each secret it reads (its
+/// ARN, or NAME-?????? before it exists), GetParameters on each parameter, and
+/// Decrypt on each customer key.
+async fn required(x: &Exec, reader: Reader) -> Result<Vec<Requirement>, AwsError> {
+    let mut out = Vec::new();
+    let mut keys = Vec::new();
+    let lists = x.lists.clone();
+    for e in lists.secrets.iter().filter(|e| e.readers.contains(&reader)) {
+        let resource = match describe(x, &e.name).await? {
+            Some(arn) => arn,
+            None => format!(
+                "arn:{}:secretsmanager:{}:{}:secret:{}-??????",
+                x.aws.partition(),
+                x.aws.region,
+                x.aws.account_id,
+                e.name
+            ),
+        };
+        out.push(Requirement {
+            action: "secretsmanager:GetSecretValue".into(),
+            resource,
+            sid: Some("SecretsRead".into()),
+        });
+        keys.extend(e.kms_key_id.clone());
+    }
+    for e in lists.parameters.iter().filter(|e| e.readers.contains(&reader)) {
+        let resource = parameter_arn(x, &e.name);
+        out.push(Requirement { action: "ssm:GetParameters".into(), resource, sid: Some("ParametersRead".into()) });
+        keys.extend(e.kms_key_id.clone());
+    }
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        let resource = key_arn(x, &key).await?;
+        out.push(Requirement { action: "kms:Decrypt".into(), resource, sid: Some("KeysDecrypt".into()) });
+    }
+    Ok(out)
+}
+
+/// An inline policy allowing exactly the requirements, one statement per kind.
+fn document(required: &[Requirement]) -> Value {
+    let mut statements = Vec::new();
+    for sid in ["SecretsRead", "ParametersRead", "KeysDecrypt"] {
+        let mine: Vec<&Requirement> = required.iter().filter(|r| r.sid.as_deref() == Some(sid)).collect();
+        if let Some(first) = mine.first() {
+            let resources: Vec<&str> = mine.iter().map(|r| r.resource.as_str()).collect();
+            statements.push(json!({ "Sid": sid, "Effect": "Allow", "Action": first.action, "Resource": resources }));
+        }
+    }
+    json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+fn readers(x: &Exec) -> Vec<Reader> {
+    let mut all: Vec<Reader> = x
+        .lists
+        .secrets
+        .iter()
+        .flat_map(|e| e.readers.clone())
+        .chain(x.lists.parameters.iter().flat_map(|e| e.readers.clone()))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+async fn ensure_execution_role(x: &mut Exec, name: &str) -> Result<(), AwsError> {
+    let trust = x.asset_json(TRUST)?;
+    let spec = RoleSpec {
+        name,
+        path: "/",
+        description: Some("ECS task execution role (preflight)"),
+        trust: &trust,
+        who: "trusted by ecs-tasks.amazonaws.com",
+    };
+    ensure_role(x, &spec).await?;
+    let arn = principal_arn(x, PrincipalKind::Role, name);
+    let has = attached(x, PrincipalKind::Role, name)
+        .await?
+        .is_some_and(|list| list.iter().any(|p| p.policy_arn() == Some(EXECUTION_POLICY)));
+    if !has {
+        let iam = x.aws.iam().clone();
+        let call = iam.attach_role_policy().role_name(name).policy_arn(EXECUTION_POLICY).send();
+        x.change(Op::new("iam", "AttachRolePolicy", &arn), "attach AmazonECSTaskExecutionRolePolicy", call).await?;
+    }
+    Ok(())
+}
+
+pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
+    let needed = readers(x);
+    if needed.is_empty() {
+        x.note("the profile lists no [[secrets]] or [[parameters]]: nobody needs to read anything");
+        return Ok(());
+    }
+    for reader in needed {
+        let name = match reader {
+            Reader::Execution => {
+                ensure_execution_role(x, &p.execution_role_name).await?;
+                &p.execution_role_name
+            }
+            Reader::Task => {
+                let iam = x.aws.iam().clone();
+                let arn = principal_arn(x, PrincipalKind::Role, &p.task_role_name);
+                let exists = x
+                    .read_opt(Op::new("iam", "GetRole", &arn), iam.get_role().role_name(&p.task_role_name).send())
+                    .await?
+                    .is_some();
+                if !exists {
+                    return Err(AwsError::other(format!(
+                        "the task role {} does not exist, so it cannot be given read access",
+                        p.task_role_name
+                    ))
+                    .with_fix("it is the runtime role: preflight run iam-policy creates it (runtime_principal_name), then run this step again"));
+                }
+                &p.task_role_name
+            }
+        };
+        let want = document(&required(x, reader).await?);
+        let iam = x.aws.iam().clone();
+        let arn = principal_arn(x, PrincipalKind::Role, name);
+        let op = Op::new("iam", "GetRolePolicy", &arn);
+        let now = x.read_opt(op, iam.get_role_policy().role_name(name).policy_name(&p.policy_name).send()).await?;
+        let have = now.as_ref().and_then(|o| PolicyDocument::parse_url_encoded(o.policy_document()).ok());
+        let want_doc = PolicyDocument::from_value(&want).map_err(AwsError::other)?;
+        if have.as_ref().map(canonical) == Some(canonical(&want_doc)) {
+            x.note(format!("role {name} already has {} as wanted", p.policy_name));
+            continue;
+        }
+        let before = have.map(|d| d.raw).unwrap_or(Value::Null);
+        let detail = Detail::with_diff(
+            format!("inline policy {}: the {} role reads exactly what the profile lists", p.policy_name, reader.name()),
+            &before,
+            &want,
+        );
+        let body = serde_json::to_string(&want).expect("json");
+        let call = iam.put_role_policy().role_name(name).policy_name(&p.policy_name).policy_document(body).send();
+        x.change(Op::new("iam", "PutRolePolicy", &arn), detail, call).await?;
+    }
+    Ok(())
+}
+
+pub async fn probe(x: &mut Exec, id: String, p: ReaderParams) -> Result<ProbeResult, AwsError> {
+    let reader = if p.reader == "execution" { Reader::Execution } else { Reader::Task };
+    let required = required(x, reader).await?;
+    if required.is_empty() {
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Skipped,
+            format!("no secret or parameter of the profile names the {} role as a reader", reader.name()),
+        ));
+    }
+    let fixed_by = match reader {
+        Reader::Execution => format!("{} --step read-access", x.checklist),
+        Reader::Task => "iam-policy".to_string(),
+    };
+    // The execution role is ECS's: it must trust ecs-tasks.amazonaws.com from this account.
+    if reader == Reader::Execution {
+        let trust = principal::Params {
+            principal_kind: "role".into(),
+            principal_name: p.role_name.clone(),
+            trust: Some(TRUST.into()),
+            path: "/".into(),
+            description: None,
+        };
+        let trusted = principal::probe(x, id.clone(), trust).await?;
+        if trusted.status != Status::Pass {
+            return Ok(trusted);
+        }
+    }
+    let mut result = may(x, id, PrincipalKind::Role, &p.role_name, &required, &fixed_by).await?;
+    if result.status != Status::Pass && !result.fix.as_deref().unwrap_or("").contains("preflight run") {
+        result.fix =
+            Some(format!("{}\nor: preflight run {} --step read-access", result.fix.unwrap_or_default(), x.checklist));
+    }
+    Ok(result)
+}
