@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# preflight against local emulators on 127.0.0.1, no AWS account needed: moto (STS, IAM, ECR),
-# the Bedrock double of the tests (examples/bedrock_double.rs), which moto lacks, and a container
-# registry (Debian's docker-registry) standing in for ECR's registry API, which moto lacks too.
+# preflight against local emulators on 127.0.0.1, no AWS account needed: moto (STS, IAM, ECR,
+# Secrets Manager, SSM, ECS, EC2, ELBv2, Logs), the Bedrock double of the tests
+# (examples/bedrock_double.rs), which moto lacks, a container registry (Debian's docker-registry)
+# standing in for ECR's registry API, which moto lacks too, and a stand-in for the application
+# behind the load balancer (python3's http.server answering /health), whose DNS name moto invents.
 #
 #   scripts/sandbox.sh              start the emulators and open the wizard on them (in a terminal);
-#                                   without a terminal: walk iam-policy, model-access, secrets and ecr-push
-#                                   (plan, run --yes, verify)
+#                                   without a terminal: walk iam-policy, model-access, secrets, ecr-push and
+#                                   ecs-service (plan, run --yes, verify)
 #   scripts/sandbox.sh ARGS...      run `preflight ARGS...` against the same emulators (they keep their state)
 #   scripts/sandbox.sh aws ARGS...  the AWS CLI against moto, to change the account by hand
 #   scripts/sandbox.sh stop         stop the emulators and delete target/sandbox/ (profile, state, logs)
@@ -45,8 +47,9 @@ if [ "${1:-}" = "stop" ]; then
   stop_server moto moto_server "moto"
   stop_server bedrock bedrock_double "the Bedrock double"
   stop_server registry docker-registry "the registry"
+  stop_server app http.server "the application stand-in"
   if $keep; then
-    rm -rf "$dir/moto.log" "$dir/bedrock.log" "$dir/registry"
+    rm -rf "$dir/moto.log" "$dir/bedrock.log" "$dir/registry" "$dir/app"
     echo "deleted the emulators' logs; kept $dir/preflight.toml (the profile) and $dir/.preflight/ (preflight's state and audit log)."
     echo "The emulated account is gone with the emulators: the next run finds its steps undone and redoes them."
   else
@@ -111,8 +114,9 @@ for s in socks:
 print(*(s.getsockname()[1] for s in socks))')
   if ! moto_up; then
     stop_server moto moto_server
-    # The AWS-managed policies (AmazonECSTaskExecutionRolePolicy) exist only when moto loads them.
-    MOTO_IAM_LOAD_MANAGED_POLICIES=true nohup .venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" </dev/null >"$dir/moto.log" 2>&1 &
+    # The AWS-managed policies (AmazonECSTaskExecutionRolePolicy) exist only when moto loads them;
+    # its ECS services run their desired tasks only with MOTO_ECS_SERVICE_RUNNING (shared notes).
+    MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_ECS_SERVICE_RUNNING=1 nohup .venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" </dev/null >"$dir/moto.log" 2>&1 &
     echo $! >"$dir/moto.pid"
     echo "$moto_port" >"$dir/moto.port"
     started+=" moto"
@@ -181,6 +185,35 @@ else
   echo "note: ecr-push needs a registry in the sandbox: apt-get install docker-registry apache2-utils (then scripts/sandbox.sh again)" >&2
 fi
 
+# --- the application (for ecs-service's health step) ----------------------------------------------
+# moto runs no container and its load balancer's DNS name resolves nowhere: a file server on
+# 127.0.0.1 answers /health as the application would ({"status":"ok"}, seed 004), and the profile's
+# health_url points the health step at it.
+app_up() { up app /health; }
+if ! app_up; then
+  stop_server app http.server
+  mkdir -p "$dir/app"
+  printf '{"status":"ok"}' >"$dir/app/health"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  nohup python3 -m http.server --bind 127.0.0.1 --directory "$dir/app" "$port" </dev/null >"$dir/app.log" 2>&1 &
+  echo $! >"$dir/app.pid"
+  echo "$port" >"$dir/app.port"
+  for _ in $(seq 1 100); do app_up && break; sleep 0.1; done
+  app_up || { echo "the application stand-in did not start; see $dir/app.log" >&2; exit 1; }
+  started+=" app"
+fi
+python3 - "$dir/preflight.toml" "http://127.0.0.1:$(cat "$dir/app.port")/health" <<'PY'
+import re, sys
+path, url = sys.argv[1:]
+text = open(path).read()
+line = f'health_url = "{url}"'
+if re.search(r"^health_url = .*$", text, flags=re.M):
+    text = re.sub(r'^health_url = "[^"]*"', line, text, flags=re.M)
+else:
+    text = text.replace("[inputs]\n", f"[inputs]\n{line}   # set by scripts/sandbox.sh\n", 1)
+open(path, "w").write(text)
+PY
+
 unset AWS_PROFILE AWS_SESSION_TOKEN
 export AWS_ENDPOINT_URL="http://127.0.0.1:$(cat "$dir/moto.port")"
 export AWS_ENDPOINT_URL_BEDROCK="http://127.0.0.1:$(cat "$dir/bedrock.port")"
@@ -202,16 +235,18 @@ fi
 if [ -n "$started" ]; then
   echo "emulators on 127.0.0.1: moto on port $(cat "$dir/moto.port") (account 123456789012; the caller, user/moto," \
     "may aws-marketplace:Subscribe), the Bedrock double on port $(cat "$dir/bedrock.port") (Anthropic's use-case form" \
-    "and the model's agreement not done yet)$( [ -f "$dir/registry.port" ] && echo ", the registry on port $(cat "$dir/registry.port") (ECR's registry API, user AWS, moto's token)"); stop them with scripts/sandbox.sh stop" >&2
+    "and the model's agreement not done yet)$( [ -f "$dir/registry.port" ] && echo ", the registry on port $(cat "$dir/registry.port") (ECR's registry API, user AWS, moto's token)"), the application's /health on port $(cat "$dir/app.port"); stop them with scripts/sandbox.sh stop" >&2
 fi
 
 if [ "${1:-}" = "aws" ]; then shift; exec .venv/bin/aws "$@"; fi
 if [ $# -gt 0 ]; then exec "$pf" "$@"; fi
 if [ -t 0 ] && [ -t 1 ]; then exec "$pf" tui; fi
 # No terminal: iam-policy, then model-access (its runtime-invoke step checks the runtime role that
-# iam-policy creates), then secrets (its task role is iam-policy's), then ecr-push (the example image). A failure stops the walk with preflight's exit code.
+# iam-policy creates), then secrets (its task role is iam-policy's), then ecr-push (the example
+# image), then ecs-service (the service runs that image with those secrets). A failure stops the
+# walk with preflight's exit code.
 checklists=(iam-policy model-access secrets)
-[ -f "$dir/registry.port" ] && checklists+=(ecr-push)
+[ -f "$dir/registry.port" ] && checklists+=(ecr-push ecs-service)
 for checklist in "${checklists[@]}"; do
   for args in "plan $checklist" "run $checklist --yes" "verify $checklist"; do
     echo "\$ preflight $args" >&2

@@ -1,7 +1,8 @@
 //! The layout rules of ARCHITECTURE.md, checked on the source tree: the
 //! top-level modules import each other without a circle, the pure core
-//! imports no AWS, async runtime or terminal, and kinds never import the
-//! registry that lists them.
+//! imports no AWS, async runtime or terminal, kinds never import the
+//! registry that lists them, and the kinds' service families import each
+//! other without a circle either.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -156,4 +157,44 @@ fn kinds_never_import_the_registry() {
             f.display()
         );
     }
+}
+
+/// Service family under src/kinds (a folder or a file) -> the families it names as `crate::kinds::X`.
+fn kind_family_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let re = regex_lite::Regex::new(r"crate::kinds::([a-z_0-9]+)").unwrap();
+    let root = src().join("kinds");
+    let shared = ["mod", "kind", "registry"];
+    let mut graph = BTreeMap::new();
+    for entry in std::fs::read_dir(&root).unwrap().flatten() {
+        let path = entry.path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        if shared.contains(&name.as_str()) {
+            continue;
+        }
+        let mut files = Vec::new();
+        if path.is_dir() {
+            rust_files(&path, &mut files);
+        } else {
+            files.push(path.clone());
+        }
+        let mut uses = BTreeSet::new();
+        for f in &files {
+            for cap in re.captures_iter(&code(f)) {
+                if cap[1] != name && !shared.contains(&&cap[1]) {
+                    uses.insert(cap[1].to_string());
+                }
+            }
+        }
+        graph.insert(name, uses);
+    }
+    graph
+}
+
+#[test]
+fn the_service_families_of_the_kinds_import_each_other_without_a_circle() {
+    let graph = kind_family_graph();
+    assert!(graph.contains_key("ecs") && graph.contains_key("ec2") && graph.contains_key("elb"), "{graph:?}");
+    // ecs's service step uses the load balancer's target group, which uses ec2's network: one way.
+    assert!(graph["ecs"].contains("elb") && graph["elb"].contains("ec2"), "{graph:#?}");
+    assert_eq!(find_cycle(&graph), None, "kinds' family graph: {graph:#?}");
 }

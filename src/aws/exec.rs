@@ -139,6 +139,18 @@ pub enum Activity {
         done: u64,
         total: u64,
     },
+    /// The current state of something watched (a deployment's table): it
+    /// replaces the previous table of the step. The wizard shows it in the
+    /// step's detail; the CLI prints Info lines instead.
+    Table(Table),
+}
+
+/// A small table: a title, column names, rows of cells.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Table {
+    pub title: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
 }
 
 /// Opt-in probing: `deep` asks IAM's policy simulator for a second opinion;
@@ -169,6 +181,8 @@ pub struct Exec {
     pub wanted: Option<toml::Table>,
     /// False for `plan`: changes are recorded, not made.
     pub apply: bool,
+    /// The action was asked to act even though its probes pass (`run --force`).
+    pub force: bool,
     /// What the probes may do beyond reading (`--deep`, `--invoke`).
     pub probing: Probing,
     pub checklist: String,
@@ -258,6 +272,17 @@ impl Exec {
     pub fn info(&self, text: impl Into<String>) {
         let text = self.values.scrub(&text.into());
         self.sink.activity(&self.checklist, &self.step, Activity::Info(text));
+    }
+
+    /// Shows the current state of what the step watches (see [`Activity::Table`]).
+    pub fn table(&self, table: Table) {
+        let scrub = |v: Vec<String>| v.into_iter().map(|c| self.values.scrub(&c)).collect::<Vec<_>>();
+        let table = Table {
+            title: self.values.scrub(&table.title),
+            header: scrub(table.header),
+            rows: table.rows.into_iter().map(scrub).collect(),
+        };
+        self.sink.activity(&self.checklist, &self.step, Activity::Table(table));
     }
 
     /// Reports that something to transfer is already where it goes.

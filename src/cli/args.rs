@@ -96,6 +96,9 @@ pub enum Command {
         /// Apply changes without asking.
         #[arg(long)]
         yes: bool,
+        /// Apply the step's action even when its probes pass (e.g. a new ECS deployment).
+        #[arg(long, requires = "step")]
+        force: bool,
         #[arg(long)]
         json: bool,
     },

@@ -34,6 +34,7 @@ pub async fn confirm(g: &Global, id: &str, step: &str) -> Result<u8, Failure> {
         only: false,
         probing: Default::default(),
         yes: false,
+        force: false,
     };
     let report = runner.run_checklist(&checklist, &opts).await.map_err(stopped)?;
     let failing: Vec<_> =

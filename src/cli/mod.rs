@@ -61,17 +61,17 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
             drive::drive(
                 g,
                 vec![checklist],
-                Options { mode: Mode::Plan, step, only: false, probing: Probing::default(), yes: false },
+                Options { mode: Mode::Plan, step, only: false, probing: Probing::default(), yes: false, force: false },
                 json,
                 false,
             )
             .await
         }
-        Command::Run { checklist, step, yes, json } => {
+        Command::Run { checklist, step, yes, force, json } => {
             drive::drive(
                 g,
                 vec![checklist],
-                Options { mode: Mode::Run, step, only: false, probing: Probing::default(), yes },
+                Options { mode: Mode::Run, step, only: false, probing: Probing::default(), yes, force },
                 json,
                 false,
             )
@@ -91,7 +91,14 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
             drive::drive(
                 g,
                 ids,
-                Options { mode: Mode::Verify, step: None, only: false, probing: Probing { deep, invoke }, yes: false },
+                Options {
+                    mode: Mode::Verify,
+                    step: None,
+                    only: false,
+                    probing: Probing { deep, invoke },
+                    yes: false,
+                    force: false,
+                },
                 json,
                 g.strict,
             )

@@ -91,7 +91,7 @@ pub fn step_block(step: &StepReport, color: bool) -> String {
         }
     }
     if let Some(e) = &step.error {
-        out.push_str(&format!("\n      {}", e));
+        out.push_str(&format!("\n{}", indent(e, "      ")));
     }
     if let Some(fix) = &step.fix {
         out.push_str(&format!("\n        fix: {}", indent(fix, "          ").trim_start()));

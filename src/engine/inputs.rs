@@ -167,6 +167,10 @@ pub fn validate(def: &InputDef, value: &str) -> Result<(), String> {
         InputKind::Choice(choices) if !choices.iter().any(|c| c == value) => {
             return Err(format!("\"{value}\" must be one of: {}", choices.join(", ")));
         }
+        InputKind::List if value.trim().is_empty() => {
+            // An optional list may be empty on purpose (its default means "none given").
+            return if def.required { Err("the list is empty".into()) } else { Ok(()) };
+        }
         InputKind::List => {
             for item in value.split(',').map(str::trim) {
                 if item.is_empty() {

@@ -4,10 +4,15 @@
 //! AWS plumbing, never `registry`; `registry` imports the kinds.
 
 pub mod bedrock;
+pub mod ec2;
 pub mod ecr;
+pub mod ecs;
+pub mod elb;
 pub mod github;
+pub mod http;
 pub mod iam;
 pub mod kind;
+pub mod logs;
 pub mod manual;
 pub mod registry;
 pub mod secrets;

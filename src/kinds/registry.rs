@@ -2,10 +2,14 @@
 //! against it; the runner dispatches through it. Adding a kind: one line here.
 
 use super::bedrock::{access as bedrock_access, invoke, model, use_case};
+use super::ec2::network;
 use super::ecr::{image, repository};
+use super::ecs::{cluster, image as ecs_image, role, service, task};
+use super::iam::execution;
 use super::iam::{allows, attach, oidc, policy, principal};
 use super::kind::{Kind, Run, check, parse};
 use super::secrets::{access, parameter, secret};
+use super::{elb, http, logs};
 use super::{github, manual};
 use crate::BoxFut;
 use crate::aws::error::AwsError;
@@ -171,6 +175,56 @@ pub static KINDS: &[Kind] = &[
         access::probe,
         access::ReaderParams
     ),
+    action!("ecs.ensure_cluster", "ECS cluster with the FARGATE and FARGATE_SPOT capacity providers", cluster::ensure),
+    probe!("ecs.cluster", "the cluster is ACTIVE", cluster::probe),
+    action!("logs.ensure_log_group", "CloudWatch log group with its retention", logs::ensure),
+    probe!("logs.log_group", "the log group exists", logs::probe_exists, logs::Params),
+    probe!("logs.retention", "the log group keeps its logs as long as asked", logs::probe_retention, logs::Params),
+    action!(
+        "iam.ensure_execution_role",
+        "ECS task execution role trusted by ecs-tasks.amazonaws.com, with AmazonECSTaskExecutionRolePolicy",
+        execution::ensure
+    ),
+    probe!(
+        "ecs.execution_permissions",
+        "the execution role may pull the image, write the logs and read the task's secrets (local evaluation)",
+        role::probe
+    ),
+    action!(
+        "ecs.ensure_task_definition",
+        "task definition from an asset, with the profile's variables; a new revision only when the latest differs",
+        task::ensure
+    ),
+    probe!("ecs.task_definition", "the family's latest revision is the one wanted", task::probe),
+    probe!(
+        "ecs.image_platform",
+        "the task's image is in ECR and runs on the tasks' CPU architecture, which agrees with ecr-push's platform",
+        ecs_image::probe
+    ),
+    action!(
+        "ec2.ensure_network",
+        "the tasks' subnets and security group (only the load balancer may reach them)",
+        network::ensure
+    ),
+    probe!("ec2.network", "the subnets exist and the tasks' group lets in only what it should", network::probe),
+    action!(
+        "elb.ensure_load_balancer",
+        "internet-facing ALB, target group (ip targets, health path) and listener on 80 (adopted by name)",
+        elb::ensure
+    ),
+    probe!("elb.load_balancer", "the load balancer, its target group and its listener", elb::probe),
+    action!(
+        "ecs.ensure_service",
+        "Fargate service on the newest revision with a circuit breaker, then the deployment watched until stable",
+        service::ensure
+    ),
+    probe!(
+        "ecs.service",
+        "the service is ACTIVE, on the newest revision, running as many tasks as desired, deployed",
+        service::probe,
+        service::Check
+    ),
+    probe!("http.health", "the application answers its health check (2xx within 5 s)", http::probe),
     probe!("github.secret", "a GitHub Actions secret exists (gh CLI; manual without it)", github::probe),
     probe!("manual.confirm", "a check only a person can make, settled by `preflight confirm`", manual::probe),
 ];

@@ -44,6 +44,8 @@ pub struct Options {
     pub probing: Probing,
     /// Apply without asking.
     pub yes: bool,
+    /// With `step`: apply its action even when its probes pass (`run --force`).
+    pub force: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -213,6 +215,7 @@ impl Runner {
             lists: self.lists.clone(),
             wanted: None,
             apply,
+            force: false,
             probing,
             checklist: checklist.to_string(),
             step: step.to_string(),
@@ -224,8 +227,9 @@ impl Runner {
     }
 
     /// Runs the step's action: a dry run when `apply` is false.
-    async fn action(&self, checklist: &str, step: &Step, apply: bool) -> (Exec, Result<(), AwsError>) {
+    async fn action(&self, checklist: &str, step: &Step, apply: bool, force: bool) -> (Exec, Result<(), AwsError>) {
         let mut x = self.exec(checklist, &step.id, apply, Probing::default());
+        x.force = force;
         let call = step.action.as_ref().expect("only steps with an action");
         let result = match (
             registry::find(&call.kind).map(|k| &k.run),
@@ -333,8 +337,12 @@ impl Runner {
         if opts.mode != Mode::Plan {
             self.record(&checklist.id, &step.id, Event::Probed { probes, outputs })?;
         }
-        // Done, waiting for a person, or an opt-in probe that was not asked for: nothing to apply.
-        if matches!(report.status, Status::Pass | Status::Manual | Status::Skipped) || opts.mode == Mode::Verify {
+        // Done, waiting for a person, or an opt-in probe that was not asked for: nothing to apply
+        // (unless this very step is forced: its action runs even though its probes pass).
+        let forced = opts.force && opts.step.as_deref() == Some(step.id.as_str()) && step.action.is_some();
+        if (matches!(report.status, Status::Pass | Status::Manual | Status::Skipped) && !forced)
+            || opts.mode == Mode::Verify
+        {
             return Ok(report);
         }
         let Some(_) = &step.action else {
@@ -356,7 +364,7 @@ impl Runner {
             .collect();
 
         // Look first: the dry run reads what exists and lists the calls that would change it.
-        let (plan, planned) = self.action(&checklist.id, step, false).await;
+        let (plan, planned) = self.action(&checklist.id, step, false, forced).await;
         if let Err(e) = planned {
             return self.failed(checklist, step, report, e, false);
         }
@@ -366,6 +374,10 @@ impl Runner {
         }
         if !blocked.is_empty() {
             report.error = Some(format!("not run: it needs {}, which did not pass", blocked.join(", ")));
+            return Ok(report);
+        }
+        if report.changes.is_empty() && forced {
+            report.fix = Some("forced, but there is nothing this step would change: it is in place".into());
             return Ok(report);
         }
         if report.changes.is_empty() {
@@ -391,7 +403,7 @@ impl Runner {
         }
 
         self.record(&checklist.id, &step.id, Event::Start)?;
-        let (done, applied) = self.action(&checklist.id, step, true).await;
+        let (done, applied) = self.action(&checklist.id, step, true, forced).await;
         report.applied = true;
         report.changes = done.changes;
         if let Err(e) = applied {

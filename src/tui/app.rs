@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
-use crate::aws::exec::{Activity, Change};
+use crate::aws::exec::{Activity, Change, Table};
 use crate::engine::model::Checklist;
 use crate::engine::order;
 use crate::engine::outcome::Status;
@@ -205,6 +205,8 @@ pub struct App {
     pub running: Option<(String, String)>,
     /// Transfers of the running step: what, bytes done, bytes in all.
     pub transfers: Vec<(String, u64, u64)>,
+    /// The last table a step showed (a deployment's state): checklist, step, table.
+    pub table: Option<(String, String, Table)>,
     pub log: Vec<LogLine>,
     /// Lines scrolled back from the end of the log (0 follows the end).
     pub log_scroll: usize,
@@ -239,6 +241,7 @@ impl App {
             background: false,
             running: None,
             transfers: Vec::new(),
+            table: None,
             log: Vec::new(),
             log_scroll: 0,
             detail_scroll: 0,

@@ -93,7 +93,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         codes: &[KeyCode::Char('r')],
         keys: "r",
-        help: "re-run a failed or done step alone",
+        help: "re-run the step alone, its action even if it passes (run --force)",
         short: Some("re-run"),
         action: Action::Rerun,
     },

@@ -20,8 +20,12 @@ use crate::kinds::registry::Registry;
 use crate::runner::{Mode, StepReport};
 
 fn app() -> App {
+    app_of("iam-policy")
+}
+
+fn app_of(id: &str) -> App {
     let library = Library::builtin();
-    let checklist = load_all(&library, &Registry).unwrap().all.into_iter().find(|c| c.id == "iam-policy").unwrap();
+    let checklist = load_all(&library, &Registry).unwrap().all.into_iter().find(|c| c.id == id).unwrap();
     let reports = checklist.steps.iter().map(|s| StepReport::recorded(s, None)).collect();
     let names = |probes_only| -> Vec<Vec<String>> {
         (0..checklist.steps.len())
@@ -144,6 +148,43 @@ fn failed_step_with_fix() {
     let shown = screen(&app, 100, 30);
     assert!(shown.contains("✘ grant") && shown.contains("fix:"), "{shown}");
     insta::assert_snapshot!(shown);
+}
+
+#[test]
+fn a_deployment_is_watched_in_the_log_and_the_detail() {
+    let mut app = app_of("ecs-service");
+    update(&mut app, Msg::StepStarted { checklist: "ecs-service".into(), step: "service".into() });
+    let table = |rollout: &str, running: &str| crate::aws::exec::Table {
+        title: "Deployments of comafi-service".into(),
+        header: ["status", "revision", "rollout", "want", "pend", "run", "fail"].map(String::from).to_vec(),
+        rows: vec![
+            ["PRIMARY", "comafi-api:7", rollout, "1", "1", running, "0"].map(String::from).to_vec(),
+            ["ACTIVE", "comafi-api:6", "COMPLETED", "1", "0", "1", "0"].map(String::from).to_vec(),
+        ],
+    };
+    for (rollout, running) in [("IN_PROGRESS", "0"), ("IN_PROGRESS", "1")] {
+        let info = format!("deployment: {running} running of 1 desired; ecs-svc/2 {rollout}");
+        update(&mut app, Msg::Activity { step: "service".into(), activity: Activity::Info(info) });
+        update(&mut app, Msg::Activity { step: "service".into(), activity: Activity::Table(table(rollout, running)) });
+    }
+    let service = app.lists[0].checklist.steps.iter().position(|s| s.id == "service").unwrap();
+    for _ in 0..=app.lists[0].order.iter().position(|&i| i == service).unwrap() {
+        key(&mut app, KeyCode::Down);
+    }
+    let shown = screen(&app, 110, 34);
+    assert!(shown.contains("Deployments of comafi-service"), "{shown}");
+    assert!(
+        shown.contains("PRIMARY  comafi-api:7  IN_PROGRESS  1     1     1    0"),
+        "the last poll, aligned: {shown}"
+    );
+    assert!(
+        shown.contains("[service] deployment: 0 running") && shown.contains("[service] deployment: 1 running"),
+        "a line per poll: {shown}"
+    );
+    insta::assert_snapshot!(shown);
+    // The next run of the step starts from a clean table.
+    update(&mut app, Msg::StepStarted { checklist: "ecs-service".into(), step: "service".into() });
+    assert!(app.table.is_none());
 }
 
 #[test]

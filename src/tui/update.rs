@@ -34,6 +34,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Start(job) => start(app, job),
         Msg::Opened => {
             // What is on screen is what was recorded: verify it now, read-only, in the background.
+            // The checklists that cannot be verified yet are said in one line per missing set.
+            let mut unverified: Vec<(String, Vec<String>)> = Vec::new();
             for l in 0..app.lists.len() {
                 let list = &app.lists[l];
                 let missing: BTreeSet<&String> =
@@ -43,11 +45,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     app.queue.push_back((Job { checklist: id, mode: Mode::Verify, step: None, only: false }, true));
                 } else {
                     let names = missing.into_iter().cloned().collect::<Vec<_>>().join(", ");
-                    app.log(
-                        LogKind::Note,
-                        format!("{id}: shown as recorded, not verified: it needs {names} (e sets them)"),
-                    );
+                    match unverified.iter_mut().find(|(n, _)| *n == names) {
+                        Some((_, ids)) => ids.push(id),
+                        None => unverified.push((names, vec![id])),
+                    }
                 }
+            }
+            for (names, ids) in unverified {
+                let verb = if ids.len() == 1 { "it needs" } else { "they need" };
+                app.log(
+                    LogKind::Note,
+                    format!("{}: shown as recorded, not verified: {verb} {names} (e sets them)", ids.join(", ")),
+                );
             }
             next_queued(app)
         }
@@ -55,6 +64,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if let Some((l, s)) = app.step_index(&checklist, &step) {
                 let title = app.lists[l].checklist.steps[s].title.clone();
                 app.log(LogKind::Note, format!("… {step}: {title}"));
+            }
+            if app.table.as_ref().is_some_and(|(c, s, _)| *c == checklist && *s == step) {
+                app.table = None;
             }
             app.running = Some((checklist, step));
             app.transfers.clear();
@@ -106,6 +118,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                         LogKind::Note,
                         format!("[{step}] {what}: already there ({})", crate::engine::text::bytes(size)),
                     );
+                }
+                Activity::Table(table) => {
+                    let checklist = app.running.as_ref().map(|(c, _)| c.clone()).unwrap_or_default();
+                    app.table = Some((checklist, step, table));
                 }
                 Activity::Progress { what, done, total } => {
                     // One line per transfer, updated in place.
@@ -289,7 +305,8 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.modal = Some(Modal::Help);
             Vec::new()
         }
-        Action::Quit if app.job.is_some() => {
+        // Only a run changes anything: quitting a verify or a plan loses nothing.
+        Action::Quit if app.job.as_ref().is_some_and(|j| j.mode == Mode::Run) => {
             app.modal = Some(Modal::QuitWhileRunning);
             Vec::new()
         }

@@ -155,8 +155,15 @@ impl Worker {
         let (runner, lists, tx, yes) = (self.runner.clone(), self.lists.clone(), self.tx.clone(), self.yes);
         self.task = Some(tokio::spawn(async move {
             let Some(checklist) = lists.iter().find(|c| c.id == job.checklist) else { return };
-            let opts =
-                Options { mode: job.mode, step: job.step.clone(), only: job.only, probing: Default::default(), yes };
+            let opts = Options {
+                mode: job.mode,
+                step: job.step.clone(),
+                only: job.only,
+                probing: Default::default(),
+                yes,
+                // r re-runs one step alone, its action even when its probes pass (run --force).
+                force: job.mode == Mode::Run && job.only,
+            };
             let mut runner = runner.lock().await;
             // A run changes the account: it holds the job lock while it runs, on the freshest state.
             let _job = match (job.mode, runner.store.clone()) {

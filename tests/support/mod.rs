@@ -330,3 +330,23 @@ pub fn statuses(doc: &serde_json::Value) -> Vec<(String, String)> {
     let steps = doc["checklists"][0]["steps"].as_array().unwrap_or_else(|| panic!("no steps in {doc}"));
     steps.iter().map(|s| (s["id"].as_str().unwrap().to_string(), s["status"].as_str().unwrap().to_string())).collect()
 }
+
+/// An AWS SDK ECS client for the test AWS.
+pub async fn ecs(endpoint: &str) -> aws_sdk_ecs::Client {
+    aws_sdk_ecs::Client::new(&sdk_config(endpoint).await)
+}
+
+/// An AWS SDK CloudWatch Logs client for the test AWS.
+pub async fn logs(endpoint: &str) -> aws_sdk_cloudwatchlogs::Client {
+    aws_sdk_cloudwatchlogs::Client::new(&sdk_config(endpoint).await)
+}
+
+/// An AWS SDK EC2 client for the test AWS.
+pub async fn ec2(endpoint: &str) -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::new(&sdk_config(endpoint).await)
+}
+
+/// An AWS SDK ELBv2 client for the test AWS.
+pub async fn elb(endpoint: &str) -> aws_sdk_elasticloadbalancingv2::Client {
+    aws_sdk_elasticloadbalancingv2::Client::new(&sdk_config(endpoint).await)
+}

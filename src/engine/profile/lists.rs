@@ -105,10 +105,15 @@ pub struct ParameterEntry {
     pub line: usize,
 }
 
+/// What the profile holds besides inputs, for the kinds that use it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Lists {
     pub secrets: Vec<SecretEntry>,
     pub parameters: Vec<ParameterEntry>,
+    /// `[environment]`: the container's plain variables.
+    pub environment: Vec<(String, String)>,
+    /// `[container_secrets]`: the container's variables read from secrets and parameters.
+    pub container_secrets: Vec<super::ContainerSecret>,
 }
 
 /// Where a key or table is, as `path:line:col`.

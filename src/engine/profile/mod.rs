@@ -12,12 +12,14 @@ use toml_edit::{Document, DocumentMut, Item, Value as TomlValue};
 use super::store::write_atomic;
 use super::suggest::{closest, did_you_mean};
 
+pub mod container;
 pub mod lists;
 
+pub use container::ContainerSecret;
 pub use lists::Lists;
 
 /// The tables a profile may have.
-const TABLES: [&str; 4] = ["inputs", "expect", "secrets", "parameters"];
+const TABLES: [&str; 6] = ["inputs", "expect", "secrets", "parameters", "environment", "container_secrets"];
 /// The keys of `[expect]`.
 const EXPECT_KEYS: [&str; 2] = ["account_id", "region"];
 
@@ -59,7 +61,7 @@ pub struct Profile {
     pub exists: bool,
     pub inputs: BTreeMap<String, Entry>,
     pub expect: Expect,
-    /// `[[secrets]]` and `[[parameters]]`.
+    /// `[[secrets]]`, `[[parameters]]`, `[environment]`, `[container_secrets]`: what kinds read.
     pub lists: Lists,
 }
 
@@ -108,7 +110,7 @@ impl Profile {
                     format!("unknown key `{name}` outside any table; input values go under [inputs]")
                 };
                 errors.push(format!(
-                    "{here}: {message}; a profile has [inputs], [expect], [[secrets]] and [[parameters]]"
+                    "{here}: {message}; a profile has [inputs], [expect], [[secrets]], [[parameters]], [environment] and [container_secrets]"
                 ));
                 continue;
             }
@@ -144,6 +146,18 @@ impl Profile {
                 errors.push(format!("{here}: `{name}` must be a table ([{name}])"));
                 continue;
             };
+            let at_key = |k: &toml_edit::Key| {
+                let (line, col) = key_at(k);
+                format!("{}:{line}:{col}", path.display())
+            };
+            if name == "environment" {
+                profile.lists.environment = container::environment(table, &at_key, &mut errors);
+                continue;
+            }
+            if name == "container_secrets" {
+                profile.lists.container_secrets = container::secrets(table, &at_key, &mut errors);
+                continue;
+            }
             for (k, _) in table.iter() {
                 let Some((key, value)) = table.get_key_value(k) else { continue };
                 let (line, col) = key_at(key);
@@ -281,7 +295,7 @@ mod tests {
         let err = parse("[inptus]\nproject = \"comafi\"\n").unwrap_err();
         assert_eq!(
             err,
-            "p.toml:1:2: unknown table [inptus] (did you mean [inputs]?); a profile has [inputs], [expect], [[secrets]] and [[parameters]]"
+            "p.toml:1:2: unknown table [inptus] (did you mean [inputs]?); a profile has [inputs], [expect], [[secrets]], [[parameters]], [environment] and [container_secrets]"
         );
         let err = parse("project = \"comafi\"\n[inputs]\n").unwrap_err();
         assert!(err.starts_with("p.toml:1:1: unknown key `project` outside any table; input values go under [inputs]"));

@@ -189,7 +189,7 @@ pub async fn probe_tag(x: &mut Exec, id: String, p: Params) -> Result<ProbeResul
 }
 
 /// The platforms of what a tag points to: an index's entries, or the config of one image.
-async fn platforms(x: &Exec, d: &Distribution, tag: &str, tagged: &str) -> Result<Option<Vec<Platform>>, AwsError> {
+pub async fn platforms(x: &Exec, d: &Distribution, tag: &str, tagged: &str) -> Result<Option<Vec<Platform>>, AwsError> {
     let Some((doc, media_type)) = x.read_with(Op::new("registry", "GetManifest", tagged), d.manifest(tag)).await?
     else {
         return Ok(None);

@@ -4,6 +4,7 @@
 
 pub mod allows;
 pub mod attach;
+pub mod execution;
 pub mod oidc;
 pub mod policy;
 pub mod principal;

@@ -18,15 +18,11 @@ use crate::aws::exec::{Detail, Exec};
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::engine::profile::lists::Reader;
 use crate::kinds::iam::allows::may;
-use crate::kinds::iam::principal::{self, RoleSpec, ensure_role};
-use crate::kinds::iam::read::{PrincipalKind, attached, principal_arn};
+use crate::kinds::iam::execution::{TRUST, ensure_execution_role};
+use crate::kinds::iam::principal;
+use crate::kinds::iam::read::{PrincipalKind, principal_arn};
 use crate::kinds::kind::KindParams;
 use crate::policy::{PolicyDocument, Requirement, canonical};
-
-/// The AWS-managed policy an ECS task execution role carries.
-const EXECUTION_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
-/// The trust of a task or execution role.
-const TRUST: &str = "iam/ecs-tasks-trust.json";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,7 +60,7 @@ impl KindParams for ReaderParams {
 }
 
 /// The key ARN behind a key id, key ARN or alias.
-async fn key_arn(x: &Exec, key: &str) -> Result<String, AwsError> {
+pub async fn key_arn(x: &Exec, key: &str) -> Result<String, AwsError> {
     if key.starts_with("arn:") && key.contains(":key/") {
         return Ok(key.to_string());
     }
@@ -140,28 +136,6 @@ fn readers(x: &Exec) -> Vec<Reader> {
     all.sort();
     all.dedup();
     all
-}
-
-async fn ensure_execution_role(x: &mut Exec, name: &str) -> Result<(), AwsError> {
-    let trust = x.asset_json(TRUST)?;
-    let spec = RoleSpec {
-        name,
-        path: "/",
-        description: Some("ECS task execution role (preflight)"),
-        trust: &trust,
-        who: "trusted by ecs-tasks.amazonaws.com",
-    };
-    ensure_role(x, &spec).await?;
-    let arn = principal_arn(x, PrincipalKind::Role, name);
-    let has = attached(x, PrincipalKind::Role, name)
-        .await?
-        .is_some_and(|list| list.iter().any(|p| p.policy_arn() == Some(EXECUTION_POLICY)));
-    if !has {
-        let iam = x.aws.iam().clone();
-        let call = iam.attach_role_policy().role_name(name).policy_arn(EXECUTION_POLICY).send();
-        x.change(Op::new("iam", "AttachRolePolicy", &arn), "attach AmazonECSTaskExecutionRolePolicy", call).await?;
-    }
-    Ok(())
 }
 
 pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
-use crate::aws::exec::Change;
+use crate::aws::exec::{Change, Table};
 use crate::cli::render::progress_line;
 use crate::engine::outcome::Status;
 use crate::engine::template;
@@ -65,6 +65,32 @@ pub fn change_lines(lines: &mut Vec<Line<'static>>, changes: &[Change], theme: &
             lines.push(Line::styled(format!("    {tag} {text}"), style));
         }
     }
+}
+
+/// A table in aligned columns, its header dimmed.
+fn table_lines(lines: &mut Vec<Line<'static>>, table: &Table, theme: &Theme) {
+    lines.push(Line::raw(""));
+    lines.push(heading(&table.title, theme));
+    let columns = table.header.len();
+    let width = |i: usize| {
+        std::iter::once(&table.header)
+            .chain(&table.rows)
+            .filter_map(|r| r.get(i))
+            .map(|c| c.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..columns).map(width).collect();
+    let row = |cells: &Vec<String>| {
+        let text: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths.get(i).copied().unwrap_or(0)))
+            .collect();
+        format!("  {}", text.join("  ").trim_end())
+    };
+    lines.push(Line::styled(row(&table.header), theme.dim()));
+    lines.extend(table.rows.iter().map(|r| Line::raw(row(r))));
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -147,6 +173,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 for (what, done, total) in &app.transfers {
                     lines.push(Line::raw(format!("  {}", progress_line(what, *done, *total))));
                 }
+            }
+            if let Some((_, _, table)) =
+                app.table.as_ref().filter(|(c, id, _)| *c == list.checklist.id && *id == step.id)
+            {
+                table_lines(&mut lines, table, theme);
             }
             if !report.probes.is_empty() {
                 lines.push(Line::raw(""));

@@ -1,0 +1,115 @@
+//! `ecs.image_platform`: the task definition's image is in this account's ECR
+//! and runs on the tasks' CPU architecture (the registry is asked, as
+//! ecr-push's probe does), and that architecture agrees with ecr-push's platform.
+
+use serde::Deserialize;
+
+use super::platform_of;
+use crate::aws::error::AwsError;
+use crate::aws::exec::Exec;
+use crate::engine::outcome::{ProbeResult, Status};
+use crate::image::Platform;
+use crate::kinds::ecr::distribution::Distribution;
+use crate::kinds::ecr::image::platforms;
+use crate::kinds::ecr::repository::describe;
+use crate::kinds::kind::KindParams;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub image: String,
+    pub cpu_architecture: String,
+    /// ecr-push's `platform`, which must agree.
+    pub platform: String,
+    #[serde(default)]
+    pub registry_url: String,
+}
+
+impl KindParams for Params {}
+
+/// `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG` → (repo, tag) when it is this account's ECR in this region.
+fn ecr_parts(x: &Exec, image: &str) -> Option<(String, String)> {
+    let host = format!("{}.dkr.ecr.{}.amazonaws.com/", x.aws.account_id, x.aws.region);
+    let rest = image.strip_prefix(&host)?;
+    let (repo, tag) = rest.rsplit_once('@').or_else(|| rest.rsplit_once(':'))?;
+    Some((repo.to_string(), tag.to_string()))
+}
+
+/// What ECR holds for the image, in a sentence (the wrong-architecture
+/// verdict's cross-check); never an error: the verdict stands without it.
+pub async fn described(x: &Exec, image: &str, registry_url: &str) -> String {
+    let Some((repo, tag)) = ecr_parts(x, image) else {
+        return format!("{image} is not in this account's ECR: its platforms were not checked");
+    };
+    match describe(x, &repo).await {
+        Ok(None) => return format!("ECR has no repository {repo}"),
+        Err(e) => return format!("ECR could not be asked for {image}'s platforms: {}", e.message),
+        Ok(Some(_)) => {}
+    }
+    let found = match Distribution::connect(x, &repo, registry_url).await {
+        Ok(d) => platforms(x, &d, &tag, image).await,
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(Some(found)) => {
+            format!("ECR holds {image} for {}", found.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", "))
+        }
+        Ok(None) => format!("ECR has no {image}"),
+        Err(e) => format!("ECR could not be asked for {image}'s platforms: {}", e.message),
+    }
+}
+
+pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
+    let want = platform_of(&p.cpu_architecture);
+    if want != p.platform {
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Fail,
+            format!(
+                "cpu_architecture {} runs {want}, but ecr-push builds and checks {}: they must agree",
+                p.cpu_architecture, p.platform
+            ),
+        )
+        .with_fix(format!("set platform = \"{want}\" (ecr-push) or cpu_architecture to match, under [inputs]")));
+    }
+    let Some((repo, tag)) = ecr_parts(x, &p.image) else {
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Manual,
+            format!(
+                "{} is not in this account's ECR: its platform is not checked here; it must have a {want} variant",
+                p.image
+            ),
+        ));
+    };
+    // ECR's API first: without the repository there is no registry to ask.
+    if describe(x, &repo).await?.is_none() {
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Fail,
+            format!("repository {repo} does not exist: tasks would stop with CannotPullContainerError"),
+        )
+        .with_fix("preflight run ecr-push"));
+    }
+    let d = Distribution::connect(x, &repo, &p.registry_url).await?;
+    let Some(found) = platforms(x, &d, &tag, &p.image).await? else {
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Fail,
+            format!("{} does not exist: tasks would stop with CannotPullContainerError", p.image),
+        )
+        .with_fix("preflight run ecr-push"));
+    };
+    let wanted = Platform::parse(want).expect("a known platform");
+    let list = found.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", ");
+    Ok(if found.iter().any(|f| f.runs(&wanted)) {
+        ProbeResult::new(&id, Status::Pass, format!("{} runs on {want} ({list})", p.image))
+    } else {
+        ProbeResult::new(
+            &id,
+            Status::Fail,
+            format!("{} is {list}: tasks on {} stop with CannotPullContainerError: image Manifest does not contain descriptor matching platform '{want}'", p.image, p.cpu_architecture),
+        )
+        .with_fix(format!("docker buildx build --platform {want} -t {} ., then preflight run ecr-push", p.image))
+    })
+}

@@ -1,0 +1,40 @@
+//! ECS on Fargate: the cluster, the task definition, the network and the
+//! service (with a deployment watcher that names a failure from the first
+//! stopped task), the execution role's permissions and the image's platform.
+
+pub mod cluster;
+pub mod image;
+pub mod role;
+pub mod service;
+pub mod task;
+pub mod watch;
+
+use crate::aws::error::AwsError;
+use crate::aws::exec::Exec;
+use crate::engine::profile::container::SecretRef;
+use crate::kinds::secrets::parameter::parameter_arn;
+use crate::kinds::secrets::secret::describe;
+
+/// The `valueFrom` of a container secret: the secret's ARN (with `:KEY::` for
+/// one key of a JSON secret), or the parameter's ARN.
+pub async fn value_from(x: &Exec, from: &SecretRef) -> Result<String, AwsError> {
+    match from {
+        SecretRef::Parameter { name } => Ok(parameter_arn(x, name)),
+        SecretRef::Secret { name, key } => {
+            let arn = describe(x, name).await?.ok_or_else(|| {
+                AwsError::other(format!("the container secret {name} does not exist in Secrets Manager")).with_fix(
+                    "list it under [[secrets]] and run `preflight run secrets`, or correct [container_secrets]",
+                )
+            })?;
+            Ok(match key {
+                Some(k) => format!("{arn}:{k}::"),
+                None => arn,
+            })
+        }
+    }
+}
+
+/// `linux/amd64` for X86_64, `linux/arm64` for ARM64.
+pub fn platform_of(cpu_architecture: &str) -> &'static str {
+    if cpu_architecture == "ARM64" { "linux/arm64" } else { "linux/amd64" }
+}
