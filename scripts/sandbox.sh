@@ -15,9 +15,12 @@
 #
 # It builds with cargo (honouring CARGO_TARGET_DIR; cargo says where the programs are) and checks
 # the emulator install (scripts/setup-moto.sh) only when a source changed since its last build.
+# PREFLIGHT_SANDBOX_DIR (default target/sandbox) puts the sandbox elsewhere; PREFLIGHT_SANDBOX_RELEASE=1
+# builds with --release (scripts/bench-verify.sh uses both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dir=target/sandbox
+dir=${PREFLIGHT_SANDBOX_DIR:-target/sandbox}
+release=${PREFLIGHT_SANDBOX_RELEASE:+--release}
 
 # Stops the server whose pid is in $dir/NAME.pid if that process still is that server
 # (its command line contains WHAT); says so when SAY is set. Bounded: 5 s, then SIGKILL.
@@ -73,7 +76,7 @@ up_to_date() {
   local target
   [ -f "$stamp" ] && [ -x .venv/bin/moto_server ] && [ -x .venv/bin/aws ] || return 1
   { read -r target && read -r pf && read -r double && read -r maker; } <"$stamp" || return 1
-  [ "$target" = "${CARGO_TARGET_DIR:-}" ] && [ -x "$pf" ] && [ -x "$double" ] && [ -x "$maker" ] || return 1
+  [ "$target" = "${CARGO_TARGET_DIR:-}$release" ] && [ -x "$pf" ] && [ -x "$double" ] && [ -x "$maker" ] || return 1
   [ -z "$(find "${sources[@]}" -newer "$stamp" -print -quit 2>/dev/null)" ]
 }
 if ! up_to_date; then
@@ -81,11 +84,12 @@ if ! up_to_date; then
   : >"$stamp.start"
   echo "building preflight, the Bedrock double and the example image maker (cargo build; the first build takes minutes) ..." >&2
   # Progress and diagnostics go to stderr; stdout is cargo's JSON, which names the executables.
-  paths=$(cargo build --message-format=json-render-diagnostics --bin preflight --example bedrock_double --example make_image |
+  # shellcheck disable=SC2086 # $release is empty or one flag
+  paths=$(cargo build $release --message-format=json-render-diagnostics --bin preflight --example bedrock_double --example make_image |
     python3 scripts/lib/cargo-executables.py preflight bedrock_double make_image)
   { read -r pf && read -r double && read -r maker; } <<<"$paths" || true
   [ -x "$pf" ] && [ -x "$double" ] && [ -x "$maker" ] || { echo "cargo did not report the preflight, bedrock_double and make_image programs" >&2; exit 1; }
-  printf '%s\n' "${CARGO_TARGET_DIR:-}" "$pf" "$double" "$maker" >"$stamp"
+  printf '%s\n' "${CARGO_TARGET_DIR:-}$release" "$pf" "$double" "$maker" >"$stamp"
   touch -r "$stamp.start" "$stamp"
   rm -f "$stamp.start"
 fi

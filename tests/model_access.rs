@@ -138,7 +138,11 @@ fn still_propagating_after_the_bounded_checks_is_a_failure_that_says_so() {
     assert!(agreement["message"].as_str().unwrap().contains("still PENDING after 2 checks"), "{agreement}");
     assert!(agreement["fix"].as_str().unwrap().contains("access can take minutes to propagate"), "{agreement}");
     let checks = bedrock.calls().iter().filter(|c| c.starts_with("GetFoundationModelAvailability")).count();
-    assert_eq!(checks, 4, "two bounded checks for each of the two steps");
+    // Two bounded checks for each of the two steps, probed at once: their first
+    // checks are one shared read; after each wait a step reads afresh, and when
+    // both waits end together their second checks are one read too. Never more
+    // than two each, never fewer than the two rounds.
+    assert!((2..=4).contains(&checks), "two bounded checks for each of the two steps: {checks}");
 }
 
 #[test]

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::context::AwsContext;
 use super::error::{AwsError, Op};
+use super::shared::Shared;
 use crate::engine::inputs::Values;
 use crate::engine::library::Library;
 use crate::engine::profile::Lists;
@@ -95,6 +96,8 @@ pub enum CallOutcome {
     /// The thing read does not exist: an answer, not a failure.
     NotFound,
     Failed(String),
+    /// No call: the answer of the same read made earlier in this command.
+    Reused,
 }
 
 impl CallOutcome {
@@ -105,6 +108,7 @@ impl CallOutcome {
             CallOutcome::Ok => "ok".into(),
             CallOutcome::NotFound => "not found".into(),
             CallOutcome::Failed(e) => format!("failed: {e}"),
+            CallOutcome::Reused => "reused".into(),
         }
     }
 }
@@ -187,8 +191,12 @@ pub struct Exec {
     pub probing: Probing,
     pub checklist: String,
     pub step: String,
+    /// The probe this Exec runs for (None for an action).
+    pub probe: Option<String>,
     pub sink: Arc<dyn Sink>,
     pub audit: Option<Arc<dyn Audit>>,
+    /// The command's bound on calls in flight and its shared reads.
+    pub shared: Arc<Shared>,
     pub changes: Vec<Change>,
     pub outputs: BTreeMap<String, String>,
 }
@@ -211,11 +219,21 @@ impl Exec {
             Err(e) if !mutating && e.is_not_found() => CallOutcome::NotFound,
             Err(e) => CallOutcome::Failed(self.values.scrub(&e.to_string())),
         };
+        self.log_call(&op, mutating, started.elapsed().as_millis(), &outcome);
         self.sink.activity(
             &self.checklist,
             &self.step,
             Activity::Call { op, mutating, millis: started.elapsed().as_millis(), outcome },
         );
+    }
+
+    fn log_call(&self, op: &Op, mutating: bool, millis: u128, outcome: &CallOutcome) {
+        let line = serde_json::json!({
+            "checklist": self.checklist, "step": self.step, "probe": self.probe,
+            "service": op.service, "operation": op.operation, "resource": op.resource,
+            "mutating": mutating, "outcome": outcome.word(mutating).split(':').next().unwrap_or_default(),
+        });
+        self.shared.log_call(line, millis);
     }
 
     pub fn note(&self, text: impl Into<String>) {
@@ -235,10 +253,39 @@ impl Exec {
     /// A read-only call that is not an AWS SDK call (a container registry),
     /// timed and reported like the others.
     pub async fn read_with<T>(&self, op: Op, call: impl Future<Output = Result<T, AwsError>>) -> Result<T, AwsError> {
+        let permit = self.shared.permit().await;
         let started = Instant::now();
         let result = call.await.map_err(|e| if e.op.is_none() { e.with_op(op.clone()) } else { e });
+        drop(permit);
         self.report(&op, false, started, &result);
         result
+    }
+
+    /// A read whose answer is shared by the whole command: made once, however
+    /// many probes ask it, and reused (reported as such, `-v` shows it) until a
+    /// change is made. `key` must name everything the request asks (every
+    /// parameter): two requests with one key get one answer.
+    pub async fn read_shared<T>(
+        &self,
+        op: Op,
+        key: &str,
+        read: impl Future<Output = Result<T, AwsError>>,
+    ) -> Result<T, AwsError>
+    where
+        T: Clone + Send + Sync + 'static,
+    {
+        let key = format!("{}:{} {key}", op.service, op.operation);
+        let (answer, reused) = self.shared.read(key, read).await;
+        if reused {
+            let op = Op { resource: self.values.scrub(&op.resource), ..op };
+            self.log_call(&op, false, 0, &CallOutcome::Reused);
+            self.sink.activity(
+                &self.checklist,
+                &self.step,
+                Activity::Call { op, mutating: false, millis: 0, outcome: CallOutcome::Reused },
+            );
+        }
+        answer
     }
 
     /// A change that is not an AWS SDK call (an upload to a registry): in a
@@ -261,8 +308,13 @@ impl Exec {
             return Ok(None);
         }
         self.audit(&op, "started")?;
+        // What was read before a change is not what is there after it.
+        self.shared.forget();
+        let permit = self.shared.permit().await;
         let started = Instant::now();
         let result = call.await.map_err(|e| if e.op.is_none() { e.with_op(op.clone()) } else { e });
+        drop(permit);
+        self.shared.forget();
         self.audited(&op, &result);
         self.report(&op, true, started, &result);
         result.map(Some)
@@ -336,6 +388,34 @@ impl Exec {
         }
     }
 
+    /// [`Exec::read_opt`], shared by the command (see [`Exec::read_shared`]).
+    pub async fn read_opt_shared<T, E>(
+        &self,
+        op: Op,
+        key: &str,
+        call: impl Future<Output = SdkResult<T, E>>,
+    ) -> Result<Option<T>, AwsError>
+    where
+        T: Clone + Send + Sync + 'static,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        self.read_shared(op.clone(), key, self.read_opt(op, call)).await
+    }
+
+    /// [`Exec::read`], shared by the command (see [`Exec::read_shared`]).
+    pub async fn read_once<T, E>(
+        &self,
+        op: Op,
+        key: &str,
+        call: impl Future<Output = SdkResult<T, E>>,
+    ) -> Result<T, AwsError>
+    where
+        T: Clone + Send + Sync + 'static,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        self.read_shared(op.clone(), key, self.read(op, call)).await
+    }
+
     /// A call that changes the account. In a plan it is only recorded (the
     /// future is dropped unpolled, so no request is sent) and `None` is returned.
     pub async fn change<T, E>(
@@ -358,6 +438,8 @@ impl Exec {
             self.sink.activity(&self.checklist, &self.step, activity);
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
+        // What is read after a wait is read to see what changed meanwhile.
+        self.shared.forget();
     }
 
     pub fn output(&mut self, name: &str, value: impl Into<String>) {

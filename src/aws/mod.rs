@@ -5,3 +5,4 @@
 pub mod context;
 pub mod error;
 pub mod exec;
+pub mod shared;

@@ -43,6 +43,10 @@ pub struct Global {
     /// declares (exit 2); for verify, a manual step nobody confirmed fails.
     #[arg(long, global = true)]
     pub strict: bool,
+    /// At most this many AWS calls in flight at once while probing (1: one at a time).
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::aws::shared::DEFAULT_CONCURRENCY,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
 }
 
 /// The profile used when none is named.

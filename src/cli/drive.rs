@@ -27,6 +27,11 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
     if !json {
         render::emit(render::banner(&s.aws));
     }
+    // Every selected checklist is probed at once, bounded by --concurrency; the
+    // reports still come in the checklists' and steps' order.
+    for c in s.checklists() {
+        runner.prefetch(c, &opts);
+    }
     let mut reports = Vec::new();
     for c in s.checklists() {
         if !json {

@@ -31,8 +31,13 @@ pub fn main(wizard: Wizard) -> ExitCode {
     let cli = Cli::parse();
     // One TLS crypto provider for every client (the registry's as well as AWS's): ring, not aws-lc.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    // Probes run in tasks on the workers; the SDK's futures are deep: the main thread's stack size for them.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_stack_size(8 << 20)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match runtime.block_on(dispatch(cli, wizard)) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::aws::shared::Shared;
+
 use super::args::Global;
 use super::setup::{self, Failure, usage};
 use crate::aws::context::AwsContext;
@@ -25,6 +27,8 @@ pub struct Session {
     pub values: Values,
     /// The selected checklists, as indices into `lists.all`.
     pub selected: Vec<usize>,
+    /// `--concurrency`.
+    pub concurrency: u16,
 }
 
 impl Session {
@@ -63,7 +67,7 @@ impl Session {
             eprintln!("warning: {m} (the profile's [expect]); check --profile and --region");
         }
         let values = setup::resolve(g, &defs, &provided, &aws)?;
-        Ok(Self { library: Arc::new(library), lists, profile, aws, values, selected })
+        Ok(Self { library: Arc::new(library), lists, profile, aws, values, selected, concurrency: g.concurrency })
     }
 
     pub fn checklists(&self) -> impl Iterator<Item = &Checklist> {
@@ -80,6 +84,8 @@ impl Session {
             front,
             store,
             state,
+            shared: Arc::new(Shared::new(self.concurrency)),
+            pending: Default::default(),
         }
     }
 

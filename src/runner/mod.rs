@@ -5,12 +5,15 @@
 
 mod probes;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+
+use tokio::task::JoinHandle;
 
 use crate::aws::context::AwsContext;
 use crate::aws::error::AwsError;
 use crate::aws::exec::{Audit, Change, Exec, Probing, Sink};
+use crate::aws::shared::Shared;
 use crate::engine::inputs::Values;
 use crate::engine::library::Library;
 use crate::engine::model::{Checklist, Step};
@@ -23,7 +26,7 @@ use crate::engine::template;
 use crate::kinds::kind::Run;
 use crate::kinds::registry;
 
-pub use probes::run_probes;
+pub use probes::{Probed, Prober};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -147,6 +150,35 @@ impl Audit for StoreAudit {
     }
 }
 
+/// Steps being probed ahead of the loop, by (checklist, step). Whatever is
+/// left when a change is made, or when the runner goes, is aborted: what it
+/// read may no longer be what is there.
+#[derive(Default)]
+pub struct Pending(HashMap<(String, String), JoinHandle<Result<Probed, Stop>>>);
+
+impl Pending {
+    fn abort_all(&mut self) {
+        for (_, task) in self.0.drain() {
+            task.abort();
+        }
+    }
+
+    fn abort_checklist(&mut self, checklist: &str) {
+        let keys: Vec<_> = self.0.keys().filter(|(c, _)| c == checklist).cloned().collect();
+        for key in keys {
+            if let Some(task) = self.0.remove(&key) {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.abort_all();
+    }
+}
+
 pub struct Runner {
     pub aws: Arc<AwsContext>,
     pub library: Arc<Library>,
@@ -157,6 +189,9 @@ pub struct Runner {
     /// None for `plan`, which writes nothing.
     pub store: Option<Arc<Store>>,
     pub state: RunState,
+    /// The command's bound on calls in flight and its shared reads.
+    pub shared: Arc<Shared>,
+    pub pending: Pending,
 }
 
 pub fn now() -> String {
@@ -207,22 +242,53 @@ impl Runner {
             .collect()
     }
 
-    pub(crate) fn exec(&self, checklist: &str, step: &str, apply: bool, probing: Probing) -> Exec {
-        Exec {
+    pub fn prober(&self, probing: Probing) -> Prober {
+        Prober {
             aws: self.aws.clone(),
             library: self.library.clone(),
             values: self.values.clone(),
             lists: self.lists.clone(),
-            wanted: None,
-            apply,
-            force: false,
-            probing,
-            checklist: checklist.to_string(),
-            step: step.to_string(),
-            sink: self.front.clone(),
+            front: self.front.clone(),
             audit: self.store.clone().map(|s| Arc::new(StoreAudit(s)) as Arc<dyn Audit>),
-            changes: Vec::new(),
-            outputs: BTreeMap::new(),
+            shared: self.shared.clone(),
+            probing,
+        }
+    }
+
+    pub(crate) fn exec(&self, checklist: &str, step: &str, apply: bool, probing: Probing) -> Exec {
+        self.prober(probing).exec(checklist, step, apply)
+    }
+
+    /// The steps `run_checklist` will probe, in its order.
+    fn selection(checklist: &Checklist, opts: &Options) -> Vec<usize> {
+        match (&opts.step, opts.only) {
+            (Some(id), true) => checklist.steps.iter().position(|s| &s.id == id).into_iter().collect(),
+            _ => order::selection(&checklist.steps, opts.step.as_deref()),
+        }
+    }
+
+    /// Starts probing the checklist's selected steps now, all at once (bounded
+    /// by the calls in flight), for `run_checklist` to take in its order. A
+    /// front end calls it for every checklist of a command before the first
+    /// `run_checklist`, so that they are probed together.
+    pub fn prefetch(&mut self, checklist: &Checklist, opts: &Options) {
+        for idx in Self::selection(checklist, opts) {
+            let step = &checklist.steps[idx];
+            let key = (checklist.id.clone(), step.id.clone());
+            let skipped = self.step_state(&checklist.id, &step.id).is_some_and(|s| s.phase == state::Phase::Skipped);
+            if skipped || self.pending.0.contains_key(&key) {
+                continue;
+            }
+            let task = self.prober(opts.probing).step(checklist.id.clone(), step.clone());
+            self.pending.0.insert(key, tokio::spawn(task));
+        }
+    }
+
+    /// The step's probes: the prefetched ones when they are still good, else probed now.
+    async fn probe(&mut self, checklist: &Checklist, step: &Step, probing: Probing) -> Result<Probed, Stop> {
+        match self.pending.0.remove(&(checklist.id.clone(), step.id.clone())) {
+            Some(task) => task.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())),
+            None => self.prober(probing).step(checklist.id.clone(), step.clone()).await,
         }
     }
 
@@ -250,11 +316,8 @@ impl Runner {
     pub async fn run_checklist(&mut self, checklist: &Checklist, opts: &Options) -> Result<ChecklistReport, Stop> {
         let mut reports: Vec<StepReport> = Vec::new();
         let mut halted: Option<String> = None;
-        let selection = match (&opts.step, opts.only) {
-            (Some(id), true) => checklist.steps.iter().position(|s| &s.id == id).into_iter().collect(),
-            _ => order::selection(&checklist.steps, opts.step.as_deref()),
-        };
-        for idx in selection {
+        self.prefetch(checklist, opts);
+        for idx in Self::selection(checklist, opts) {
             let step = &checklist.steps[idx];
             let mut report = self.run_step(checklist, step, opts, &reports, halted.as_deref()).await?;
             if opts.mode != Mode::Plan {
@@ -266,6 +329,8 @@ impl Runner {
             }
             reports.push(report);
         }
+        // Steps a halted run will not look at.
+        self.pending.abort_checklist(&checklist.id);
         Ok(ChecklistReport { id: checklist.id.clone(), title: checklist.title.clone(), steps: reports })
     }
 
@@ -327,7 +392,7 @@ impl Runner {
         }
         self.front.step_started(&checklist.id, step);
 
-        let (probes, outputs) = run_probes(self, checklist, step, opts.probing).await?;
+        let (probes, outputs) = self.probe(checklist, step, opts.probing).await?;
         report.status = step_status(&probes, confirmed);
         if report.status == Status::Manual {
             report.fix = stale;
@@ -403,6 +468,10 @@ impl Runner {
         }
 
         self.record(&checklist.id, &step.id, Event::Start)?;
+        // The account is about to change: what was probed ahead of this step is probed again,
+        // and the action looks afresh (time has passed since the plan was shown).
+        self.pending.abort_all();
+        self.shared.forget();
         let (done, applied) = self.action(&checklist.id, step, true, forced).await;
         report.applied = true;
         report.changes = done.changes;
@@ -412,7 +481,7 @@ impl Runner {
         report.outputs.extend(done.outputs.clone());
         self.record(&checklist.id, &step.id, Event::Succeeded { outputs: done.outputs })?;
 
-        let (probes, outputs) = probes::settle(self, checklist, step, opts.probing).await?;
+        let (probes, outputs) = self.prober(opts.probing).settle(&checklist.id, step).await?;
         report.status = step_status(&probes, confirmed);
         report.outputs.extend(outputs.clone());
         report.probes = probes.clone();

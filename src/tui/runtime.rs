@@ -62,6 +62,8 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
         front: front.clone(),
         store: Some(Arc::new(store)),
         state,
+        shared: Arc::new(crate::aws::shared::Shared::new(g.concurrency)),
+        pending: Default::default(),
     };
 
     let views = lists

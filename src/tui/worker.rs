@@ -182,6 +182,8 @@ impl Worker {
                 }
                 _ => None,
             };
+            // Each job reads the account afresh: nothing is reused from an earlier job.
+            runner.shared.forget();
             let outcome = match runner.run_checklist(checklist, &opts).await {
                 Ok(report) => Ok(tally(&report.steps)),
                 Err(Stop::Aws(e)) => Err(format!("{e}{}", e.fix().map(|f| format!(" — {f}")).unwrap_or_default())),

@@ -10,7 +10,14 @@
 //!   and Create OpenIDConnectProvider, same ARN), answered with the documented
 //!   empty AddClientIDToOpenIDConnectProviderResponse;
 //! - one chosen operation can be held (not answered) until released, so that a
-//!   test can kill preflight while a change is in flight.
+//!   test can kill preflight while a change is in flight;
+//! - each operation can be throttled its first N times, answered as AWS does
+//!   (HTTP 400, `Throttling` in the Query/XML protocols, `ThrottlingException`
+//!   in the JSON ones), so that a test sees throttling retried, not reported;
+//! - every request can wait a fixed delay before it is forwarded (a network's
+//!   round trip) and be logged as a JSON line (method, path, the signing
+//!   service, X-Amz-Target, body): scripts/bench-verify.sh runs this file as
+//!   the program examples/delay_proxy.rs.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,6 +38,14 @@ pub struct Behaviour {
     pub abandon: AtomicBool,
     pub simulate_calls: Mutex<usize>,
     pub add_client_id_calls: Mutex<usize>,
+    /// Throttle each operation (by X-Amz-Target or Action) its first this many times.
+    pub throttle_each: std::sync::atomic::AtomicUsize,
+    /// How many times each operation was throttled.
+    pub throttled: Mutex<std::collections::BTreeMap<String, usize>>,
+    /// Milliseconds every request waits before it is forwarded.
+    pub delay_ms: std::sync::atomic::AtomicU64,
+    /// Where each request is logged, one JSON line each.
+    pub log: Mutex<Option<std::fs::File>>,
 }
 
 pub struct Proxy {
@@ -200,11 +215,66 @@ fn add_client_id(upstream: &str, headers: &[(String, String)], params: &[(String
     (200, r#"<AddClientIDToOpenIDConnectProviderResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ResponseMetadata><RequestId>double-3</RequestId></ResponseMetadata></AddClientIDToOpenIDConnectProviderResponse>"#.into())
 }
 
+/// One request as a JSON line: enough to replay it with another client.
+fn log_request(request: &tiny_http::Request, body: &[u8], b: &Behaviour) {
+    let mut log = b.log.lock().unwrap();
+    let Some(file) = log.as_mut() else { return };
+    let header = |name: &str| {
+        request
+            .headers()
+            .iter()
+            .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+            .map(|h| h.value.to_string())
+    };
+    // AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/SERVICE/aws4_request, ...
+    let service = header("authorization").and_then(|a| a.split('/').nth(3).map(str::to_string));
+    let line = serde_json::json!({
+        "method": request.method().as_str(),
+        "url": request.url(),
+        "service": service,
+        "target": header("x-amz-target"),
+        "body": String::from_utf8_lossy(body),
+    });
+    use std::io::Write;
+    let _ = writeln!(file, "{line}");
+}
+
 fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
     let mut body = Vec::new();
     let _ = request.as_reader().read_to_end(&mut body);
+    log_request(&request, &body, b);
+    let delay = b.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        std::thread::sleep(Duration::from_millis(delay));
+    }
     let params = form(&String::from_utf8_lossy(&body));
     let action = params.iter().find(|(k, _)| k == "Action").map(|(_, v)| v.clone()).unwrap_or_default();
+    let target = request
+        .headers()
+        .iter()
+        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case("x-amz-target"))
+        .map(|h| h.value.as_str().to_string());
+    let limit = b.throttle_each.load(Ordering::SeqCst);
+    if limit > 0 {
+        let op = target.clone().unwrap_or_else(|| action.clone());
+        let mut throttled = b.throttled.lock().unwrap();
+        let seen = throttled.entry(op).or_default();
+        if *seen < limit {
+            *seen += 1;
+            let (body, kind) = match &target {
+                Some(_) => (r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_string(), "application/x-amz-json-1.1"),
+                None => (
+                    r#"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>double-throttle</RequestId></ErrorResponse>"#.to_string(),
+                    "text/xml",
+                ),
+            };
+            let resp = tiny_http::Response::from_string(body)
+                .with_status_code(400)
+                .with_header(tiny_http::Header::from_bytes("Content-Type", kind).unwrap());
+            let _ = request.respond(resp);
+            return;
+        }
+    }
 
     if action == "SimulatePrincipalPolicy" {
         let (code, xml) = simulate(&params, b);
@@ -269,6 +339,9 @@ fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
             for h in headers {
                 out.add_header(h);
             }
+            // No keep-alive: under many concurrent requests, a client reusing a connection
+            // tiny_http was closing lost requests (retried by the SDK, or stalled 30 s).
+            out.add_header(tiny_http::Header::from_bytes("Connection", "close").unwrap());
             let _ = request.respond(out);
         }
         Err(e) => {

@@ -75,7 +75,9 @@ impl Availability {
 async fn availability(x: &Exec, region: &str, model: &str) -> Result<Availability, AwsError> {
     let client = x.aws.bedrock(region);
     let op = Op::new("bedrock", "GetFoundationModelAvailability", model_arn(x, region, model));
-    let out = x.read(op, client.get_foundation_model_availability().model_id(model).send()).await?;
+    // Shared by the command; the propagation wait (Exec::wait) forgets it before reading again.
+    let call = client.get_foundation_model_availability().model_id(model).send();
+    let out = x.read_once(op, &format!("{region} {model}"), call).await?;
     Ok(Availability {
         authorized: out.authorization_status() == &AuthorizationStatus::Authorized,
         entitled: out.entitlement_availability() == &EntitlementAvailability::Available,

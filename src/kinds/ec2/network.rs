@@ -60,8 +60,8 @@ async fn group_named(x: &Exec, vpc: &str, name: &str) -> Result<Option<SecurityG
         .filters(Filter::builder().name("group-name").values(name).build())
         .filters(Filter::builder().name("vpc-id").values(vpc).build())
         .send();
-    let out =
-        x.read(Op::new("ec2", "DescribeSecurityGroups", ec2_arn(x, &format!("security-group/{name}"))), call).await?;
+    let op = Op::new("ec2", "DescribeSecurityGroups", ec2_arn(x, &format!("security-group/{name}")));
+    let out = x.read_once(op, &format!("group-name={name} vpc-id={vpc}"), call).await?;
     Ok(out.security_groups().first().cloned())
 }
 
@@ -71,17 +71,13 @@ pub async fn resolve(x: &Exec, p: &Params) -> Result<Network, AwsError> {
     let given = list(&p.subnets);
     let (vpc_id, subnets) = if given.is_empty() {
         let call = ec2.describe_vpcs().filters(Filter::builder().name("isDefault").values("true").build()).send();
-        let out = x.read(Op::new("ec2", "DescribeVpcs", ec2_arn(x, "vpc/*")), call).await?;
+        let out = x.read_once(Op::new("ec2", "DescribeVpcs", ec2_arn(x, "vpc/*")), "isDefault=true", call).await?;
         let vpc = out.vpcs().first().and_then(|v| v.vpc_id()).map(str::to_string).ok_or_else(|| {
             AwsError::other(format!("{} has no default VPC", x.aws.region)).with_fix(
                 "name the tasks' subnets: --set subnets=subnet-…,subnet-… (or subnets = [...] under [inputs])",
             )
         })?;
-        let call = ec2.describe_subnets().filters(Filter::builder().name("vpc-id").values(&vpc).build()).send();
-        let out = x.read(Op::new("ec2", "DescribeSubnets", ec2_arn(x, &format!("vpc/{vpc}"))), call).await?;
-        let mut ids: Vec<String> = out.subnets().iter().filter_map(|s| s.subnet_id().map(str::to_string)).collect();
-        ids.sort();
-        (vpc, ids)
+        (vpc, None)
     } else {
         let call = ec2.describe_subnets().set_subnet_ids(Some(given.clone())).send();
         let out = x.read(Op::new("ec2", "DescribeSubnets", ec2_arn(x, "subnet/*")), call).await?;
@@ -90,13 +86,36 @@ pub async fn resolve(x: &Exec, p: &Params) -> Result<Network, AwsError> {
             return Err(AwsError::other(format!("subnet {missing} does not exist in {}", x.aws.region)));
         }
         let vpc = out.subnets().first().and_then(|s| s.vpc_id()).unwrap_or_default().to_string();
-        (vpc, given)
+        (vpc, Some(given))
     };
-    let alb_group =
-        if p.load_balancer == "create" { group_named(x, &vpc_id, &format!("{}-alb", p.project)).await? } else { None };
+    // Knowing the VPC, the rest is asked at once: its subnets (unless given) and the two groups.
+    let default_subnets = async {
+        if let Some(given) = &subnets {
+            return Ok(given.clone());
+        }
+        let call = ec2.describe_subnets().filters(Filter::builder().name("vpc-id").values(&vpc_id).build()).send();
+        let op = Op::new("ec2", "DescribeSubnets", ec2_arn(x, &format!("vpc/{vpc_id}")));
+        let out = x.read_once(op, &format!("vpc-id={vpc_id}"), call).await?;
+        let mut ids: Vec<String> = out.subnets().iter().filter_map(|s| s.subnet_id().map(str::to_string)).collect();
+        ids.sort();
+        Ok::<_, AwsError>(ids)
+    };
+    let alb_group = async {
+        match p.load_balancer.as_str() {
+            "create" => group_named(x, &vpc_id, &format!("{}-alb", p.project)).await,
+            _ => Ok(None),
+        }
+    };
     let groups = list(&p.security_groups);
+    let task_group = async {
+        match groups.is_empty() {
+            true => group_named(x, &vpc_id, &format!("{}-ecs", p.project)).await,
+            false => Ok(None),
+        }
+    };
+    let (subnets, alb_group, made) = tokio::join!(default_subnets, alb_group, task_group);
+    let (subnets, alb_group, made) = (subnets?, alb_group?, made?);
     let (task_groups, task_group_made) = if groups.is_empty() {
-        let made = group_named(x, &vpc_id, &format!("{}-ecs", p.project)).await?;
         (made.iter().filter_map(|g| g.group_id().map(str::to_string)).collect(), made)
     } else {
         (groups, None)

@@ -27,7 +27,7 @@ pub struct Distribution {
     auth: RegistryAuth,
     /// host[:port] of the endpoint, as references name it.
     host: String,
-    endpoint: String,
+    pub endpoint: String,
     repository: String,
     /// The repository as operators name it: `ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME`.
     pub uri: String,
@@ -84,7 +84,8 @@ impl Distribution {
     pub async fn connect(x: &Exec, repository: &str, url: &str) -> Result<Self, AwsError> {
         let ecr = x.aws.ecr();
         let op = Op::new("ecr", "GetAuthorizationToken", "*");
-        let out = x.read(op, ecr.get_authorization_token().send()).await?;
+        // One token per command (it stays in memory, like every read).
+        let out = x.read_once(op, "", ecr.get_authorization_token().send()).await?;
         let data = out
             .authorization_data()
             .first()

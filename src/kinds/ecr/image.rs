@@ -190,8 +190,9 @@ pub async fn probe_tag(x: &mut Exec, id: String, p: Params) -> Result<ProbeResul
 
 /// The platforms of what a tag points to: an index's entries, or the config of one image.
 pub async fn platforms(x: &Exec, d: &Distribution, tag: &str, tagged: &str) -> Result<Option<Vec<Platform>>, AwsError> {
-    let Some((doc, media_type)) = x.read_with(Op::new("registry", "GetManifest", tagged), d.manifest(tag)).await?
-    else {
+    let op = Op::new("registry", "GetManifest", tagged);
+    let key = format!("{} {tagged}", d.endpoint);
+    let Some((doc, media_type)) = x.read_shared(op.clone(), &key, x.read_with(op, d.manifest(tag))).await? else {
         return Ok(None);
     };
     let value: serde_json::Value = serde_json::from_slice(&doc).unwrap_or_default();
@@ -213,7 +214,9 @@ pub async fn platforms(x: &Exec, d: &Distribution, tag: &str, tagged: &str) -> R
     }
     let Some(config) = value["config"]["digest"].as_str() else { return Ok(Some(Vec::new())) };
     let at = format!("{}@{config}", d.uri);
-    let bytes = x.read_with(Op::new("registry", "GetBlob", &at), d.small_blob(config)).await?;
+    let op = Op::new("registry", "GetBlob", &at);
+    let bytes =
+        x.read_shared(op.clone(), &format!("{} {at}", d.endpoint), x.read_with(op, d.small_blob(config))).await?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     let field = |k: &str| v[k].as_str().map(str::to_string);
     Ok(Some(match (field("os"), field("architecture")) {

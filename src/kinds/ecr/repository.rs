@@ -59,7 +59,7 @@ fn repo_arn(x: &Exec, name: &str) -> String {
 pub async fn describe(x: &Exec, name: &str) -> Result<Option<Repository>, AwsError> {
     let ecr = x.aws.ecr();
     let op = Op::new("ecr", "DescribeRepositories", repo_arn(x, name));
-    let out = x.read_opt(op, ecr.describe_repositories().repository_names(name).send()).await?;
+    let out = x.read_opt_shared(op, name, ecr.describe_repositories().repository_names(name).send()).await?;
     Ok(out.and_then(|o| o.repositories().first().cloned()))
 }
 

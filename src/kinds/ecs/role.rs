@@ -11,7 +11,7 @@ use crate::aws::exec::Exec;
 use crate::engine::outcome::ProbeResult;
 use crate::engine::profile::container::SecretRef;
 use crate::kinds::iam::allows::may;
-use crate::kinds::iam::read::PrincipalKind;
+use crate::kinds::iam::read::{PrincipalKind, principal_policies};
 use crate::kinds::kind::KindParams;
 use crate::kinds::secrets::access::key_arn;
 use crate::policy::Requirement;
@@ -46,8 +46,11 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         required.push(need(action, group.clone(), "Logs"));
     }
     let lists = x.lists.clone();
-    for s in &lists.container_secrets {
-        let arn = value_from(x, &s.from).await?;
+    // The secrets' ARNs, all at once, while the role's policies are read (shared: `may` finds them answered).
+    let arns = futures_util::future::join_all(lists.container_secrets.iter().map(|s| value_from(x, &s.from)));
+    let (arns, _) = tokio::join!(arns, principal_policies(x, PrincipalKind::Role, &p.role_name));
+    for (s, arn) in lists.container_secrets.iter().zip(arns) {
+        let arn = arn?;
         match &s.from {
             SecretRef::Parameter { .. } => required.push(need("ssm:GetParameters", arn, "ParametersRead")),
             SecretRef::Secret { name, key } => {

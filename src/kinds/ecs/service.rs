@@ -362,7 +362,10 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
 
 pub async fn probe(x: &mut Exec, id: String, p: Check) -> Result<ProbeResult, AwsError> {
     let fix = format!("preflight run {} --step {}", x.checklist, x.step);
-    let Some(s) = describe(x, &p.cluster, &p.service).await? else {
+    // The service's four probes ask once (the watcher, which polls, never shares).
+    let op = Op::new("ecs", "DescribeServices", service_arn(x, &p.cluster, &p.service));
+    let key = format!("{} {}", p.cluster, p.service);
+    let Some(s) = x.read_shared(op, &key, describe(x, &p.cluster, &p.service)).await? else {
         return Ok(ProbeResult::new(
             &id,
             Status::Fail,

@@ -58,7 +58,7 @@ fn elb_arn(x: &Exec, what: &str) -> String {
 pub async fn load_balancer(x: &Exec, name: &str) -> Result<Option<LoadBalancer>, AwsError> {
     let elb = x.aws.elb();
     let op = Op::new("elasticloadbalancing", "DescribeLoadBalancers", elb_arn(x, &format!("loadbalancer/app/{name}")));
-    match x.read(op, elb.describe_load_balancers().names(name).send()).await {
+    match x.read_once(op, name, elb.describe_load_balancers().names(name).send()).await {
         Ok(out) => Ok(out.load_balancers().first().cloned()),
         Err(e) if e.is_not_found() || e.code.as_deref() == Some("LoadBalancerNotFound") => Ok(None),
         Err(e) => Err(e),
@@ -76,7 +76,8 @@ pub async fn target_group(x: &Exec, p: &Params) -> Result<Option<TargetGroup>, A
             elb_arn(x, &format!("targetgroup/{}", tg_name(&p.project))),
         )
     };
-    match x.read(Op::new("elasticloadbalancing", "DescribeTargetGroups", what), call.send()).await {
+    // `what` is the ARN asked for, or the ARN the name makes: one key per request.
+    match x.read_once(Op::new("elasticloadbalancing", "DescribeTargetGroups", &what), &what, call.send()).await {
         Ok(out) => Ok(out.target_groups().first().cloned()),
         Err(e) if e.is_not_found() || e.code.as_deref() == Some("TargetGroupNotFound") => Ok(None),
         Err(e) => Err(e),

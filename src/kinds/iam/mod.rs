@@ -6,6 +6,7 @@ pub mod allows;
 pub mod attach;
 pub mod execution;
 pub mod oidc;
+pub mod policies;
 pub mod policy;
 pub mod principal;
 pub mod read;

@@ -205,7 +205,7 @@ pub async fn probe_trust(x: &mut Exec, id: String, p: RoleParams) -> Result<Prob
     let arn = principal_arn(x, PrincipalKind::Role, &p.role_name);
     let iam = x.aws.iam().clone();
     let Some(role) = x
-        .read_opt(Op::new("iam", "GetRole", &arn), iam.get_role().role_name(&p.role_name).send())
+        .read_opt_shared(Op::new("iam", "GetRole", &arn), &p.role_name, iam.get_role().role_name(&p.role_name).send())
         .await?
         .and_then(|o| o.role)
     else {

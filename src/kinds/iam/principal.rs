@@ -78,7 +78,7 @@ pub async fn ensure_role(x: &mut Exec, spec: &RoleSpec<'_>) -> Result<(), AwsErr
     let body = serde_json::to_string(spec.trust).expect("json");
     let iam = x.aws.iam().clone();
     let current = x
-        .read_opt(Op::new("iam", "GetRole", &arn), iam.get_role().role_name(spec.name).send())
+        .read_opt_shared(Op::new("iam", "GetRole", &arn), spec.name, iam.get_role().role_name(spec.name).send())
         .await?
         .and_then(|o| o.role);
     let Some(role) = current else {
@@ -173,7 +173,11 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
             );
         }
         PrincipalKind::Role => x
-            .read_opt(Op::new("iam", "GetRole", &arn), iam.get_role().role_name(&p.principal_name).send())
+            .read_opt_shared(
+                Op::new("iam", "GetRole", &arn),
+                &p.principal_name,
+                iam.get_role().role_name(&p.principal_name).send(),
+            )
             .await?
             .and_then(|o| o.role),
     };

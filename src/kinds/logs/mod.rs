@@ -33,7 +33,7 @@ fn days(text: &str) -> Result<i32, AwsError> {
 pub async fn describe(x: &Exec, name: &str) -> Result<Option<Option<i32>>, AwsError> {
     let logs = x.aws.logs();
     let op = Op::new("logs", "DescribeLogGroups", group_arn(x, name));
-    let out = x.read(op, logs.describe_log_groups().log_group_name_prefix(name).send()).await?;
+    let out = x.read_once(op, name, logs.describe_log_groups().log_group_name_prefix(name).send()).await?;
     Ok(out.log_groups().iter().find(|g| g.log_group_name() == Some(name)).map(|g| g.retention_in_days()))
 }
 

@@ -20,7 +20,7 @@ use crate::engine::profile::lists::Reader;
 use crate::kinds::iam::allows::may;
 use crate::kinds::iam::execution::{TRUST, ensure_execution_role};
 use crate::kinds::iam::principal;
-use crate::kinds::iam::read::{PrincipalKind, principal_arn};
+use crate::kinds::iam::read::{PrincipalKind, principal_arn, principal_policies};
 use crate::kinds::kind::KindParams;
 use crate::policy::{PolicyDocument, Requirement, canonical};
 
@@ -80,8 +80,11 @@ async fn required(x: &Exec, reader: Reader) -> Result<Vec<Requirement>, AwsError
     let mut out = Vec::new();
     let mut keys = Vec::new();
     let lists = x.lists.clone();
-    for e in lists.secrets.iter().filter(|e| e.readers.contains(&reader)) {
-        let resource = match describe(x, &e.name).await? {
+    let entries: Vec<_> = lists.secrets.iter().filter(|e| e.readers.contains(&reader)).collect();
+    // Every secret's ARN at once.
+    let arns = futures_util::future::join_all(entries.iter().map(|e| describe(x, &e.name))).await;
+    for (e, arn) in entries.into_iter().zip(arns) {
+        let resource = match arn? {
             Some(arn) => arn,
             None => format!(
                 "arn:{}:secretsmanager:{}:{}:secret:{}-??????",
@@ -154,7 +157,11 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                 let iam = x.aws.iam().clone();
                 let arn = principal_arn(x, PrincipalKind::Role, &p.task_role_name);
                 let exists = x
-                    .read_opt(Op::new("iam", "GetRole", &arn), iam.get_role().role_name(&p.task_role_name).send())
+                    .read_opt_shared(
+                        Op::new("iam", "GetRole", &arn),
+                        &p.task_role_name,
+                        iam.get_role().role_name(&p.task_role_name).send(),
+                    )
                     .await?
                     .is_some();
                 if !exists {
@@ -193,8 +200,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
 
 pub async fn probe(x: &mut Exec, id: String, p: ReaderParams) -> Result<ProbeResult, AwsError> {
     let reader = if p.reader == "execution" { Reader::Execution } else { Reader::Task };
-    let required = required(x, reader).await?;
-    if required.is_empty() {
+    if !readers(x).contains(&reader) {
         return Ok(ProbeResult::new(
             &id,
             Status::Skipped,
@@ -219,6 +225,10 @@ pub async fn probe(x: &mut Exec, id: String, p: ReaderParams) -> Result<ProbeRes
             return Ok(trusted);
         }
     }
+    // What it must read and what its policies say are asked at once (the policies' reads are
+    // shared: `may` finds them answered).
+    let (required, _) = tokio::join!(required(x, reader), principal_policies(x, PrincipalKind::Role, &p.role_name));
+    let required: Vec<Requirement> = required?;
     let mut result = may(x, id, PrincipalKind::Role, &p.role_name, &required, &fixed_by).await?;
     if result.status != Status::Pass && !result.fix.as_deref().unwrap_or("").contains("preflight run") {
         result.fix =

@@ -43,7 +43,7 @@ fn arn(x: &Exec, name: &str) -> String {
 pub async fn describe(x: &Exec, name: &str) -> Result<Option<String>, AwsError> {
     let sm = x.aws.secrets();
     let op = Op::new("secretsmanager", "DescribeSecret", arn(x, name));
-    let out = x.read_opt(op, sm.describe_secret().secret_id(name).send()).await?;
+    let out = x.read_opt_shared(op, name, sm.describe_secret().secret_id(name).send()).await?;
     Ok(out.map(|o| o.arn().unwrap_or_default().to_string()))
 }
 
