@@ -230,15 +230,16 @@ export COMAFI_OPENAI_API_KEY="${COMAFI_OPENAI_API_KEY:-sk-sandbox-example-not-a-
 export COMAFI_DB_URL="${COMAFI_DB_URL:-postgres://comafi:sandbox@db.example/comafi}"
 
 if [[ $started == *moto* ]]; then
-  # moto's caller is user/moto, an IAM user moto does not have: give it one, with the permissions
-  # the model-access checklist asks of whoever enables a model, so that its probe has policies to judge.
+  # moto's caller is user/moto, an IAM user moto does not have: give it one, the account's
+  # administrator (as whoever bootstraps an account is), so that the check before a run and the
+  # model-access caller probe have policies to judge.
   .venv/bin/aws iam create-user --user-name moto >/dev/null
-  .venv/bin/aws iam put-user-policy --user-name moto --policy-name enable-bedrock-models \
+  .venv/bin/aws iam put-user-policy --user-name moto --policy-name administrator \
     --policy-document file://examples/sandbox-caller-policy.json
 fi
 if [ -n "$started" ]; then
   echo "emulators on 127.0.0.1: moto on port $(cat "$dir/moto.port") (account 123456789012; the caller, user/moto," \
-    "may aws-marketplace:Subscribe), the Bedrock double on port $(cat "$dir/bedrock.port") (Anthropic's use-case form" \
+    "is its administrator), the Bedrock double on port $(cat "$dir/bedrock.port") (Anthropic's use-case form" \
     "and the model's agreement not done yet)$( [ -f "$dir/registry.port" ] && echo ", the registry on port $(cat "$dir/registry.port") (ECR's registry API, user AWS, moto's token)"), the application's /health on port $(cat "$dir/app.port"); stop them with scripts/sandbox.sh stop" >&2
 fi
 

@@ -2,7 +2,7 @@
 //! scripts/sandbox.sh starts them: moto_server on a free 127.0.0.1 port, and the very
 //! program the script runs (examples/bedrock_double.rs, which `cargo test` builds into
 //! target/debug/examples/) with nothing but `--port`, so with its default scenario; moto's
-//! caller gets the policy the script gives it (examples/sandbox-caller-policy.json); the
+//! caller gets the policy the script gives it (examples/sandbox-caller-policy.json: the account's administrator); the
 //! profile is a copy of examples/preflight.toml. Then the script's walk without a terminal:
 //! iam-policy, then model-access, each plan, run --yes, verify, with no terminal to prompt on.
 
@@ -160,17 +160,11 @@ fn the_script_starts_this_program_with_only_a_port() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_walk_without_a_terminal_runs_iam_policy_then_model_access_to_green() {
     let moto = Moto::start();
-    // As the script does: moto's caller (user/moto) gets the permissions enabling a model needs.
+    // As the script does: moto's caller (user/moto) is made the account's administrator.
     let iam = support::iam(&moto.url).await;
     iam.create_user().user_name("moto").send().await.unwrap();
     let policy = std::fs::read_to_string(root().join("examples/sandbox-caller-policy.json")).unwrap();
-    iam.put_user_policy()
-        .user_name("moto")
-        .policy_name("enable-bedrock-models")
-        .policy_document(policy)
-        .send()
-        .await
-        .unwrap();
+    iam.put_user_policy().user_name("moto").policy_name("administrator").policy_document(policy).send().await.unwrap();
     let double = DoubleProgram::start();
     let mut sb = Sandbox::new("sandbox-walk", &moto.url);
     std::fs::copy(root().join("examples/preflight.toml"), sb.dir.join("preflight.toml")).unwrap();

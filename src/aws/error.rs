@@ -7,20 +7,54 @@ use std::fmt;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use crate::policy::actions::{Call, Need, needs};
+
 /// One AWS API operation on one resource, as IAM names it (`iam:CreatePolicy`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Op {
     pub service: &'static str,
     pub operation: &'static str,
     pub resource: String,
+    /// Roles the call hands to the service (iam:PassRole).
+    pub roles: Vec<String>,
+    /// The customer-managed KMS key the call encrypts or decrypts with.
+    pub key: Option<String>,
+    /// The call tags what it creates.
+    pub tags: bool,
 }
 
 impl Op {
     pub fn new(service: &'static str, operation: &'static str, resource: impl Into<String>) -> Self {
-        Self { service, operation, resource: resource.into() }
+        Self { service, operation, resource: resource.into(), roles: Vec::new(), key: None, tags: false }
     }
     pub fn action(&self) -> String {
         format!("{}:{}", self.service, self.operation)
+    }
+    /// The call hands these roles to the service.
+    pub fn passing(mut self, roles: impl IntoIterator<Item = String>) -> Self {
+        self.roles.extend(roles);
+        self
+    }
+    /// The call uses this customer-managed KMS key (None or an AWS-managed key: no KMS permission).
+    pub fn with_key(mut self, key: Option<String>) -> Self {
+        self.key = key.filter(|k| !k.is_empty() && !k.starts_with("alias/aws/"));
+        self
+    }
+    /// The call sets tags on what it creates.
+    pub fn tagged(mut self, tags: bool) -> Self {
+        self.tags = tags;
+        self
+    }
+    /// Every IAM permission the call needs (see `policy::actions`).
+    pub fn needs(&self) -> Vec<Need> {
+        needs(&Call {
+            service: self.service,
+            operation: self.operation,
+            resource: &self.resource,
+            roles: &self.roles,
+            key: self.key.as_deref(),
+            tags: self.tags,
+        })
     }
 }
 
@@ -41,7 +75,8 @@ pub struct AwsError {
     pub kind: ErrorKind,
     pub code: Option<String>,
     pub message: String,
-    pub op: Option<Op>,
+    /// Boxed: an error travels in every Result of the runner.
+    pub op: Option<Box<Op>>,
     /// A fix that knows more than the error class (set by the kind).
     pub hint: Option<Box<String>>,
 }
@@ -92,7 +127,7 @@ impl AwsError {
     }
 
     pub fn with_op(mut self, op: Op) -> Self {
-        self.op = Some(op);
+        self.op = Some(Box::new(op));
         self
     }
 
@@ -141,7 +176,7 @@ impl AwsError {
             SdkError::DispatchFailure(_) => (ErrorKind::Unreachable, None, chain.clone()),
             _ => (ErrorKind::Other, None, chain.clone()),
         };
-        Self { kind, code, message, op: op.cloned(), hint: None }
+        Self { kind, code, message, op: op.cloned().map(Box::new), hint: None }
     }
 
     pub fn is_not_found(&self) -> bool {
@@ -159,15 +194,14 @@ impl AwsError {
             return Some(hint.to_string());
         }
         match (self.kind, &self.op) {
-            (ErrorKind::AccessDenied, Some(op)) => Some(format!(
-                "allow the caller this action, e.g. with the statement\n{}",
-                serde_json::to_string_pretty(&serde_json::json!({
-                    "Effect": "Allow",
-                    "Action": op.action(),
-                    "Resource": if op.resource.is_empty() { "*".to_string() } else { op.resource.clone() },
-                }))
-                .expect("json")
-            )),
+            (ErrorKind::AccessDenied, Some(op)) => {
+                let statements = crate::policy::generate::statements(&op.needs());
+                let shown = if statements.len() == 1 { statements[0].clone() } else { serde_json::json!(statements) };
+                Some(format!(
+                    "allow the caller this action, e.g. with the statement\n{}",
+                    serde_json::to_string_pretty(&shown).expect("json")
+                ))
+            }
             (ErrorKind::Unreachable, _) => Some("check the network and the endpoint (AWS_ENDPOINT_URL, --region), then run again".into()),
             (ErrorKind::Credentials, _) => Some("configure credentials: aws configure, aws sso login, --profile NAME, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY".into()),
             _ => None,

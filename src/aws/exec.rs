@@ -197,6 +197,8 @@ pub struct Exec {
     pub audit: Option<Arc<dyn Audit>>,
     /// The command's bound on calls in flight and its shared reads.
     pub shared: Arc<Shared>,
+    /// What the kind declares it may call (see `aws::declared`).
+    pub declared: Option<Arc<Vec<crate::policy::actions::Need>>>,
     pub changes: Vec<Change>,
     pub outputs: BTreeMap<String, String>,
 }
@@ -219,12 +221,26 @@ impl Exec {
             Err(e) if !mutating && e.is_not_found() => CallOutcome::NotFound,
             Err(e) => CallOutcome::Failed(self.values.scrub(&e.to_string())),
         };
+        self.seen(&op);
         self.log_call(&op, mutating, started.elapsed().as_millis(), &outcome);
         self.sink.activity(
             &self.checklist,
             &self.step,
             Activity::Call { op, mutating, millis: started.elapsed().as_millis(), outcome },
         );
+    }
+
+    /// Every call passes here once, made or reused: recorded for the command
+    /// (the check before a run), checked against the kind's declaration.
+    fn seen(&self, op: &Op) {
+        self.shared.saw(op);
+        let who = format!(
+            "{}/{}{}",
+            self.checklist,
+            self.step,
+            self.probe.as_deref().map(|p| format!("/{p}")).unwrap_or_default()
+        );
+        super::declared::check(op, self.declared.as_deref().map(Vec::as_slice), &self.aws.principal_arn, &who);
     }
 
     fn log_call(&self, op: &Op, mutating: bool, millis: u128, outcome: &CallOutcome) {
@@ -278,6 +294,7 @@ impl Exec {
         let (answer, reused) = self.shared.read(key, read).await;
         if reused {
             let op = Op { resource: self.values.scrub(&op.resource), ..op };
+            self.seen(&op);
             self.log_call(&op, false, 0, &CallOutcome::Reused);
             self.sink.activity(
                 &self.checklist,

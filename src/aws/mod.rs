@@ -3,6 +3,7 @@
 //! The kinds themselves live in `crate::kinds`.
 
 pub mod context;
+pub mod declared;
 pub mod error;
 pub mod exec;
 pub mod shared;

@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 
+use super::error::Op;
+
 type Answer = Arc<dyn Any + Send + Sync>;
 
 /// The default bound on AWS calls in flight.
@@ -25,6 +27,8 @@ pub struct Shared {
     reads: Mutex<HashMap<String, Arc<OnceCell<Answer>>>>,
     /// Bumped by every forget: an answer read before it is never stored after it.
     generation: AtomicU64,
+    /// Every call made (or answered from a shared read) in this command, once each.
+    seen: Mutex<Vec<Op>>,
 }
 
 impl Default for Shared {
@@ -46,6 +50,7 @@ impl Shared {
             concurrency,
             reads: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
+            seen: Mutex::new(Vec::new()),
         }
     }
 
@@ -101,6 +106,19 @@ impl Shared {
         text.push('\n');
         use std::io::Write;
         let _ = file.lock().expect("call log").write_all(text.as_bytes());
+    }
+
+    /// Records a call of this command (each distinct one once).
+    pub fn saw(&self, op: &Op) {
+        let mut seen = self.seen.lock().expect("seen");
+        if !seen.contains(op) {
+            seen.push(op.clone());
+        }
+    }
+
+    /// The calls made so far in this command.
+    pub fn calls_seen(&self) -> Vec<Op> {
+        self.seen.lock().expect("seen").clone()
     }
 
     /// Forgets every shared read (after a change, or before probing again).

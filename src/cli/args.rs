@@ -88,6 +88,9 @@ pub enum Command {
         checklist: String,
         #[arg(long)]
         step: Option<String>,
+        /// Also ask IAM's policy simulator (iam:SimulatePrincipalPolicy), for the caller's permissions and the probes.
+        #[arg(long)]
+        deep: bool,
         #[arg(long)]
         json: bool,
     },
@@ -103,6 +106,9 @@ pub enum Command {
         /// Apply the step's action even when its probes pass (e.g. a new ECS deployment).
         #[arg(long, requires = "step")]
         force: bool,
+        /// Also ask IAM's policy simulator (iam:SimulatePrincipalPolicy), for the caller's permissions and the probes.
+        #[arg(long)]
+        deep: bool,
         #[arg(long)]
         json: bool,
     },
@@ -118,6 +124,18 @@ pub enum Command {
         /// Let probes that cost money run (Bedrock: one Converse call with maxTokens 1).
         #[arg(long)]
         invoke: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the least-privilege IAM policy a person needs to run these checklists here (--verify: to verify them).
+    Permissions {
+        checklists: Vec<String>,
+        /// Every checklist.
+        #[arg(long)]
+        all: bool,
+        /// The read-only policy for `preflight verify` instead.
+        #[arg(long)]
+        verify: bool,
         #[arg(long)]
         json: bool,
     },

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::args::Global;
 use super::front::CliFront;
+use super::permissions;
 use super::render::{self, color_enabled};
 use super::session::Session;
 use super::setup::{EXIT_AWS, EXIT_FAIL, Failure, usage};
@@ -13,6 +14,11 @@ use crate::runner::{Mode, Options, Stop, now};
 
 pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: bool) -> Result<u8, Failure> {
     let s = Session::open(g, &ids, opts.step.as_deref(), opts.mode == Mode::Verify, opts.mode == Mode::Run).await?;
+    let command = match opts.mode {
+        Mode::Verify => "verify",
+        Mode::Plan => "plan",
+        Mode::Run => "run",
+    };
     // Reads never wait for a lock; changing the account holds the job lock for the whole run.
     let (store, state) = s.store()?;
     let _job = match opts.mode {
@@ -31,6 +37,37 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
     // reports still come in the checklists' and steps' order.
     for c in s.checklists() {
         runner.prefetch(c, &opts);
+    }
+    // Before the first change: may the caller make every call the run needs?
+    let mut permissions = None;
+    if matches!(opts.mode, Mode::Run | Mode::Plan) {
+        let chosen: Vec<_> = s.checklists().collect();
+        permissions = runner.check_permissions(&chosen, &opts).await.map_err(stopped)?;
+    }
+    if let Some(check) = &permissions {
+        if let Some(why) = &check.unreadable {
+            let fix = "  fix: let the caller read its own policies (iam:GetUser, iam:List*Policies, iam:Get*Policy, \
+                       iam:GetPolicyVersion: `preflight permissions` includes them), or check them yourself";
+            if g.strict {
+                return Err(usage(format!(
+                    "error: the caller's policies cannot be read, so the permissions this {command} needs are not known \
+                     (--strict stops here; nothing was changed): {why}\n{fix}"
+                )));
+            }
+            eprintln!(
+                "warning: the caller's policies cannot be read, so the permissions this {command} needs are not checked before it starts: {why}\n{fix}"
+            );
+        } else if !json {
+            render::emit(format_args!("{}", permissions::check_text(check, command)));
+        }
+        if !check.missing.is_empty() && opts.mode == Mode::Run {
+            if json {
+                let mut doc = render::document(command, &s.aws, &[]);
+                doc["permissions"] = permissions::check_json(check);
+                render::emit(serde_json::to_string_pretty(&doc).expect("json"));
+            }
+            return Ok(EXIT_FAIL);
+        }
     }
     let mut reports = Vec::new();
     for c in s.checklists() {
@@ -53,21 +90,23 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
             }
         }
     }
-    let command = match opts.mode {
-        Mode::Verify => "verify",
-        Mode::Plan => "plan",
-        Mode::Run => "run",
-    };
     if json {
-        render::emit(serde_json::to_string_pretty(&render::document(command, &s.aws, &reports)).expect("json"));
+        let mut doc = render::document(command, &s.aws, &reports);
+        if let Some(check) = &permissions {
+            doc["permissions"] = permissions::check_json(check);
+        }
+        render::emit(serde_json::to_string_pretty(&doc).expect("json"));
     } else {
         render::emit(format_args!("\n{command}: {}", crate::runner::tally(reports.iter().flat_map(|r| &r.steps))));
     }
-    let failed = reports.iter().flat_map(|r| &r.steps).any(|s| match opts.mode {
-        Mode::Plan => false,
-        Mode::Verify => matches!(s.status, Status::Fail | Status::Error),
-        Mode::Run => matches!(s.status, Status::Fail | Status::Error | Status::Pending),
-    });
+    // A plan whose run would stop for permissions says so in its exit code too.
+    let lacking = permissions.as_ref().is_some_and(|c| !c.missing.is_empty());
+    let failed = lacking
+        || reports.iter().flat_map(|r| &r.steps).any(|s| match opts.mode {
+            Mode::Plan => false,
+            Mode::Verify => matches!(s.status, Status::Fail | Status::Error),
+            Mode::Run => matches!(s.status, Status::Fail | Status::Error | Status::Pending),
+        });
     Ok(if failed { EXIT_FAIL } else { 0 })
 }
 

@@ -2,9 +2,10 @@
 
 pub(crate) mod args;
 mod confirm;
-mod drive;
+pub(crate) mod drive;
 mod front;
 mod list;
+pub(crate) mod permissions;
 pub(crate) mod prompt;
 pub mod render;
 mod session;
@@ -62,21 +63,28 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
         Command::Tui { checklist, yes } => wizard(g, checklist, yes).await,
         Command::List { inputs, json } => list::list(g, inputs, json).await,
         Command::Status { checklist, json } => status::status(g, checklist, json).await,
-        Command::Plan { checklist, step, json } => {
+        Command::Plan { checklist, step, deep, json } => {
             drive::drive(
                 g,
                 vec![checklist],
-                Options { mode: Mode::Plan, step, only: false, probing: Probing::default(), yes: false, force: false },
+                Options {
+                    mode: Mode::Plan,
+                    step,
+                    only: false,
+                    probing: Probing { deep, invoke: false },
+                    yes: false,
+                    force: false,
+                },
                 json,
                 false,
             )
             .await
         }
-        Command::Run { checklist, step, yes, force, json } => {
+        Command::Run { checklist, step, yes, force, deep, json } => {
             drive::drive(
                 g,
                 vec![checklist],
-                Options { mode: Mode::Run, step, only: false, probing: Probing::default(), yes, force },
+                Options { mode: Mode::Run, step, only: false, probing: Probing { deep, invoke: false }, yes, force },
                 json,
                 false,
             )
@@ -108,6 +116,19 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
                 g.strict,
             )
             .await
+        }
+        Command::Permissions { checklists, all, verify, json } => {
+            let ids = match (checklists.is_empty(), all) {
+                (true, false) => {
+                    return Err(usage_error(
+                        "name the checklists whose permissions to print, or pass --all (see `preflight list`)",
+                    ));
+                }
+                (false, true) => return Err(usage_error("name checklists or pass --all, not both")),
+                (true, true) => setup::checklists(&setup::library(g)?)?.all.into_iter().map(|c| c.id).collect(),
+                (false, false) => checklists,
+            };
+            permissions::permissions(g, ids, verify, json).await
         }
         Command::Confirm { checklist, step } => confirm::confirm(g, &checklist, &step).await,
         Command::Reset { checklist, step } => confirm::reset(g, &checklist, step.as_deref()).await,

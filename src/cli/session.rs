@@ -12,7 +12,7 @@ use super::setup::{self, Failure, usage};
 use crate::aws::context::AwsContext;
 use crate::engine::inputs::Values;
 use crate::engine::library::Library;
-use crate::engine::model::{Checklist, Checklists, InputDef};
+use crate::engine::model::{Checklist, Checklists, InputDef, InputKind};
 use crate::engine::profile::Profile;
 use crate::engine::state::RunState;
 use crate::engine::store::{Store, state_dir};
@@ -29,6 +29,9 @@ pub struct Session {
     pub selected: Vec<usize>,
     /// `--concurrency`.
     pub concurrency: u16,
+    /// The value inputs (secrets, `env:`/`file:` sources) left unresolved by
+    /// [`Session::open_without_values`]: what they hold never names a resource.
+    pub unvalued: Vec<String>,
 }
 
 impl Session {
@@ -43,6 +46,23 @@ impl Session {
         probes_only: bool,
         changes: bool,
     ) -> Result<Self, Failure> {
+        Self::open_with(g, ids, step, probes_only, changes, true).await
+    }
+
+    /// For what names resources only (`preflight permissions`): every input but
+    /// the values of secrets and of `env:`/`file:` sources, which are not asked for.
+    pub async fn open_without_values(g: &Global, ids: &[String], probes_only: bool) -> Result<Self, Failure> {
+        Self::open_with(g, ids, None, probes_only, false, false).await
+    }
+
+    async fn open_with(
+        g: &Global,
+        ids: &[String],
+        step: Option<&str>,
+        probes_only: bool,
+        changes: bool,
+        values: bool,
+    ) -> Result<Self, Failure> {
         let (library, lists, profile) = setup::load(g)?;
         let mut selected = Vec::new();
         for id in ids {
@@ -51,7 +71,13 @@ impl Session {
             selected.push(lists.all.iter().position(|x| x.id == c.id).expect("picked from the list"));
         }
         let chosen: Vec<&Checklist> = selected.iter().map(|&i| &lists.all[i]).collect();
-        let defs = needed(&chosen, step, &library, probes_only);
+        let mut defs = needed(&chosen, step, &library, probes_only);
+        let unvalued: Vec<String> = defs
+            .iter()
+            .filter(|d| !values && (d.kind == InputKind::Secret || d.from.is_some()))
+            .map(|d| d.name.clone())
+            .collect();
+        defs.retain(|d| !unvalued.contains(&d.name));
         let (provided, warnings) = setup::provided(g, &profile, &defs, &lists)?;
         warnings.iter().for_each(|w| eprintln!("{w}"));
         setup::precheck(&defs, &provided)?;
@@ -67,7 +93,16 @@ impl Session {
             eprintln!("warning: {m} (the profile's [expect]); check --profile and --region");
         }
         let values = setup::resolve(g, &defs, &provided, &aws)?;
-        Ok(Self { library: Arc::new(library), lists, profile, aws, values, selected, concurrency: g.concurrency })
+        Ok(Self {
+            library: Arc::new(library),
+            lists,
+            profile,
+            aws,
+            values,
+            selected,
+            concurrency: g.concurrency,
+            unvalued,
+        })
     }
 
     pub fn checklists(&self) -> impl Iterator<Item = &Checklist> {

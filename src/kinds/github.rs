@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::kinds::kind::KindParams;
@@ -103,4 +103,9 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         )
         .with_fix(set),
     })
+}
+
+/// The calls of [`probe`]: none to AWS (the gh CLI asks GitHub).
+pub fn probe_calls(_: &Exec, _: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(Vec::new())
 }

@@ -89,3 +89,12 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         }
     })
 }
+
+/// The calls of [`probe`]: the load balancer's address when no URL is given (the GET is not AWS).
+pub fn probe_calls(_: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(if p.url.is_empty() && p.load_balancer == "create" {
+        vec![Op::new("elasticloadbalancing", "DescribeLoadBalancers", "*")]
+    } else {
+        Vec::new()
+    })
+}

@@ -5,7 +5,7 @@
 use serde::de::DeserializeOwned;
 
 use crate::BoxFut;
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::outcome::ProbeResult;
 
@@ -31,7 +31,15 @@ pub struct Kind {
     pub summary: &'static str,
     pub check: fn(&toml::Table) -> Result<Vec<String>, String>,
     pub run: Run,
+    /// Every call the kind may make with these parameters, whatever the account
+    /// holds (each branch: create, update, delete, the watcher's reads): what
+    /// `preflight permissions` grants and what a run asks of the caller first.
+    /// Tests check each call made against it (`PREFLIGHT_CHECK_DECLARED`).
+    pub calls: Calls,
 }
+
+/// A kind's declaration of the calls it may make (see [`Kind::calls`]).
+pub type Calls = fn(&Exec, &toml::Table) -> Result<Vec<Op>, AwsError>;
 
 pub fn parse<P: KindParams>(table: &toml::Table) -> Result<P, String> {
     let p: P = toml::Value::Table(table.clone()).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::kinds::kind::KindParams;
@@ -21,4 +21,9 @@ impl KindParams for Params {}
 pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
     Ok(ProbeResult::new(&id, Status::Manual, p.check)
         .with_fix(format!("when it is done, record it: preflight confirm {} --step {}", x.checklist, x.step)))
+}
+
+/// The calls of [`probe`]: none (a person checks).
+pub fn probe_calls(_: &Exec, _: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(Vec::new())
 }

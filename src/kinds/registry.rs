@@ -12,32 +12,38 @@ use super::secrets::{access, parameter, secret};
 use super::{elb, http, logs};
 use super::{github, manual};
 use crate::BoxFut;
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::model::{Catalog, KindError, Role};
 use crate::engine::outcome::ProbeResult;
 
 macro_rules! action {
-    ($name:literal, $summary:literal, $module:ident :: $func:ident) => {
-        action!($name, $summary, $module::$func, $module::Params)
+    ($name:literal, $summary:literal, $module:ident :: $func:ident, calls $calls:path) => {
+        action!($name, $summary, $module::$func, $module::Params, calls $calls)
     };
-    ($name:literal, $summary:literal, $module:ident :: $func:ident, $params:ty) => {{
+    ($name:literal, $summary:literal, $module:ident :: $func:ident, $params:ty, calls $calls:path) => {{
         fn run(x: &mut Exec, t: toml::Table) -> BoxFut<'_, Result<(), AwsError>> {
             Box::pin(async move { $module::$func(x, parse::<$params>(&t).map_err(AwsError::other)?).await })
         }
-        Kind { name: $name, summary: $summary, check: check::<$params>, run: Run::Action(run) }
+        fn calls(x: &Exec, t: &toml::Table) -> Result<Vec<Op>, AwsError> {
+            $calls(x, &parse::<$params>(t).map_err(AwsError::other)?)
+        }
+        Kind { name: $name, summary: $summary, check: check::<$params>, run: Run::Action(run), calls }
     }};
 }
 
 macro_rules! probe {
-    ($name:literal, $summary:literal, $module:ident :: $func:ident) => {
-        probe!($name, $summary, $module::$func, $module::Params)
+    ($name:literal, $summary:literal, $module:ident :: $func:ident, calls $calls:path) => {
+        probe!($name, $summary, $module::$func, $module::Params, calls $calls)
     };
-    ($name:literal, $summary:literal, $module:ident :: $func:ident, $params:ty) => {{
+    ($name:literal, $summary:literal, $module:ident :: $func:ident, $params:ty, calls $calls:path) => {{
         fn run(x: &mut Exec, id: String, t: toml::Table) -> BoxFut<'_, Result<ProbeResult, AwsError>> {
             Box::pin(async move { $module::$func(x, id, parse::<$params>(&t).map_err(AwsError::other)?).await })
         }
-        Kind { name: $name, summary: $summary, check: check::<$params>, run: Run::Probe(run) }
+        fn calls(x: &Exec, t: &toml::Table) -> Result<Vec<Op>, AwsError> {
+            $calls(x, &parse::<$params>(t).map_err(AwsError::other)?)
+        }
+        Kind { name: $name, summary: $summary, check: check::<$params>, run: Run::Probe(run), calls }
     }};
 }
 
@@ -45,188 +51,188 @@ pub static KINDS: &[Kind] = &[
     action!(
         "iam.ensure_policy",
         "customer-managed policy with the asset's document (new default version when it differs, oldest pruned at 5)",
-        policy::ensure
+        policy::ensure, calls policy::ensure_calls
     ),
-    action!("iam.ensure_principal", "IAM role (with its trust policy) or user", principal::ensure),
-    action!("iam.attach_policy", "managed policy attached to a role or user", attach::ensure),
+    action!("iam.ensure_principal", "IAM role (with its trust policy) or user", principal::ensure, calls principal::ensure_calls),
+    action!("iam.attach_policy", "managed policy attached to a role or user", attach::ensure, calls attach::ensure_calls),
     action!(
         "iam.ensure_attached_policy",
         "customer-managed policy from an asset, attached to a role or user",
         attach::ensure_with_policy,
-        attach::PolicyParams
+        attach::PolicyParams, calls attach::ensure_with_policy_calls
     ),
     action!(
         "iam.ensure_oidc_provider",
         "the account's OIDC identity provider (adopted when present; client id added when missing)",
         oidc::ensure_provider,
-        oidc::ProviderParams
+        oidc::ProviderParams, calls oidc::ensure_provider_calls
     ),
     action!(
         "iam.ensure_oidc_role",
         "a role only one GitHub repository and ref may assume through OIDC",
         oidc::ensure_role_for,
-        oidc::RoleParams
+        oidc::RoleParams, calls oidc::ensure_role_for_calls
     ),
-    probe!("iam.policy_grants", "the managed policy grants exactly the asset's permissions", policy::grants),
-    probe!("iam.principal", "the role or user exists and the role trusts the asset's services", principal::probe),
+    probe!("iam.policy_grants", "the managed policy grants exactly the asset's permissions", policy::grants, calls policy::grants_calls),
+    probe!("iam.principal", "the role or user exists and the role trusts the asset's services", principal::probe, calls principal::probe_calls),
     probe!(
         "iam.allows",
         "every required permission is effective for the principal (local evaluation; --deep adds IAM's simulator)",
-        allows::probe
+        allows::probe, calls allows::probe_calls
     ),
     action!(
         "bedrock.ensure_use_case",
         "Anthropic's use-case form for the account, submitted once",
         use_case::ensure,
-        use_case::Params
+        use_case::Params, calls use_case::ensure_calls
     ),
     action!(
         "bedrock.ensure_agreement",
         "the model's agreement, from its offer",
         bedrock_access::ensure_agreement,
-        bedrock_access::AgreementParams
+        bedrock_access::AgreementParams, calls bedrock_access::ensure_agreement_calls
     ),
     probe!(
         "iam.caller_allows",
         "the caller (whoever runs preflight) holds the required permissions; manual when its policies cannot be read",
         allows::probe_caller,
-        allows::CallerParams
+        allows::CallerParams, calls allows::probe_caller_calls
     ),
     probe!(
         "bedrock.model",
         "the model exists and is ACTIVE in the region for on-demand use (else: where it is, or which inference profile)",
         model::probe,
-        model::Params
+        model::Params, calls model::probe_calls
     ),
     probe!(
         "bedrock.availability",
         "authorization, entitlement, agreement and region availability, re-checked while access propagates",
         bedrock_access::probe_availability,
-        bedrock_access::AvailabilityParams
+        bedrock_access::AvailabilityParams, calls bedrock_access::probe_availability_calls
     ),
-    probe!("bedrock.use_case", "Anthropic's use-case form was submitted", use_case::probe, use_case::Check),
-    probe!("bedrock.invoke", "one Converse call with maxTokens 1 (opt-in: --invoke)", invoke::probe),
+    probe!("bedrock.use_case", "Anthropic's use-case form was submitted", use_case::probe, use_case::Check, calls use_case::probe_calls),
+    probe!("bedrock.invoke", "one Converse call with maxTokens 1 (opt-in: --invoke)", invoke::probe, calls invoke::probe_calls),
     probe!(
         "iam.oidc_provider",
         "the OIDC provider exists and accepts the client id",
         oidc::probe_provider,
-        oidc::ProviderParams
+        oidc::ProviderParams, calls oidc::probe_provider_calls
     ),
     probe!(
         "iam.oidc_trust",
         "the role's trust policy admits exactly the configured repository and ref, with the right audience",
         oidc::probe_trust,
-        oidc::RoleParams
+        oidc::RoleParams, calls oidc::probe_trust_calls
     ),
     action!(
         "ecr.ensure_repository",
         "ECR repository with scan on push and a lifecycle rule keeping the newest N images (adopted; only what differs changes)",
-        repository::ensure
+        repository::ensure, calls repository::ensure_calls
     ),
-    probe!("ecr.repository", "the ECR repository exists", repository::probe_exists, repository::Name),
-    probe!("ecr.scan_on_push", "the repository scans images on push (or not), as asked", repository::probe_scan),
-    probe!("ecr.lifecycle", "the repository's lifecycle policy keeps the newest N images", repository::probe_lifecycle),
+    probe!("ecr.repository", "the ECR repository exists", repository::probe_exists, repository::Name, calls repository::probe_exists_calls),
+    probe!("ecr.scan_on_push", "the repository scans images on push (or not), as asked", repository::probe_scan, calls repository::probe_scan_calls),
+    probe!("ecr.lifecycle", "the repository's lifecycle policy keeps the newest N images", repository::probe_lifecycle, calls repository::probe_lifecycle_calls),
     action!(
         "ecr.push_image",
         "an image pushed over the registry API: platform gate first, then only the blobs the registry lacks, then the tag",
-        image::push
+        image::push, calls image::push_calls
     ),
     probe!(
         "ecr.image_tag",
         "the tag resolves in the registry, to the source's image when the source is at hand",
-        image::probe_tag
+        image::probe_tag, calls image::probe_tag_calls
     ),
     probe!(
         "ecr.image_platform",
         "the image under the tag runs on the platform (for an index: one of its entries)",
         image::probe_platform,
-        image::PlatformParams
+        image::PlatformParams, calls image::probe_platform_calls
     ),
     action!(
         "secrets.ensure_secret",
         "a secret of the profile's [[secrets]]: created when missing, a new version only when its value differs",
-        secret::ensure
+        secret::ensure, calls secret::ensure_calls
     ),
     probe!(
         "secrets.secret_value",
         "the secret has a non-empty current value (every key of a JSON secret)",
         secret::probe,
-        secret::Check
+        secret::Check, calls secret::probe_calls
     ),
     action!(
         "ssm.ensure_parameter",
         "a parameter of the profile's [[parameters]]: put when missing or different",
-        parameter::ensure
+        parameter::ensure, calls parameter::ensure_calls
     ),
     probe!(
         "ssm.parameter",
         "the parameter exists with its type (and its value, when the profile has it)",
         parameter::probe,
-        parameter::Check
+        parameter::Check, calls parameter::probe_calls
     ),
     action!(
         "secrets.ensure_read_access",
         "each reader role may read exactly the listed secrets, parameters and keys (the execution role created when missing)",
-        access::ensure
+        access::ensure, calls access::ensure_calls
     ),
     probe!(
         "secrets.readers",
         "the execution or task role may read every secret and parameter it must (local evaluation of its policies)",
         access::probe,
-        access::ReaderParams
+        access::ReaderParams, calls access::probe_calls
     ),
-    action!("ecs.ensure_cluster", "ECS cluster with the FARGATE and FARGATE_SPOT capacity providers", cluster::ensure),
-    probe!("ecs.cluster", "the cluster is ACTIVE", cluster::probe),
-    action!("logs.ensure_log_group", "CloudWatch log group with its retention", logs::ensure),
-    probe!("logs.log_group", "the log group exists", logs::probe_exists, logs::Params),
-    probe!("logs.retention", "the log group keeps its logs as long as asked", logs::probe_retention, logs::Params),
+    action!("ecs.ensure_cluster", "ECS cluster with the FARGATE and FARGATE_SPOT capacity providers", cluster::ensure, calls cluster::ensure_calls),
+    probe!("ecs.cluster", "the cluster is ACTIVE", cluster::probe, calls cluster::probe_calls),
+    action!("logs.ensure_log_group", "CloudWatch log group with its retention", logs::ensure, calls logs::ensure_calls),
+    probe!("logs.log_group", "the log group exists", logs::probe_exists, logs::Params, calls logs::probe_exists_calls),
+    probe!("logs.retention", "the log group keeps its logs as long as asked", logs::probe_retention, logs::Params, calls logs::probe_retention_calls),
     action!(
         "iam.ensure_execution_role",
         "ECS task execution role trusted by ecs-tasks.amazonaws.com, with AmazonECSTaskExecutionRolePolicy",
-        execution::ensure
+        execution::ensure, calls execution::ensure_calls
     ),
     probe!(
         "ecs.execution_permissions",
         "the execution role may pull the image, write the logs and read the task's secrets (local evaluation)",
-        role::probe
+        role::probe, calls role::probe_calls
     ),
     action!(
         "ecs.ensure_task_definition",
         "task definition from an asset, with the profile's variables; a new revision only when the latest differs",
-        task::ensure
+        task::ensure, calls task::ensure_calls
     ),
-    probe!("ecs.task_definition", "the family's latest revision is the one wanted", task::probe),
+    probe!("ecs.task_definition", "the family's latest revision is the one wanted", task::probe, calls task::probe_calls),
     probe!(
         "ecs.image_platform",
         "the task's image is in ECR and runs on the tasks' CPU architecture, which agrees with ecr-push's platform",
-        ecs_image::probe
+        ecs_image::probe, calls ecs_image::probe_calls
     ),
     action!(
         "ec2.ensure_network",
         "the tasks' subnets and security group (only the load balancer may reach them)",
-        network::ensure
+        network::ensure, calls network::ensure_calls
     ),
-    probe!("ec2.network", "the subnets exist and the tasks' group lets in only what it should", network::probe),
+    probe!("ec2.network", "the subnets exist and the tasks' group lets in only what it should", network::probe, calls network::probe_calls),
     action!(
         "elb.ensure_load_balancer",
         "internet-facing ALB, target group (ip targets, health path) and listener on 80 (adopted by name)",
-        elb::ensure
+        elb::ensure, calls elb::ensure_calls
     ),
-    probe!("elb.load_balancer", "the load balancer, its target group and its listener", elb::probe),
+    probe!("elb.load_balancer", "the load balancer, its target group and its listener", elb::probe, calls elb::probe_calls),
     action!(
         "ecs.ensure_service",
         "Fargate service on the newest revision with a circuit breaker, then the deployment watched until stable",
-        service::ensure
+        service::ensure, calls service::ensure_calls
     ),
     probe!(
         "ecs.service",
         "the service is ACTIVE, on the newest revision, running as many tasks as desired, deployed",
         service::probe,
-        service::Check
+        service::Check, calls service::probe_calls
     ),
-    probe!("http.health", "the application answers its health check (2xx within 5 s)", http::probe),
-    probe!("github.secret", "a GitHub Actions secret exists (gh CLI; manual without it)", github::probe),
-    probe!("manual.confirm", "a check only a person can make, settled by `preflight confirm`", manual::probe),
+    probe!("http.health", "the application answers its health check (2xx within 5 s)", http::probe, calls http::probe_calls),
+    probe!("github.secret", "a GitHub Actions secret exists (gh CLI; manual without it)", github::probe, calls github::probe_calls),
+    probe!("manual.confirm", "a check only a person can make, settled by `preflight confirm`", manual::probe, calls manual::probe_calls),
 ];
 
 pub fn find(name: &str) -> Option<&'static Kind> {

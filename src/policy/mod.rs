@@ -1,8 +1,10 @@
 //! IAM policy documents and their local evaluation. Pure: no AWS calls.
 
+pub mod actions;
 pub mod condition;
 pub mod document;
 pub mod eval;
+pub mod generate;
 pub mod oidc;
 pub mod pattern;
 pub mod trust;

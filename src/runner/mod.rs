@@ -3,6 +3,7 @@
 //! apply it, and probe again. State is saved after every transition so that a
 //! run interrupted at any point resumes where it stopped.
 
+mod permissions;
 mod probes;
 
 use std::collections::{BTreeMap, HashMap};
@@ -23,9 +24,10 @@ use crate::engine::profile::Lists;
 use crate::engine::state::{self, Event, RunState, StepState, scope_key};
 use crate::engine::store::Store;
 use crate::engine::template;
-use crate::kinds::kind::Run;
+use crate::kinds::kind::{Kind, Run};
 use crate::kinds::registry;
 
+pub use permissions::{Missing, PermissionCheck};
 pub use probes::{Probed, Prober};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -298,10 +300,13 @@ impl Runner {
         x.force = force;
         let call = step.action.as_ref().expect("only steps with an action");
         let result = match (
-            registry::find(&call.kind).map(|k| &k.run),
+            registry::find(&call.kind),
             template::render_toml(&toml::Value::Table(call.params.clone()), &|n| self.values.lookup(n)),
         ) {
-            (Some(Run::Action(run)), Ok(toml::Value::Table(params))) => run(&mut x, params).await,
+            (Some(kind @ Kind { run: Run::Action(run), .. }), Ok(toml::Value::Table(params))) => {
+                x.declared = probes::declared(kind, &x, &params);
+                run(&mut x, params).await
+            }
             (_, Err(name)) => Err(AwsError::other(format!("`{{{{{name}}}}}` has no value; set the input `{name}`"))),
             _ => Err(AwsError::other(format!("{} is not an action kind", call.kind))),
         };

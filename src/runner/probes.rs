@@ -20,12 +20,19 @@ use crate::engine::model::Step;
 use crate::engine::outcome::{ProbeResult, Status, step_status};
 use crate::engine::profile::Lists;
 use crate::engine::template;
-use crate::kinds::kind::Run;
+use crate::kinds::kind::{Kind, Run};
 use crate::kinds::registry;
+use crate::policy::actions::Need;
 
 /// Probes after a change: IAM and friends are eventually consistent, so a
 /// failing probe is retried a few times (bounded) before the step is failed.
 const SETTLE_DELAYS_MS: [u64; 4] = [500, 1000, 2000, 4000];
+
+/// What a kind declares it may call with these parameters, as IAM needs.
+pub fn declared(kind: &Kind, x: &Exec, params: &toml::Table) -> Option<Arc<Vec<Need>>> {
+    let calls = (kind.calls)(x, params).ok()?;
+    Some(Arc::new(calls.iter().flat_map(|op| op.needs()).collect()))
+}
 
 /// A step's probe results and the outputs its probes found.
 pub type Probed = (Vec<ProbeResult>, BTreeMap<String, String>);
@@ -60,6 +67,7 @@ impl Prober {
             sink: self.front.clone(),
             audit: self.audit.clone(),
             shared: self.shared.clone(),
+            declared: None,
             changes: Vec::new(),
             outputs: BTreeMap::new(),
         }
@@ -79,8 +87,11 @@ impl Prober {
         x.probe = Some(probe.id.clone());
         let rendered =
             template::render_toml(&toml::Value::Table(probe.call.params.clone()), &|n| self.values.lookup(n));
-        let result = match (registry::find(&probe.call.kind).map(|k| &k.run), rendered) {
-            (Some(Run::Probe(run)), Ok(toml::Value::Table(params))) => run(&mut x, probe.id.clone(), params).await,
+        let result = match (registry::find(&probe.call.kind), rendered) {
+            (Some(kind @ Kind { run: Run::Probe(run), .. }), Ok(toml::Value::Table(params))) => {
+                x.declared = declared(kind, &x, &params);
+                run(&mut x, probe.id.clone(), params).await
+            }
             (_, Err(name)) => Err(AwsError::other(format!("`{{{{{name}}}}}` has no value; set the input `{name}`"))),
             _ => Err(AwsError::other(format!("{} is not a probe kind", probe.call.kind))),
         };

@@ -89,6 +89,13 @@ pub enum Modal {
         seen_end: bool,
     },
     QuitWhileRunning,
+    /// The caller lacks permissions a run needs: what, and the policy granting it (`c` copies it).
+    Permissions {
+        checklist: String,
+        lines: Vec<String>,
+        policy: String,
+        scroll: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,6 +168,14 @@ pub enum Msg {
         skipped: bool,
     },
     Notice(String),
+    /// The check before a run found missing permissions: nothing was changed.
+    PermissionsMissing {
+        checklist: String,
+        /// What is missing, one line each.
+        lines: Vec<String>,
+        /// The policy that grants it, as JSON.
+        policy: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -184,6 +199,8 @@ pub enum Effect {
         step: String,
         skip: bool,
     },
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Copy(String),
     Quit,
 }
 

@@ -96,6 +96,7 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
     app.yes = yes;
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut worker = Worker::new(runner, front, lists, tx.clone(), yes, sources);
+    worker.strict = g.strict;
 
     let mut term = terminal::enter().map_err(|e| usage(format!("cannot use the terminal: {e}")))?;
     let events = Events::spawn(tx.clone());
@@ -136,6 +137,7 @@ async fn event_loop(
                     Effect::Quit => return Ok(()),
                     Effect::Start(job) => worker.start(job),
                     Effect::Consent { id, yes } => worker.consent(id, yes),
+                    Effect::Copy(text) => terminal::copy(&text)?,
                     Effect::Skip { checklist, step, skip } => {
                         queue.push_back(worker.skip(&checklist, &step, skip).await)
                     }

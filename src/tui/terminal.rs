@@ -113,3 +113,12 @@ impl Drop for Events {
         self.stop.store(true, Ordering::SeqCst);
     }
 }
+
+/// Puts `text` on the clipboard of the terminal (and of the machine the
+/// operator sits at, over SSH too) with the OSC 52 escape.
+pub fn copy(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    write!(out, "\x1b]52;c;{}\x07", aws_smithy_types::base64::encode(text.as_bytes()))?;
+    out.flush()
+}

@@ -534,3 +534,35 @@ fn an_unexpected_account_is_shown_and_not_changed() {
     let shown = screen(&app, 100, 30);
     assert!(shown.contains("⚠ account 123456789012 is not the expected 111111111111"), "{shown}");
 }
+
+#[test]
+fn missing_permissions_are_shown_in_a_dialog_whose_policy_can_be_copied() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('a'));
+    let policy = serde_json::to_string_pretty(&serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "IamRole", "Effect": "Allow", "Action": "iam:AttachRolePolicy",
+         "Resource": "arn:aws:iam::123456789012:role/comafi-ecs-task-role"}]}))
+    .unwrap();
+    let lines = vec![
+        "iam:AttachRolePolicy on arn:aws:iam::123456789012:role/comafi-ecs-task-role (iam-policy/grant): not allowed by any policy".to_string(),
+    ];
+    update(&mut app, Msg::PermissionsMissing { checklist: "iam-policy".into(), lines, policy: policy.clone() });
+    update(
+        &mut app,
+        Msg::JobFinished {
+            checklist: "iam-policy".into(),
+            outcome: Err("the caller lacks 1 permission(s) this run needs: nothing was changed".into()),
+        },
+    );
+    assert!(matches!(app.modal, Some(Modal::Permissions { .. })));
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("\"Action\": \"iam:AttachRolePolicy\""), "{shown}");
+    insta::assert_snapshot!(shown);
+    // c copies exactly the policy; other keys scroll; Esc closes.
+    assert_eq!(key(&mut app, KeyCode::Char('c')), vec![Effect::Copy(policy)]);
+    assert_eq!(key(&mut app, KeyCode::Down), vec![]);
+    assert!(matches!(app.modal, Some(Modal::Permissions { .. })), "a key that scrolls keeps it open");
+    assert_eq!(key(&mut app, KeyCode::Esc), vec![]);
+    assert_eq!(app.modal, None);
+    assert!(app.log.iter().any(|l| l.text.contains("[permissions] iam:AttachRolePolicy")), "logged too");
+}

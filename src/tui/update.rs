@@ -177,6 +177,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.notice = Some(text);
             Vec::new()
         }
+        Msg::PermissionsMissing { checklist, lines, policy } => {
+            for line in &lines {
+                app.log(LogKind::Failure, format!("[permissions] {line}"));
+            }
+            app.modal = Some(Modal::Permissions { checklist, lines, policy, scroll: 0 });
+            Vec::new()
+        }
     }
 }
 
@@ -217,6 +224,32 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.notice = None;
             app.log(LogKind::Note, format!("[{step}] {}", if yes { "approved" } else { "declined" }));
             return vec![Effect::Consent { id, yes }];
+        }
+        Some(Modal::Permissions { policy, .. }) => {
+            let page = usize::from(app.size.1 / 2).max(1) as isize;
+            let by = match key.code {
+                KeyCode::Char('c') | KeyCode::Char('y') => {
+                    app.notice =
+                        Some("the policy was sent to the clipboard (OSC 52; some terminals need it allowed)".into());
+                    return vec![Effect::Copy(policy)];
+                }
+                KeyCode::Down | KeyCode::Char('j') => 1,
+                KeyCode::Up | KeyCode::Char('k') => -1,
+                KeyCode::PageDown | KeyCode::Char(' ') | KeyCode::Char(']') => page,
+                KeyCode::PageUp | KeyCode::Char('[') => -page,
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
+                    app.modal = None;
+                    return Vec::new();
+                }
+                _ => return Vec::new(),
+            };
+            let screen = Rect::new(0, 0, app.size.0, app.size.1);
+            if let Some(Modal::Permissions { lines, policy, scroll, .. }) = &mut app.modal {
+                let g = view::modal::permissions_geometry(screen, lines, policy);
+                let max = g.lines.len().saturating_sub(g.visible);
+                *scroll = scroll.saturating_add_signed(by).min(max);
+            }
+            return Vec::new();
         }
         Some(Modal::QuitWhileRunning) => {
             return match key.code {

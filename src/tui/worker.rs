@@ -127,6 +127,8 @@ pub struct Worker {
     pub lists: Arc<Vec<Checklist>>,
     pub tx: UnboundedSender<Msg>,
     pub yes: bool,
+    /// `--strict`: a run whose caller's permissions cannot be read does not start.
+    pub strict: bool,
     pub inputs: InputSources,
     task: Option<JoinHandle<()>>,
 }
@@ -146,13 +148,15 @@ impl Worker {
             lists: Arc::new(lists),
             tx,
             yes,
+            strict: false,
             inputs,
             task: None,
         }
     }
 
     pub fn start(&mut self, job: Job) {
-        let (runner, lists, tx, yes) = (self.runner.clone(), self.lists.clone(), self.tx.clone(), self.yes);
+        let (runner, lists, tx, yes, strict) =
+            (self.runner.clone(), self.lists.clone(), self.tx.clone(), self.yes, self.strict);
         self.task = Some(tokio::spawn(async move {
             let Some(checklist) = lists.iter().find(|c| c.id == job.checklist) else { return };
             let opts = Options {
@@ -184,6 +188,12 @@ impl Worker {
             };
             // Each job reads the account afresh: nothing is reused from an earlier job.
             runner.shared.forget();
+            if job.mode == Mode::Run
+                && let Err(e) = permitted(&mut runner, checklist, &opts, strict, &tx).await
+            {
+                let _ = tx.send(Msg::JobFinished { checklist: job.checklist, outcome: Err(e) });
+                return;
+            }
             let outcome = match runner.run_checklist(checklist, &opts).await {
                 Ok(report) => Ok(tally(&report.steps)),
                 Err(Stop::Aws(e)) => Err(format!("{e}{}", e.fix().map(|f| format!(" — {f}")).unwrap_or_default())),
@@ -219,4 +229,40 @@ impl Worker {
             task.abort();
         }
     }
+}
+
+/// The check before a run's first change: Err (the run does not start) when
+/// the caller lacks a permission (the dialog shows what and the policy), or
+/// when its policies cannot be read and `--strict` is on.
+async fn permitted(
+    runner: &mut Runner,
+    checklist: &Checklist,
+    opts: &Options,
+    strict: bool,
+    tx: &UnboundedSender<Msg>,
+) -> Result<(), String> {
+    runner.prefetch(checklist, opts);
+    let check = match runner.check_permissions(&[checklist], opts).await {
+        Ok(Some(check)) => check,
+        Ok(None) => return Ok(()),
+        Err(stop) => return Err(crate::cli::drive::stopped(stop).message),
+    };
+    if let Some(why) = &check.unreadable {
+        let text = format!("the caller's policies cannot be read, so this run's permissions are not checked: {why}");
+        if strict {
+            return Err(format!("{text} (--strict: nothing was changed)"));
+        }
+        let _ = tx.send(Msg::Activity { step: "permissions".into(), activity: Activity::Note(text) });
+        return Ok(());
+    }
+    if check.missing.is_empty() {
+        let text = format!("{} holds all {} permissions this run needs", check.caller, check.needed);
+        let _ = tx.send(Msg::Activity { step: "permissions".into(), activity: Activity::Note(text) });
+        return Ok(());
+    }
+    let lines = crate::cli::permissions::missing_lines(&check);
+    let policy: Vec<String> =
+        check.policy().documents.iter().map(|d| serde_json::to_string_pretty(d).expect("json")).collect();
+    let _ = tx.send(Msg::PermissionsMissing { checklist: checklist.id.clone(), lines, policy: policy.join("\n\n") });
+    Err(format!("the caller lacks {} permission(s) this run needs: nothing was changed", check.missing.len()))
 }

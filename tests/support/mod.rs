@@ -73,19 +73,38 @@ impl Moto {
     }
 
     pub fn start_with(env: &[(&str, &str)]) -> Self {
+        Self::start_program(env, false)
+    }
+
+    /// moto with its IAM authorization mended to judge IAM requests on the
+    /// resources they name (tests/support/moto_authz.py says how and why);
+    /// turned on by [`Moto::enforce_iam`].
+    pub fn start_judging_iam() -> Self {
+        Self::start_program(&[], true)
+    }
+
+    fn start_program(env: &[(&str, &str)], judging: bool) -> Self {
         for _ in 0..5 {
-            if let Some(moto) = Self::try_start(env) {
+            if let Some(moto) = Self::try_start(env, judging) {
                 return moto;
             }
         }
         panic!("moto_server would not start (see target/tmp/moto-*.log)");
     }
 
-    fn try_start(env: &[(&str, &str)]) -> Option<Self> {
+    fn try_start(env: &[(&str, &str)], judging: bool) -> Option<Self> {
         let port = free_port();
         let log =
             std::fs::File::create(Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{port}.log"))).unwrap();
-        let mut child = Command::new(moto_server_path())
+        let mut command = if judging {
+            // The venv's python, beside its moto_server.
+            let mut c = Command::new(moto_server_path().with_file_name("python"));
+            c.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/moto_authz.py"));
+            c
+        } else {
+            Command::new(moto_server_path())
+        };
+        let mut child = command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             // The recorder writes to a file in the working directory by default: one per server.
             .env(
@@ -223,6 +242,8 @@ impl Sandbox {
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", "us-east-1")
             .env("AWS_MAX_ATTEMPTS", "1")
+            // Every call a kind makes must be one its `calls` declare (else preflight panics).
+            .env("PREFLIGHT_CHECK_DECLARED", "1")
             .env("NO_COLOR", "1")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())

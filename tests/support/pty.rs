@@ -65,6 +65,19 @@ impl Tty {
         }
     }
 
+    /// Waits (at most 30 s) until none of the texts is on screen.
+    pub fn wait_gone(&self, texts: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let shown = self.contents();
+            if !texts.iter().any(|t| shown.contains(t)) {
+                return shown;
+            }
+            assert!(Instant::now() < deadline, "{texts:?} stayed on screen:\n{shown}");
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
     /// Waits (at most 30 s) until `text` is printed after what the last `expect` matched.
     pub fn expect(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -76,6 +89,23 @@ impl Tty {
                     return;
                 }
                 assert!(Instant::now() < deadline, "never saw {text:?} in:\n{stream}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits (at most 30 s) for `end` after what the last `expect` matched; returns what came before it.
+    pub fn until(&self, end: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            {
+                let mut stream = self.stream.lock().unwrap();
+                if let Some(i) = stream.find(end) {
+                    let before = stream[..i].to_string();
+                    stream.drain(..i + end.len());
+                    return before;
+                }
+                assert!(Instant::now() < deadline, "never saw {end:?} in:\n{stream}");
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -188,3 +188,17 @@ pub async fn ensure_agreement(x: &mut Exec, p: AgreementParams) -> Result<(), Aw
     x.change(Op::new("bedrock", "CreateFoundationModelAgreement", &arn), detail, call).await?;
     Ok(())
 }
+
+/// The calls of [`probe_availability`].
+pub fn probe_availability_calls(x: &Exec, p: &AvailabilityParams) -> Result<Vec<Op>, AwsError> {
+    Ok(vec![Op::new("bedrock", "GetFoundationModelAvailability", model_arn(x, &p.region, &p.model_id))])
+}
+
+/// The calls of [`ensure_agreement`]: the availability, the offers, the agreement.
+pub fn ensure_agreement_calls(x: &Exec, p: &AgreementParams) -> Result<Vec<Op>, AwsError> {
+    let arn = model_arn(x, &p.region, &p.model_id);
+    Ok(["GetFoundationModelAvailability", "ListFoundationModelAgreementOffers", "CreateFoundationModelAgreement"]
+        .iter()
+        .map(|op| Op::new("bedrock", op, &arn))
+        .collect())
+}

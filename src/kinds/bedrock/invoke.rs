@@ -79,3 +79,12 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
     };
     Ok(ProbeResult::new(&id, Status::Fail, format!("{class} after {millis} ms: {}", e.message)).with_fix(fix))
 }
+
+/// The calls of [`probe`]: one Converse, only with `--invoke`.
+pub fn probe_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    if !x.probing.invoke {
+        return Ok(Vec::new());
+    }
+    let arn = format!("arn:{}:bedrock:{}::foundation-model/{}", x.aws.partition(), p.region, p.model_id);
+    Ok(vec![Op::new("bedrock", "InvokeModel", arn)])
+}

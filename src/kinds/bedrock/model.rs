@@ -110,3 +110,8 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         ),
     ))
 }
+
+/// The calls of [`probe`]: the model in its region and, when it is not there, in the others.
+pub fn probe_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(vec![Op::new("bedrock", "GetFoundationModel", model_arn(x, "*", &p.model_id))])
+}

@@ -114,3 +114,16 @@ pub async fn probe(x: &mut Exec, id: String, p: Check) -> Result<ProbeResult, Aw
         Err(e) => Err(e),
     }
 }
+
+/// The calls of [`ensure`]: the form read, then submitted.
+pub fn ensure_calls(_: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    if !needs_use_case(&p.model_id) {
+        return Ok(Vec::new());
+    }
+    Ok(vec![Op::new("bedrock", "GetUseCaseForModelAccess", ""), Op::new("bedrock", "PutUseCaseForModelAccess", "")])
+}
+
+/// The calls of [`probe`].
+pub fn probe_calls(_: &Exec, p: &Check) -> Result<Vec<Op>, AwsError> {
+    Ok(if needs_use_case(&p.model_id) { vec![Op::new("bedrock", "GetUseCaseForModelAccess", "")] } else { Vec::new() })
+}

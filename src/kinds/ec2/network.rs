@@ -306,3 +306,26 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         format!("subnets {subnets}; {task_id} lets in port {port} only from the load balancer"),
     ))
 }
+
+/// The calls of [`resolve`]: the default VPC, its subnets, the groups by name.
+pub fn resolve_calls(x: &Exec) -> Vec<Op> {
+    ["DescribeVpcs", "DescribeSubnets", "DescribeSecurityGroups"]
+        .iter()
+        .map(|op| Op::new("ec2", op, ec2_arn(x, "*")))
+        .collect()
+}
+
+/// The calls of [`ensure`]: the network found, groups made, ingress let in or revoked.
+pub fn ensure_calls(x: &Exec, _: &Params) -> Result<Vec<Op>, AwsError> {
+    let mut out = resolve_calls(x);
+    let groups = ec2_arn(x, "security-group/*");
+    for op in ["CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress"] {
+        out.push(Op::new("ec2", op, &groups));
+    }
+    Ok(out)
+}
+
+/// The calls of [`probe`].
+pub fn probe_calls(x: &Exec, _: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(resolve_calls(x))
+}

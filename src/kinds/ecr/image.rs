@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::distribution::Distribution;
 use super::docker::{self, Saved};
+use super::repository::repo_arn;
 use crate::aws::error::{AwsError, ErrorKind, Op};
 use crate::aws::exec::Exec;
 use crate::engine::outcome::{ProbeResult, Status};
@@ -90,7 +91,7 @@ pub async fn push(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let needs_engine = classify(&p.source).is_ok_and(|s| s != Source::Image);
     if needs_engine && !x.apply {
         // A plan builds nothing: it says what the run will do.
-        let op = Op::new("registry", "PutImage", format!("{}:{}", p.repository, p.tag));
+        let op = Op::new("registry", "PutImage", repo_arn(x, &p.repository));
         let detail = format!("build or save {} for {want} with Docker, then push what is missing", p.source);
         x.change_with(op, detail, async { Ok::<(), AwsError>(()) }).await?;
         return Ok(());
@@ -246,4 +247,35 @@ pub async fn probe_platform(x: &mut Exec, id: String, p: PlatformParams) -> Resu
         )
         .with_fix(format!("{}, then preflight run {} --step image", buildx(&want, &d.uri, &p.tag), x.checklist))
     })
+}
+
+/// The registry token, then reads of the tag (and of the config blob it names).
+fn read_calls(x: &Exec, repository: &str) -> Vec<Op> {
+    let arn = repo_arn(x, repository);
+    vec![
+        Op::new("ecr", "GetAuthorizationToken", "*"),
+        Op::new("registry", "HeadManifest", &arn),
+        Op::new("registry", "GetManifest", &arn),
+        Op::new("registry", "GetBlob", &arn),
+    ]
+}
+
+/// The calls of [`push`]: the token, a HEAD per blob and manifest, the uploads, the tag.
+pub fn push_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let arn = repo_arn(x, &p.repository);
+    let mut out = read_calls(x, &p.repository);
+    for op in ["HeadBlob", "PutBlob", "PutManifest"] {
+        out.push(Op::new("registry", op, &arn));
+    }
+    Ok(out)
+}
+
+/// The calls of [`probe_tag`].
+pub fn probe_tag_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(read_calls(x, &p.repository))
+}
+
+/// The calls of [`probe_platform`].
+pub fn probe_platform_calls(x: &Exec, p: &PlatformParams) -> Result<Vec<Op>, AwsError> {
+    Ok(read_calls(x, &p.repository))
 }

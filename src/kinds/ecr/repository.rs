@@ -51,7 +51,7 @@ fn count(text: &str) -> Result<i64, AwsError> {
     })
 }
 
-fn repo_arn(x: &Exec, name: &str) -> String {
+pub(crate) fn repo_arn(x: &Exec, name: &str) -> String {
     format!("arn:{}:ecr:{}:{}:repository/{name}", x.aws.partition(), x.aws.region, x.aws.account_id)
 }
 
@@ -231,6 +231,37 @@ pub async fn probe_lifecycle(x: &mut Exec, id: String, p: Params) -> Result<Prob
         )
         .with_fix(fix),
     })
+}
+
+/// The calls of [`ensure`]: read, created or corrected, its lifecycle policy merged.
+pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let arn = repo_arn(x, &p.name);
+    Ok([
+        "DescribeRepositories",
+        "CreateRepository",
+        "PutImageScanningConfiguration",
+        "GetLifecyclePolicy",
+        "PutLifecyclePolicy",
+    ]
+    .iter()
+    .map(|op| Op::new("ecr", op, &arn))
+    .collect())
+}
+
+/// The calls of [`probe_exists`].
+pub fn probe_exists_calls(x: &Exec, p: &Name) -> Result<Vec<Op>, AwsError> {
+    Ok(vec![Op::new("ecr", "DescribeRepositories", repo_arn(x, &p.name))])
+}
+
+/// The calls of [`probe_scan`].
+pub fn probe_scan_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(vec![Op::new("ecr", "DescribeRepositories", repo_arn(x, &p.name))])
+}
+
+/// The calls of [`probe_lifecycle`].
+pub fn probe_lifecycle_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let arn = repo_arn(x, &p.name);
+    Ok(vec![Op::new("ecr", "DescribeRepositories", &arn), Op::new("ecr", "GetLifecyclePolicy", &arn)])
 }
 
 #[cfg(test)]

@@ -80,3 +80,17 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         }
     })
 }
+
+/// The calls of [`ensure`].
+pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let arn = cluster_arn(x, &p.name);
+    Ok(["DescribeClusters", "CreateCluster", "PutClusterCapacityProviders"]
+        .iter()
+        .map(|op| Op::new("ecs", op, &arn))
+        .collect())
+}
+
+/// The calls of [`probe`].
+pub fn probe_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(vec![Op::new("ecs", "DescribeClusters", cluster_arn(x, &p.name))])
+}

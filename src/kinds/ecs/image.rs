@@ -5,13 +5,13 @@
 use serde::Deserialize;
 
 use super::platform_of;
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::image::Platform;
 use crate::kinds::ecr::distribution::Distribution;
 use crate::kinds::ecr::image::platforms;
-use crate::kinds::ecr::repository::describe;
+use crate::kinds::ecr::repository::{describe, repo_arn};
 use crate::kinds::kind::KindParams;
 
 #[derive(Debug, Deserialize)]
@@ -112,4 +112,16 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         )
         .with_fix(format!("docker buildx build --platform {want} -t {} ., then preflight run ecr-push", p.image))
     })
+}
+
+/// The calls of [`probe`] (and of [`described`]): the repository, the token, the manifest and config.
+pub fn probe_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let Some((repo, _)) = ecr_parts(x, &p.image) else { return Ok(Vec::new()) };
+    let arn = repo_arn(x, &repo);
+    Ok(vec![
+        Op::new("ecr", "DescribeRepositories", &arn),
+        Op::new("ecr", "GetAuthorizationToken", "*"),
+        Op::new("registry", "GetManifest", &arn),
+        Op::new("registry", "GetBlob", &arn),
+    ])
 }

@@ -9,11 +9,11 @@ pub mod service;
 pub mod task;
 pub mod watch;
 
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::profile::container::SecretRef;
 use crate::kinds::secrets::parameter::parameter_arn;
-use crate::kinds::secrets::secret::describe;
+use crate::kinds::secrets::secret::{arn_pattern, describe};
 
 /// The `valueFrom` of a container secret: the secret's ARN (with `:KEY::` for
 /// one key of a JSON secret), or the parameter's ARN.
@@ -37,4 +37,24 @@ pub async fn value_from(x: &Exec, from: &SecretRef) -> Result<String, AwsError> 
 /// `linux/amd64` for X86_64, `linux/arm64` for ARM64.
 pub fn platform_of(cpu_architecture: &str) -> &'static str {
     if cpu_architecture == "ARM64" { "linux/arm64" } else { "linux/amd64" }
+}
+
+/// The calls of [`value_from`] for every container secret: each secret's ARN.
+pub fn value_from_calls(x: &Exec) -> Vec<Op> {
+    x.lists
+        .container_secrets
+        .iter()
+        .filter_map(|s| match &s.from {
+            SecretRef::Secret { name, .. } => Some(Op::new("secretsmanager", "DescribeSecret", arn_pattern(x, name))),
+            SecretRef::Parameter { .. } => None,
+        })
+        .collect()
+}
+
+/// The roles a task definition names (its task and execution roles).
+pub fn roles_of(td: &serde_json::Value) -> Vec<String> {
+    ["taskRoleArn", "executionRoleArn"]
+        .iter()
+        .filter_map(|k| td[*k].as_str().filter(|r| !r.is_empty()).map(str::to_string))
+        .collect()
 }

@@ -5,15 +5,15 @@
 
 use serde::Deserialize;
 
-use super::value_from;
-use crate::aws::error::AwsError;
+use super::{value_from, value_from_calls};
+use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::outcome::ProbeResult;
 use crate::engine::profile::container::SecretRef;
 use crate::kinds::iam::allows::may;
-use crate::kinds::iam::read::{PrincipalKind, principal_policies};
+use crate::kinds::iam::read::{PrincipalKind, policy_reads, principal_policies};
 use crate::kinds::kind::KindParams;
-use crate::kinds::secrets::access::key_arn;
+use crate::kinds::secrets::access::{key_arn, key_pattern};
 use crate::policy::Requirement;
 
 #[derive(Debug, Deserialize)]
@@ -69,4 +69,19 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
     }
     let fixed_by = format!("{} --step execution-role", x.checklist);
     may(x, id, PrincipalKind::Role, &p.role_name, &required, &fixed_by).await
+}
+
+/// The calls of [`probe`]: the role's policies, the secrets' ARNs, their keys'.
+pub fn probe_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let mut out = policy_reads(x, PrincipalKind::Role, &p.role_name);
+    out.extend(value_from_calls(x));
+    for s in &x.lists.container_secrets {
+        if let SecretRef::Secret { name, .. } = &s.from
+            && let Some(key) = x.lists.secret(name).and_then(|e| e.kms_key_id.clone())
+            && !(key.starts_with("arn:") && key.contains(":key/"))
+        {
+            out.push(Op::new("kms", "DescribeKey", key_pattern(x, &key)));
+        }
+    }
+    Ok(out)
 }

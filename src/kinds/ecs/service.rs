@@ -52,9 +52,15 @@ pub struct Params {
     /// Where ecr-push talks to the registry (the sandbox's); empty: ECR's own.
     #[serde(default)]
     pub registry_url: String,
+    /// The task definition's asset: the roles it names are those the service hands to ECS.
+    pub task_definition: Option<String>,
 }
 
-impl KindParams for Params {}
+impl KindParams for Params {
+    fn assets(&self) -> Vec<String> {
+        self.task_definition.iter().cloned().collect()
+    }
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -96,15 +102,34 @@ pub async fn describe(x: &Exec, cluster: &str, service: &str) -> Result<Option<S
     }
 }
 
-/// The family's newest ACTIVE revision.
-async fn newest(x: &Exec, family: &str) -> Result<Option<String>, AwsError> {
+/// The family's newest ACTIVE revision, and the roles it names.
+async fn newest(x: &Exec, family: &str) -> Result<Option<(String, Vec<String>)>, AwsError> {
     let ecs = x.aws.ecs();
     let op = Op::new("ecs", "DescribeTaskDefinition", family);
     match x.read(op, ecs.describe_task_definition().task_definition(family).send()).await {
-        Ok(out) => Ok(out.task_definition().and_then(|t| t.task_definition_arn()).map(str::to_string)),
+        Ok(out) => Ok(out.task_definition().and_then(|t| {
+            let roles = [t.task_role_arn(), t.execution_role_arn()].into_iter().flatten();
+            let roles = roles.filter(|r| !r.is_empty()).map(str::to_string).collect();
+            t.task_definition_arn().map(|arn| (arn.to_string(), roles))
+        })),
         Err(e) if e.is_not_found() || e.code.as_deref() == Some("ClientException") => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// The tasks of a cluster, as IAM matches their ARNs.
+fn tasks_pattern(x: &Exec, cluster: &str) -> String {
+    format!("arn:{}:ecs:{}:{}:task/{cluster}/*", x.aws.partition(), x.aws.region, x.aws.account_id)
+}
+
+/// A log group's streams (or one of them), as IAM names them.
+fn stream_arn(x: &Exec, group: &str, stream: &str) -> String {
+    format!(
+        "arn:{}:logs:{}:{}:log-group:{group}:log-stream:{stream}",
+        x.aws.partition(),
+        x.aws.region,
+        x.aws.account_id
+    )
 }
 
 fn net_params(p: &Params) -> network::Params {
@@ -131,7 +156,7 @@ async fn stopped(x: &Exec, p: &Params) -> Result<Vec<(Stopped, String)>, AwsErro
     if arns.is_empty() {
         return Ok(Vec::new());
     }
-    let op = Op::new("ecs", "DescribeTasks", cluster_arn(x, &p.cluster));
+    let op = Op::new("ecs", "DescribeTasks", tasks_pattern(x, &p.cluster));
     let out = x.read(op, ecs.describe_tasks().cluster(&p.cluster).set_tasks(Some(arns)).send()).await?;
     let group = format!("service:{}", p.service);
     Ok(out
@@ -164,7 +189,7 @@ async fn stopped(x: &Exec, p: &Params) -> Result<Vec<(Stopped, String)>, AwsErro
 async fn tail(x: &Exec, log_group: &str, container: &str, task: &str) -> String {
     let logs = x.aws.logs();
     let stream = format!("ecs/{container}/{task}");
-    let op = Op::new("logs", "GetLogEvents", format!("{log_group}:{stream}"));
+    let op = Op::new("logs", "GetLogEvents", stream_arn(x, log_group, &stream));
     match x
         .read(
             op,
@@ -254,7 +279,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let desired = number(&p.desired_count, "desired_count")?;
     let container_port = port(&p.container_port)?;
     let arn = service_arn(x, &p.cluster, &p.service);
-    let revision = newest(x, &p.family).await?.ok_or_else(|| {
+    let (revision, roles) = newest(x, &p.family).await?.ok_or_else(|| {
         AwsError::other(format!("task definition family {} has no revision", p.family))
             .with_fix(format!("preflight run {} --step task-definition", x.checklist))
     })?;
@@ -313,7 +338,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                 p.service,
                 tg.as_deref().map(|t| format!(" behind {t}")).unwrap_or_default()
             );
-            x.change(Op::new("ecs", "CreateService", &arn), detail, call.send()).await?;
+            x.change(Op::new("ecs", "CreateService", &arn).passing(roles), detail, call.send()).await?;
         }
         Some(s) => {
             let mut why = Vec::new();
@@ -339,7 +364,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                 .force_new_deployment(x.force)
                 .send();
             x.change(
-                Op::new("ecs", "UpdateService", &arn),
+                Op::new("ecs", "UpdateService", &arn).passing(roles),
                 format!("update service {}: {}", p.service, why.join("; ")),
                 call,
             )
@@ -382,7 +407,7 @@ pub async fn probe(x: &mut Exec, id: String, p: Check) -> Result<ProbeResult, Aw
     };
     Ok(match p.check.as_str() {
         "revision" => {
-            let newest = newest(x, &p.family).await?.unwrap_or_default();
+            let newest = newest(x, &p.family).await?.map(|(arn, _)| arn).unwrap_or_default();
             let runs = s.task_definition().unwrap_or("?");
             result(
                 runs == newest,
@@ -428,4 +453,42 @@ pub async fn probe(x: &mut Exec, id: String, p: Check) -> Result<ProbeResult, Aw
             format!("service {} is {}", p.service, s.status().unwrap_or("?")),
         ),
     })
+}
+
+/// The calls of [`ensure`]: the revision, the network, the service made or
+/// updated (handing over the task definition's roles), then the watcher's reads.
+pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let arn = service_arn(x, &p.cluster, &p.service);
+    let roles = match &p.task_definition {
+        Some(asset) => super::roles_of(&x.asset_json(asset)?),
+        None => Vec::new(),
+    };
+    let mut out = vec![Op::new("ecs", "DescribeTaskDefinition", "*")];
+    out.extend(network::resolve_calls(x));
+    out.extend([
+        Op::new("ecs", "ListTasks", "*"),
+        Op::new("ecs", "DescribeTasks", tasks_pattern(x, &p.cluster)),
+        Op::new("ecs", "DescribeServices", &arn),
+        Op::new("elasticloadbalancing", "DescribeTargetGroups", "*"),
+        Op::new("ecs", "CreateService", &arn).passing(roles.clone()),
+        Op::new("ecs", "UpdateService", &arn).passing(roles),
+        Op::new("logs", "GetLogEvents", stream_arn(x, &p.log_group, "*")),
+    ]);
+    // A task stopped for its platform: what ECR holds for the image.
+    let image = super::image::Params {
+        image: p.image.clone(),
+        cpu_architecture: p.cpu_architecture.clone(),
+        platform: String::new(),
+        registry_url: p.registry_url.clone(),
+    };
+    out.extend(super::image::probe_calls(x, &image)?);
+    Ok(out)
+}
+
+/// The calls of [`probe`].
+pub fn probe_calls(x: &Exec, p: &Check) -> Result<Vec<Op>, AwsError> {
+    Ok(vec![
+        Op::new("ecs", "DescribeServices", service_arn(x, &p.cluster, &p.service)),
+        Op::new("ecs", "DescribeTaskDefinition", "*"),
+    ])
 }

@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::value_from;
+use super::{roles_of, value_from, value_from_calls};
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::outcome::{ProbeResult, Status};
@@ -255,8 +255,13 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let detail =
         crate::aws::exec::Detail::with_diff(format!("register a new revision of {}: {why}", p.family), &before, &want);
     let call = register(x, &want)?.send();
-    if let Some(out) =
-        x.change(Op::new("ecs", "RegisterTaskDefinition", family_arn(x, &p.family)), detail, call).await?
+    if let Some(out) = x
+        .change(
+            Op::new("ecs", "RegisterTaskDefinition", family_arn(x, &p.family)).passing(roles_of(&want)),
+            detail,
+            call,
+        )
+        .await?
     {
         let arn = out.task_definition().and_then(|t| t.task_definition_arn()).unwrap_or_default().to_string();
         x.output("task_definition_arn", arn);
@@ -287,6 +292,26 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
                 .with_fix(fix)
         }
     })
+}
+
+/// What [`latest`] and [`wanted`] read.
+fn read_calls(x: &Exec, p: &Params) -> Vec<Op> {
+    let mut out = value_from_calls(x);
+    out.push(Op::new("ecs", "DescribeTaskDefinition", family_arn(x, &p.family)));
+    out
+}
+
+/// The calls of [`ensure`]: the reads, then a new revision (handing over its roles).
+pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let mut out = read_calls(x, p);
+    let roles = roles_of(&x.asset_json(&p.document)?);
+    out.push(Op::new("ecs", "RegisterTaskDefinition", family_arn(x, &p.family)).passing(roles));
+    Ok(out)
+}
+
+/// The calls of [`probe`].
+pub fn probe_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(read_calls(x, p))
 }
 
 #[cfg(test)]

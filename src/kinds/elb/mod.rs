@@ -54,6 +54,16 @@ fn elb_arn(x: &Exec, what: &str) -> String {
     format!("arn:{}:elasticloadbalancing:{}:{}:{what}", x.aws.partition(), x.aws.region, x.aws.account_id)
 }
 
+/// Every load balancer of this name, as IAM matches their ARNs (`…/app/NAME/ID`).
+fn lb_pattern(x: &Exec, name: &str) -> String {
+    elb_arn(x, &format!("loadbalancer/app/{name}/*"))
+}
+
+/// The project's target group, as IAM matches its ARN (`…:targetgroup/NAME/ID`).
+fn tg_pattern(x: &Exec, project: &str) -> String {
+    elb_arn(x, &format!("targetgroup/{}/*", tg_name(project)))
+}
+
 /// The load balancer of this name, or None.
 pub async fn load_balancer(x: &Exec, name: &str) -> Result<Option<LoadBalancer>, AwsError> {
     let elb = x.aws.elb();
@@ -142,15 +152,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                 .send();
             let detail = format!("create the internet-facing load balancer {name} in {} subnets", net.subnets.len());
             let out = x
-                .change(
-                    Op::new(
-                        "elasticloadbalancing",
-                        "CreateLoadBalancer",
-                        elb_arn(x, &format!("loadbalancer/app/{name}")),
-                    ),
-                    detail,
-                    call,
-                )
+                .change(Op::new("elasticloadbalancing", "CreateLoadBalancer", lb_pattern(x, &name)), detail, call)
                 .await?;
             out.and_then(|o| o.load_balancers().first().and_then(|l| l.load_balancer_arn().map(str::to_string)))
                 .unwrap_or_default()
@@ -179,11 +181,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                 .send();
             let detail = format!("create target group {tg}: ip targets on port {port}, health check {}", p.health_path);
             let out = x
-                .change(
-                    Op::new("elasticloadbalancing", "CreateTargetGroup", elb_arn(x, &format!("targetgroup/{tg}"))),
-                    detail,
-                    call,
-                )
+                .change(Op::new("elasticloadbalancing", "CreateTargetGroup", tg_pattern(x, &p.project)), detail, call)
                 .await?;
             out.and_then(|o| o.target_groups().first().and_then(|t| t.target_group_arn().map(str::to_string)))
                 .unwrap_or_default()
@@ -199,8 +197,10 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
             .port(80)
             .default_actions(action)
             .send();
+        // In a plan the load balancer may not exist yet: its ARN is known only by name.
+        let on = if lb_arn.is_empty() { lb_pattern(x, &name) } else { lb_arn.clone() };
         x.change(
-            Op::new("elasticloadbalancing", "CreateListener", &lb_arn),
+            Op::new("elasticloadbalancing", "CreateListener", on),
             format!("listen on 80 and forward to {}", tg_name(&p.project)),
             call,
         )
@@ -309,4 +309,35 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
             })
         }
     }
+}
+
+/// The reads of [`probe`] (and of [`ensure`]'s looking).
+fn read_calls() -> Vec<Op> {
+    ["DescribeLoadBalancers", "DescribeTargetGroups", "DescribeListeners"]
+        .iter()
+        .map(|op| Op::new("elasticloadbalancing", op, "*"))
+        .collect()
+}
+
+/// The calls of [`ensure`]: the network, then the load balancer, target group and listener made or corrected.
+pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    if p.load_balancer == "none" {
+        return Ok(Vec::new());
+    }
+    let mut out = read_calls();
+    if p.load_balancer.starts_with("arn:") {
+        return Ok(out);
+    }
+    out.extend(network::resolve_calls(x));
+    let (lb, tg) = (lb_pattern(x, &alb_name(&p.project)), tg_pattern(x, &p.project));
+    out.push(Op::new("elasticloadbalancing", "CreateLoadBalancer", &lb));
+    out.push(Op::new("elasticloadbalancing", "CreateListener", &lb));
+    out.push(Op::new("elasticloadbalancing", "CreateTargetGroup", &tg));
+    out.push(Op::new("elasticloadbalancing", "ModifyTargetGroup", &tg));
+    Ok(out)
+}
+
+/// The calls of [`probe`].
+pub fn probe_calls(_: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(if p.load_balancer == "none" { Vec::new() } else { read_calls() })
 }

@@ -8,12 +8,12 @@ use std::collections::BTreeSet;
 use aws_sdk_iam::types::PolicyEvaluationDecisionType as Decision;
 use serde::Deserialize;
 
-use super::read::{PrincipalKind, principal_arn, principal_policies};
+use super::read::{PrincipalKind, policy_reads, principal_arn, principal_policies};
 use crate::aws::error::{AwsError, ErrorKind, Op};
 use crate::aws::exec::Exec;
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::kinds::kind::KindParams;
-use crate::policy::{PolicyDocument, Requirement, Verdict, fix_document, requirements, summarize};
+use crate::policy::{PolicyDocument, Principal, Requirement, Verdict, fix_document, requirements, summarize};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -80,7 +80,7 @@ fn wanted(x: &Exec, document: &Option<String>, require: &[Require]) -> Result<Ve
     Ok(out)
 }
 
-fn reason(v: &Verdict) -> String {
+pub fn reason(v: &Verdict) -> String {
     match v {
         Verdict::Allowed { by } => format!("allowed by {}", by.join(", ")),
         Verdict::Denied { by, doubt: None, .. } => format!("explicitly denied by {by}"),
@@ -158,43 +158,35 @@ pub fn caller_principal(arn: &str) -> Option<(PrincipalKind, String)> {
     }
 }
 
-/// `iam.caller_allows` (probe): the same judgement for whoever runs preflight.
-/// When their policies cannot be read, the probe is manual, not failed.
-pub async fn probe_caller(x: &mut Exec, id: String, p: CallerParams) -> Result<ProbeResult, AwsError> {
-    let required = wanted(x, &p.document, &p.require)?;
+/// What is known of the caller's policies.
+pub enum Caller {
+    /// The account's root user, which may do everything.
+    Root,
+    /// The role or user behind the caller, and every policy in force for it.
+    Read { kind: PrincipalKind, name: String, principal: Box<Principal> },
+    /// They cannot be read: why.
+    Unreadable(String),
+}
+
+/// Reads the policies of whoever runs preflight (the user, or the role behind an assumed-role session).
+pub async fn read_caller(x: &Exec) -> Result<Caller, AwsError> {
     let arn = x.aws.principal_arn.clone();
     if arn.ends_with(":root") {
-        return Ok(ProbeResult::new(
-            &id,
-            Status::Pass,
-            "the caller is the account's root user, which may do everything (use an IAM role for day-to-day work)",
-        ));
+        return Ok(Caller::Root);
     }
     let Some((kind, name)) = caller_principal(&arn) else {
-        return Ok(ProbeResult::new(
-            &id,
-            Status::Manual,
-            format!("cannot tell which IAM policies apply to the caller {arn}"),
-        )
-        .with_fix(manual_fix(x, &required)));
+        return Ok(Caller::Unreadable(format!("cannot tell which IAM policies apply to the caller {arn}")));
     };
     let mut principal = match principal_policies(x, kind, &name).await {
         Ok(Some(p)) => p,
         Ok(None) => {
-            return Ok(ProbeResult::new(
-                &id,
-                Status::Manual,
-                format!("the caller {arn} is not an IAM {} that preflight can read", kind.word()),
-            )
-            .with_fix(manual_fix(x, &required)));
+            return Ok(Caller::Unreadable(format!(
+                "the caller {arn} is not an IAM {} that preflight can read",
+                kind.word()
+            )));
         }
         Err(e) if e.kind == ErrorKind::AccessDenied => {
-            return Ok(ProbeResult::new(
-                &id,
-                Status::Manual,
-                format!("the caller may not read its own policies ({e})"),
-            )
-            .with_fix(manual_fix(x, &required)));
+            return Ok(Caller::Unreadable(format!("the caller may not read its own policies ({e})")));
         }
         Err(e) => return Err(e),
     };
@@ -202,6 +194,26 @@ pub async fn probe_caller(x: &mut Exec, id: String, p: CallerParams) -> Result<P
         // The caller's session (SSO, say) may carry tags of its own: the role's tags are not its tags.
         principal.vars = principal.vars.without_principal_tags();
     }
+    Ok(Caller::Read { kind, name, principal: Box::new(principal) })
+}
+
+/// `iam.caller_allows` (probe): the same judgement for whoever runs preflight.
+/// When their policies cannot be read, the probe is manual, not failed.
+pub async fn probe_caller(x: &mut Exec, id: String, p: CallerParams) -> Result<ProbeResult, AwsError> {
+    let required = wanted(x, &p.document, &p.require)?;
+    let (kind, name, principal) = match read_caller(x).await? {
+        Caller::Root => {
+            return Ok(ProbeResult::new(
+                &id,
+                Status::Pass,
+                "the caller is the account's root user, which may do everything (use an IAM role for day-to-day work)",
+            ));
+        }
+        Caller::Unreadable(why) => {
+            return Ok(ProbeResult::new(&id, Status::Manual, why).with_fix(manual_fix(x, &required)));
+        }
+        Caller::Read { kind, name, principal } => (kind, name, principal),
+    };
     let fixed_by = x.checklist.clone();
     judge(x, id, kind, &name, &principal, Wanted { required: &required, limits: &[], fixed_by: &fixed_by }).await
 }
@@ -307,17 +319,25 @@ async fn judge(
     Ok(ProbeResult::new(&id, Status::Pass, message))
 }
 
-struct SecondOpinion {
-    summary: String,
-    disagreements: Vec<String>,
+pub struct SecondOpinion {
+    pub summary: String,
+    pub disagreements: Vec<String>,
+    /// (action, resource) the simulator denies although the local evaluation allows them.
+    pub denied: Vec<(String, String)>,
 }
 
 /// iam:SimulatePrincipalPolicy for the same requirements, compared with the local verdicts.
-async fn simulate(x: &Exec, kind: PrincipalKind, name: &str, verdicts: &[(&Requirement, Verdict)]) -> SecondOpinion {
+pub async fn simulate(
+    x: &Exec,
+    kind: PrincipalKind,
+    name: &str,
+    verdicts: &[(&Requirement, Verdict)],
+) -> SecondOpinion {
     let arn = principal_arn(x, kind, name);
     let iam = x.aws.iam().clone();
     let resources: BTreeSet<&str> = verdicts.iter().map(|(r, _)| r.resource.as_str()).collect();
     let mut disagreements = Vec::new();
+    let mut denied = Vec::new();
     let mut checked = 0;
     for resource in resources {
         let actions: Vec<String> =
@@ -337,10 +357,11 @@ async fn simulate(x: &Exec, kind: PrincipalKind, name: &str, verdicts: &[(&Requi
                 return SecondOpinion {
                     summary: "unavailable: the caller may not call iam:SimulatePrincipalPolicy".into(),
                     disagreements,
+                    denied,
                 };
             }
             Err(e) => {
-                return SecondOpinion { summary: format!("unavailable: {e}"), disagreements };
+                return SecondOpinion { summary: format!("unavailable: {e}"), disagreements, denied };
             }
         };
         for r in results {
@@ -349,9 +370,12 @@ async fn simulate(x: &Exec, kind: PrincipalKind, name: &str, verdicts: &[(&Requi
                 .iter()
                 .find(|(q, _)| q.resource == resource && q.action.eq_ignore_ascii_case(r.eval_action_name()));
             let allowed = *r.eval_decision() == Decision::Allowed;
-            if let Some((_, v)) = local
+            if let Some((q, v)) = local
                 && v.is_allowed() != allowed
             {
+                if v.is_allowed() {
+                    denied.push((q.action.clone(), resource.to_string()));
+                }
                 disagreements.push(format!(
                     "{} on {resource}: simulator says {}, local evaluation says {}",
                     r.eval_action_name(),
@@ -366,5 +390,45 @@ async fn simulate(x: &Exec, kind: PrincipalKind, name: &str, verdicts: &[(&Requi
     } else {
         format!("disagrees on {} of {checked} checks", disagreements.len())
     };
-    SecondOpinion { summary, disagreements }
+    SecondOpinion { summary, disagreements, denied }
+}
+
+/// The reads that judge a principal: its policies, and with `--deep` the simulator.
+pub fn judge_calls(x: &Exec, kind: PrincipalKind, name: &str) -> Vec<Op> {
+    let mut out = policy_reads(x, kind, name);
+    if x.probing.deep {
+        out.push(Op::new("iam", "SimulatePrincipalPolicy", principal_arn(x, kind, name)));
+    }
+    out
+}
+
+/// The calls of [`probe`].
+pub fn probe_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(judge_calls(x, PrincipalKind::parse(&p.principal_kind)?, &p.principal_name))
+}
+
+/// The principal whose policies the caller's reads name: a user by the policy
+/// variable `${aws:username}` (one document serves every user it is attached to),
+/// a role by its name; None for the root user or a caller preflight cannot read.
+pub fn caller_as_named(x: &Exec) -> Option<(PrincipalKind, String)> {
+    match caller_principal(&x.aws.principal_arn)? {
+        (PrincipalKind::User, _) => Some((PrincipalKind::User, CALLER_USER.into())),
+        other => Some(other),
+    }
+}
+
+/// How a policy names the user who makes the request.
+pub const CALLER_USER: &str = "${aws:username}";
+
+/// What reading the caller's own policies calls (the check before a run, `iam.caller_allows`).
+pub fn caller_reads(x: &Exec) -> Vec<Op> {
+    match caller_as_named(x) {
+        Some((kind, name)) => judge_calls(x, kind, &name),
+        None => Vec::new(),
+    }
+}
+
+/// The calls of [`probe_caller`].
+pub fn probe_caller_calls(x: &Exec, _: &CallerParams) -> Result<Vec<Op>, AwsError> {
+    Ok(caller_reads(x))
 }

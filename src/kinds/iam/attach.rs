@@ -94,3 +94,30 @@ pub async fn ensure_with_policy(x: &mut Exec, p: PolicyParams) -> Result<(), Aws
     )
     .await
 }
+
+fn attach_ops(x: &Exec, kind: PrincipalKind, name: &str) -> Vec<Op> {
+    let target = principal_arn(x, kind, name);
+    let (list, attach) = match kind {
+        PrincipalKind::Role => ("ListAttachedRolePolicies", "AttachRolePolicy"),
+        PrincipalKind::User => ("ListAttachedUserPolicies", "AttachUserPolicy"),
+    };
+    vec![Op::new("iam", list, &target), Op::new("iam", attach, &target)]
+}
+
+/// The calls of [`ensure`]: what is attached, then the attachment.
+pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(attach_ops(x, PrincipalKind::parse(&p.principal_kind)?, &p.principal_name))
+}
+
+/// The calls of [`ensure_with_policy`]: those of `iam.ensure_policy`, then of the attachment.
+pub fn ensure_with_policy_calls(x: &Exec, p: &PolicyParams) -> Result<Vec<Op>, AwsError> {
+    let policy = super::policy::Params {
+        name: p.policy_name.clone(),
+        document: p.document.clone(),
+        path: p.policy_path.clone(),
+        description: None,
+    };
+    let mut out = super::policy::ensure_calls(x, &policy)?;
+    out.extend(attach_ops(x, PrincipalKind::parse(&p.principal_kind)?, &p.principal_name));
+    Ok(out)
+}

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::principal::{RoleSpec, ensure_role};
+use super::principal::{RoleSpec, ensure_role, role_calls};
 use super::read::{PrincipalKind, attached, principal_arn};
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
@@ -52,4 +52,18 @@ pub async fn ensure_execution_role(x: &mut Exec, name: &str) -> Result<(), AwsEr
 
 pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     ensure_execution_role(x, &p.name).await
+}
+
+/// The calls of [`ensure_execution_role`]: the role's, then the attachment's.
+pub fn execution_role_calls(x: &Exec, name: &str) -> Vec<Op> {
+    let arn = principal_arn(x, PrincipalKind::Role, name);
+    let mut out = role_calls(x, name);
+    out.push(Op::new("iam", "ListAttachedRolePolicies", &arn));
+    out.push(Op::new("iam", "AttachRolePolicy", &arn));
+    out
+}
+
+/// The calls of [`ensure`].
+pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(execution_role_calls(x, &p.name))
 }

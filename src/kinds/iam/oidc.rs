@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::principal::{RoleSpec, ensure_role};
+use super::principal::{RoleSpec, ensure_role, role_calls};
 use super::read::{PrincipalKind, principal_arn};
 use super::root_path;
 use crate::aws::error::{AwsError, Op};
@@ -231,4 +231,36 @@ pub async fn probe_trust(x: &mut Exec, id: String, p: RoleParams) -> Result<Prob
     }
     let statement = serde_json::to_string_pretty(&Value::Object(fix(&expected))).expect("json");
     Ok(ProbeResult::new(&id, Status::Fail, format!("the trust policy of role {} is wrong: {}", p.role_name, problems.join("; "))).with_fix(format!("{rerun} (shows the diff and asks before replacing it)\nor make this the trust policy's only statement:\n{statement}")))
+}
+
+/// The calls of [`provider`]: the account's providers, then the one for the host.
+fn provider_reads(x: &Exec, host: &str) -> Vec<Op> {
+    vec![
+        Op::new("iam", "ListOpenIDConnectProviders", ""),
+        Op::new("iam", "GetOpenIDConnectProvider", provider_arn(x, host)),
+    ]
+}
+
+/// The calls of [`ensure_provider`]: adopted (a client id added) or created.
+pub fn ensure_provider_calls(x: &Exec, p: &ProviderParams) -> Result<Vec<Op>, AwsError> {
+    let arn = provider_arn(x, &p.host);
+    let mut out = provider_reads(x, &p.host);
+    out.push(Op::new("iam", "AddClientIDToOpenIDConnectProvider", &arn));
+    out.push(Op::new("iam", "CreateOpenIDConnectProvider", &arn));
+    Ok(out)
+}
+
+/// The calls of [`probe_provider`].
+pub fn probe_provider_calls(x: &Exec, p: &ProviderParams) -> Result<Vec<Op>, AwsError> {
+    Ok(provider_reads(x, &p.host))
+}
+
+/// The calls of [`ensure_role_for`].
+pub fn ensure_role_for_calls(x: &Exec, p: &RoleParams) -> Result<Vec<Op>, AwsError> {
+    Ok(role_calls(x, &p.role_name))
+}
+
+/// The calls of [`probe_trust`]: the role and its trust policy.
+pub fn probe_trust_calls(x: &Exec, p: &RoleParams) -> Result<Vec<Op>, AwsError> {
+    Ok(vec![Op::new("iam", "GetRole", principal_arn(x, PrincipalKind::Role, &p.role_name))])
 }

@@ -4,7 +4,7 @@
 use aws_sdk_iam::types::PolicyVersion;
 use serde::Deserialize;
 
-use super::read::{managed_policy, policy_arn};
+use super::read::{managed_policy, managed_policy_reads, policy_arn};
 use super::root_path;
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::{Detail, Exec};
@@ -149,4 +149,19 @@ pub async fn grants(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, 
         Status::Pass,
         format!("policy {} ({version}) grants exactly the {} permissions of {}", p.name, required.len(), p.document),
     ))
+}
+
+/// The calls of [`ensure`]: the policy read, created, or given a new version (the oldest pruned).
+pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let arn = policy_arn(x, &p.path, &p.name);
+    let mut out = managed_policy_reads(&arn);
+    for op in ["CreatePolicy", "ListPolicyVersions", "DeletePolicyVersion", "CreatePolicyVersion"] {
+        out.push(Op::new("iam", op, &arn));
+    }
+    Ok(out)
+}
+
+/// The calls of [`grants`]: the policy's default document.
+pub fn grants_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(managed_policy_reads(&policy_arn(x, &p.path, &p.name)))
 }

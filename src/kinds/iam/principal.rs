@@ -249,3 +249,30 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
     let narrowed = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join("; ")) };
     Ok(ProbeResult::new(&id, Status::Pass, format!("role {} exists and trusts {who}{narrowed}", p.principal_name)))
 }
+
+/// The calls of [`ensure_role`]: the role read, created, or given the trust policy.
+pub fn role_calls(x: &Exec, name: &str) -> Vec<Op> {
+    let arn = principal_arn(x, PrincipalKind::Role, name);
+    ["GetRole", "CreateRole", "UpdateAssumeRolePolicy"].iter().map(|op| Op::new("iam", op, &arn)).collect()
+}
+
+/// The calls of [`ensure`].
+pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(match PrincipalKind::parse(&p.principal_kind)? {
+        PrincipalKind::Role => role_calls(x, &p.principal_name),
+        PrincipalKind::User => {
+            let arn = principal_arn(x, PrincipalKind::User, &p.principal_name);
+            vec![Op::new("iam", "GetUser", &arn), Op::new("iam", "CreateUser", &arn)]
+        }
+    })
+}
+
+/// The calls of [`probe`]: the role (with its trust policy) or the user.
+pub fn probe_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let kind = PrincipalKind::parse(&p.principal_kind)?;
+    let op = match kind {
+        PrincipalKind::Role => "GetRole",
+        PrincipalKind::User => "GetUser",
+    };
+    Ok(vec![Op::new("iam", op, principal_arn(x, kind, &p.principal_name))])
+}

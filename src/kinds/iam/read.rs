@@ -117,3 +117,37 @@ pub async fn attached(x: &Exec, kind: PrincipalKind, name: &str) -> Result<Optio
         }
     }
 }
+
+/// Every managed policy a principal may carry: the account's own and AWS's.
+pub fn managed_policy_patterns(x: &Exec) -> [String; 2] {
+    let partition = x.aws.partition();
+    [format!("arn:{partition}:iam::{}:policy/*", x.aws.account_id), format!("arn:{partition}:iam::aws:policy/*")]
+}
+
+/// What [`managed_policy`] calls for the policy `arn` (a pattern for policies found at run time).
+pub fn managed_policy_reads(arn: &str) -> Vec<Op> {
+    vec![Op::new("iam", "GetPolicy", arn), Op::new("iam", "GetPolicyVersion", arn)]
+}
+
+/// What [`principal_policies`] calls for one principal: its own policies, a
+/// user's groups', and the documents of the managed policies it carries.
+pub fn policy_reads(x: &Exec, kind: PrincipalKind, name: &str) -> Vec<Op> {
+    let arn = principal_arn(x, kind, name);
+    let own: &[&'static str] = match kind {
+        PrincipalKind::Role => &["GetRole", "ListRolePolicies", "GetRolePolicy", "ListAttachedRolePolicies"],
+        PrincipalKind::User => {
+            &["GetUser", "ListUserPolicies", "GetUserPolicy", "ListAttachedUserPolicies", "ListGroupsForUser"]
+        }
+    };
+    let mut out: Vec<Op> = own.iter().map(|op| Op::new("iam", op, &arn)).collect();
+    if kind == PrincipalKind::User {
+        let groups = format!("arn:{}:iam::{}:group/*", x.aws.partition(), x.aws.account_id);
+        for op in ["ListGroupPolicies", "GetGroupPolicy", "ListAttachedGroupPolicies"] {
+            out.push(Op::new("iam", op, &groups));
+        }
+    }
+    for pattern in managed_policy_patterns(x) {
+        out.extend(managed_policy_reads(&pattern));
+    }
+    out
+}

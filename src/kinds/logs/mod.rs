@@ -89,3 +89,22 @@ pub async fn probe_retention(x: &mut Exec, id: String, p: Params) -> Result<Prob
         .with_fix(fix),
     })
 }
+
+/// The calls of [`ensure`]: described, created, its retention set.
+pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let arn = group_arn(x, &p.name);
+    Ok(["DescribeLogGroups", "CreateLogGroup", "PutRetentionPolicy"]
+        .iter()
+        .map(|op| Op::new("logs", op, &arn))
+        .collect())
+}
+
+/// The calls of [`probe_exists`].
+pub fn probe_exists_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    Ok(vec![Op::new("logs", "DescribeLogGroups", group_arn(x, &p.name))])
+}
+
+/// The calls of [`probe_retention`].
+pub fn probe_retention_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    probe_exists_calls(x, p)
+}

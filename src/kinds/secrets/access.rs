@@ -12,15 +12,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::parameter::parameter_arn;
-use super::secret::describe;
+use super::secret::{arn_pattern, describe};
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::{Detail, Exec};
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::engine::profile::lists::Reader;
 use crate::kinds::iam::allows::may;
-use crate::kinds::iam::execution::{TRUST, ensure_execution_role};
+use crate::kinds::iam::execution::{TRUST, ensure_execution_role, execution_role_calls};
 use crate::kinds::iam::principal;
-use crate::kinds::iam::read::{PrincipalKind, principal_arn, principal_policies};
+use crate::kinds::iam::read::{PrincipalKind, policy_reads, principal_arn, principal_policies};
 use crate::kinds::kind::KindParams;
 use crate::policy::{PolicyDocument, Requirement, canonical};
 
@@ -59,13 +59,28 @@ impl KindParams for ReaderParams {
     }
 }
 
+/// A key as IAM names it without asking KMS: a key ARN as it is, a key id as
+/// its ARN, an alias as every key of the account (the key behind it is known only at run time).
+pub fn key_pattern(x: &Exec, key: &str) -> String {
+    let (partition, region, account) = (x.aws.partition(), &x.aws.region, &x.aws.account_id);
+    if key.starts_with("arn:") && key.contains(":key/") {
+        return key.to_string();
+    }
+    match key.strip_prefix("arn:").map(|_| key.split(':').nth(3).unwrap_or(region.as_str())) {
+        // An alias ARN: its key is in the alias's region.
+        Some(region) => format!("arn:{partition}:kms:{region}:{account}:key/*"),
+        None if key.starts_with("alias/") => format!("arn:{partition}:kms:{region}:{account}:key/*"),
+        None => format!("arn:{partition}:kms:{region}:{account}:key/{key}"),
+    }
+}
+
 /// The key ARN behind a key id, key ARN or alias.
 pub async fn key_arn(x: &Exec, key: &str) -> Result<String, AwsError> {
     if key.starts_with("arn:") && key.contains(":key/") {
         return Ok(key.to_string());
     }
     let kms = x.aws.kms();
-    let op = Op::new("kms", "DescribeKey", key);
+    let op = Op::new("kms", "DescribeKey", key_pattern(x, key));
     let out = x.read(op, kms.describe_key().key_id(key).send()).await?;
     out.key_metadata()
         .and_then(|m| m.arn())
@@ -235,4 +250,53 @@ pub async fn probe(x: &mut Exec, id: String, p: ReaderParams) -> Result<ProbeRes
             Some(format!("{}\nor: preflight run {} --step read-access", result.fix.unwrap_or_default(), x.checklist));
     }
     Ok(result)
+}
+
+/// The reads of [`required`] for one reader: each secret's ARN, each key's.
+fn required_calls(x: &Exec, reader: Reader) -> Vec<Op> {
+    let mut out = Vec::new();
+    let mut keys = Vec::new();
+    for e in x.lists.secrets.iter().filter(|e| e.readers.contains(&reader)) {
+        out.push(Op::new("secretsmanager", "DescribeSecret", arn_pattern(x, &e.name)));
+        keys.extend(e.kms_key_id.clone());
+    }
+    keys.extend(x.lists.parameters.iter().filter(|e| e.readers.contains(&reader)).filter_map(|e| e.kms_key_id.clone()));
+    for key in keys.into_iter().filter(|k| !(k.starts_with("arn:") && k.contains(":key/"))) {
+        out.push(Op::new("kms", "DescribeKey", key_pattern(x, &key)));
+    }
+    out
+}
+
+/// The calls of [`ensure`]: per reader, its role (the execution role's as
+/// `iam.ensure_execution_role` makes it), what it must read, its inline policy.
+pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let mut out = Vec::new();
+    for reader in readers(x) {
+        let name = match reader {
+            Reader::Execution => {
+                out.extend(execution_role_calls(x, &p.execution_role_name));
+                &p.execution_role_name
+            }
+            Reader::Task => {
+                out.push(Op::new("iam", "GetRole", principal_arn(x, PrincipalKind::Role, &p.task_role_name)));
+                &p.task_role_name
+            }
+        };
+        out.extend(required_calls(x, reader));
+        let arn = principal_arn(x, PrincipalKind::Role, name);
+        out.push(Op::new("iam", "GetRolePolicy", &arn));
+        out.push(Op::new("iam", "PutRolePolicy", &arn));
+    }
+    Ok(out)
+}
+
+/// The calls of [`probe`]: the execution role's trust, what the role must read, all its policies.
+pub fn probe_calls(x: &Exec, p: &ReaderParams) -> Result<Vec<Op>, AwsError> {
+    let reader = if p.reader == "execution" { Reader::Execution } else { Reader::Task };
+    if !readers(x).contains(&reader) {
+        return Ok(Vec::new());
+    }
+    let mut out = policy_reads(x, PrincipalKind::Role, &p.role_name);
+    out.extend(required_calls(x, reader));
+    Ok(out)
 }

@@ -7,6 +7,7 @@
 
 use serde::Deserialize;
 
+use super::access::key_pattern;
 use super::{generate, values};
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
@@ -39,9 +40,9 @@ pub fn parameter_arn(x: &Exec, name: &str) -> String {
 }
 
 /// The parameter's type and value (decrypted when asked), or None when it does not exist.
-async fn current(x: &Exec, name: &str, decrypt: bool) -> Result<Option<(String, String)>, AwsError> {
-    let ssm = x.aws.ssm();
-    let op = Op::new("ssm", "GetParameter", parameter_arn(x, name));
+async fn current(x: &Exec, e: &Entry, decrypt: bool) -> Result<Option<(String, String)>, AwsError> {
+    let (ssm, name) = (x.aws.ssm(), &e.name);
+    let op = Op::new("ssm", "GetParameter", parameter_arn(x, name)).with_key(key_of(x, e).filter(|_| decrypt));
     let out = x.read_opt(op, ssm.get_parameter().name(name).with_decryption(decrypt).send()).await?;
     Ok(out.and_then(|o| o.parameter).map(|p| {
         (p.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(), p.value().unwrap_or_default().to_string())
@@ -52,7 +53,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let e = entry(&p.entry)?;
     let given = values(&p.values)?;
     let secure = e.kind == "SecureString";
-    let now = current(x, &e.name, secure).await?;
+    let now = current(x, &e, secure).await?;
     let value = match (&e.literal, given.get("value"), &e.generate, &now) {
         (Some(v), _, _, _) => v.clone(),
         (None, Some(v), _, _) => v.clone(),
@@ -85,7 +86,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
         e.kind,
         e.kms_key_id.as_deref().filter(|_| secure).map(|k| format!(", key {k}")).unwrap_or_default()
     );
-    x.change(Op::new("ssm", "PutParameter", parameter_arn(x, &e.name)), detail, call).await?;
+    x.change(Op::new("ssm", "PutParameter", parameter_arn(x, &e.name)).with_key(key_of(x, &e)), detail, call).await?;
     Ok(())
 }
 
@@ -98,7 +99,7 @@ pub async fn probe(x: &mut Exec, id: String, p: Check) -> Result<ProbeResult, Aw
     };
     // Decrypt only to compare with a value known here (the profile's, or one a run was given).
     let decrypt = e.kind == "SecureString" && (given.contains_key("value") || e.literal.is_some());
-    let Some((kind, value)) = current(x, &e.name, decrypt).await? else {
+    let Some((kind, value)) = current(x, &e, decrypt).await? else {
         return Ok(ProbeResult::new(&id, Status::Fail, format!("parameter {} does not exist", e.name)).with_fix(fix));
     };
     if kind != e.kind {
@@ -122,4 +123,25 @@ pub async fn probe(x: &mut Exec, id: String, p: Check) -> Result<ProbeResult, Aw
         return Ok(ProbeResult::new(&id, Status::Fail, format!("parameter {} is empty", e.name)).with_fix(fix));
     }
     Ok(ProbeResult::new(&id, Status::Pass, format!("parameter {} exists ({kind})", e.name)))
+}
+
+/// The customer-managed key of a SecureString entry, as IAM names it.
+fn key_of(x: &Exec, e: &Entry) -> Option<String> {
+    e.kms_key_id.as_deref().filter(|_| e.kind == "SecureString").map(|k| key_pattern(x, k))
+}
+
+/// The calls of [`ensure`]: the parameter read, then put.
+pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let e = entry(&p.entry)?;
+    let at = parameter_arn(x, &e.name);
+    Ok(vec![
+        Op::new("ssm", "GetParameter", &at).with_key(key_of(x, &e)),
+        Op::new("ssm", "PutParameter", &at).with_key(key_of(x, &e)),
+    ])
+}
+
+/// The calls of [`probe`].
+pub fn probe_calls(x: &Exec, p: &Check) -> Result<Vec<Op>, AwsError> {
+    let e = entry(&p.entry)?;
+    Ok(vec![Op::new("ssm", "GetParameter", parameter_arn(x, &e.name)).with_key(key_of(x, &e))])
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::access::key_pattern;
 use super::{generate, values};
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
@@ -40,17 +41,22 @@ fn arn(x: &Exec, name: &str) -> String {
 }
 
 /// The secret's ARN, or None when it does not exist.
+/// The secret's ARN as IAM matches it before its random suffix is known (`NAME-??????`).
+pub fn arn_pattern(x: &Exec, name: &str) -> String {
+    format!("{}-??????", arn(x, name))
+}
+
 pub async fn describe(x: &Exec, name: &str) -> Result<Option<String>, AwsError> {
     let sm = x.aws.secrets();
-    let op = Op::new("secretsmanager", "DescribeSecret", arn(x, name));
+    let op = Op::new("secretsmanager", "DescribeSecret", arn_pattern(x, name));
     let out = x.read_opt_shared(op, name, sm.describe_secret().secret_id(name).send()).await?;
     Ok(out.map(|o| o.arn().unwrap_or_default().to_string()))
 }
 
 /// The current value, or None when there is none (no AWSCURRENT version).
-async fn current(x: &Exec, name: &str, arn: &str) -> Result<Option<String>, AwsError> {
-    let sm = x.aws.secrets();
-    let op = Op::new("secretsmanager", "GetSecretValue", arn);
+async fn current(x: &Exec, e: &Entry, arn: &str) -> Result<Option<String>, AwsError> {
+    let (sm, name) = (x.aws.secrets(), &e.name);
+    let op = Op::new("secretsmanager", "GetSecretValue", arn).with_key(key_of(x, e));
     let out = x.read_opt(op, sm.get_secret_value().secret_id(name).send()).await?;
     Ok(out.and_then(|o| o.secret_string().map(str::to_string)))
 }
@@ -122,14 +128,15 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let sm = x.aws.secrets();
     let (arn, now) = match describe(x, &e.name).await? {
         Some(arn) => {
-            let now = current(x, &e.name, &arn).await?;
+            let now = current(x, &e, &arn).await?;
             (arn, now)
         }
         None => {
             let call = sm.create_secret().name(&e.name).set_kms_key_id(e.kms_key_id.clone()).send();
             let key = e.kms_key_id.as_deref().map(|k| format!(", encrypted with {k}")).unwrap_or_default();
             let detail = format!("create secret {} without a value yet{key}", e.name);
-            let made = x.change(Op::new("secretsmanager", "CreateSecret", arn(x, &e.name)), detail, call).await?;
+            let op = Op::new("secretsmanager", "CreateSecret", arn_pattern(x, &e.name)).with_key(key_of(x, &e));
+            let made = x.change(op, detail, call).await?;
             (made.and_then(|o| o.arn).unwrap_or_else(|| arn(x, &e.name)), None)
         }
     };
@@ -140,7 +147,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     };
     let call = sm.put_secret_value().secret_id(&e.name).secret_string(value).send();
     let detail = format!("write a new version of secret {}: {why}", e.name);
-    x.change(Op::new("secretsmanager", "PutSecretValue", &arn), detail, call).await?;
+    x.change(Op::new("secretsmanager", "PutSecretValue", &arn).with_key(key_of(x, &e)), detail, call).await?;
     Ok(())
 }
 
@@ -151,7 +158,7 @@ pub async fn probe(x: &mut Exec, id: String, p: Check) -> Result<ProbeResult, Aw
         return Ok(ProbeResult::new(&id, Status::Fail, format!("secret {} does not exist", e.name)).with_fix(fix));
     };
     x.output("secret_arn", arn.clone());
-    let Some(now) = current(x, &e.name, &arn).await? else {
+    let Some(now) = current(x, &e, &arn).await? else {
         return Ok(ProbeResult::new(
             &id,
             Status::Fail,
@@ -223,6 +230,33 @@ pub async fn probe(x: &mut Exec, id: String, p: Check) -> Result<ProbeResult, Aw
 
 fn plural_keys(keys: &[&str]) -> String {
     format!("{} {}", if keys.len() == 1 { "key" } else { "keys" }, keys.join(", "))
+}
+
+/// The customer-managed key of an entry, as IAM names it.
+fn key_of(x: &Exec, e: &Entry) -> Option<String> {
+    e.kms_key_id.as_deref().map(|k| key_pattern(x, k))
+}
+
+/// The calls of [`ensure`]: the secret described, its value read, created, a version written.
+pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let e = entry(&p.entry)?;
+    let (at, key) = (arn_pattern(x, &e.name), key_of(x, &e));
+    Ok(vec![
+        Op::new("secretsmanager", "DescribeSecret", &at),
+        Op::new("secretsmanager", "GetSecretValue", &at).with_key(key.clone()),
+        Op::new("secretsmanager", "CreateSecret", &at).with_key(key.clone()),
+        Op::new("secretsmanager", "PutSecretValue", &at).with_key(key),
+    ])
+}
+
+/// The calls of [`probe`].
+pub fn probe_calls(x: &Exec, p: &Check) -> Result<Vec<Op>, AwsError> {
+    let e = entry(&p.entry)?;
+    let at = arn_pattern(x, &e.name);
+    Ok(vec![
+        Op::new("secretsmanager", "DescribeSecret", &at),
+        Op::new("secretsmanager", "GetSecretValue", &at).with_key(key_of(x, &e)),
+    ])
 }
 
 #[cfg(test)]

@@ -29,6 +29,24 @@ fn boxed(frame: &mut Frame, area: Rect, title: &str, keys: &str, lines: Vec<Line
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
 }
 
+/// A dialog showing the part of its (already laid out) lines that fits: no wrapping here.
+fn scrolled(
+    frame: &mut Frame,
+    area: Rect,
+    (title, border): (&str, Style),
+    keys: &str,
+    shown: Vec<Line<'static>>,
+    theme: &Theme,
+) {
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(format!(" {title} "))
+        .title_bottom(Line::styled(format!(" {keys} "), theme.key()));
+    frame.render_widget(Paragraph::new(shown).block(block), area);
+}
+
 /// The consent dialog laid out on a screen: where it goes, its content
 /// wrapped to its width, and how many content lines fit. `update` uses it
 /// to know when the whole plan has been shown.
@@ -66,6 +84,29 @@ pub fn consent_geometry(screen: Rect, account: &str, changes: &[Change], theme: 
     ConsentGeometry { visible: usize::from(height - 2), area, lines }
 }
 
+/// The permissions dialog laid out on a screen: what is missing, then the
+/// policy, each line of it whole on a line of its own (copyable with the mouse
+/// too); `update` scrolls by it.
+pub struct PermissionsGeometry {
+    pub area: Rect,
+    pub lines: Vec<String>,
+    pub visible: usize,
+}
+
+pub fn permissions_geometry(screen: Rect, missing: &[String], policy: &str) -> PermissionsGeometry {
+    let width = screen.width.saturating_sub(4).min(110);
+    let inner = usize::from(width.saturating_sub(2)).max(10);
+    let mut lines = vec![" Nothing was changed: the caller lacks what this run needs.".to_string(), String::new()];
+    for m in missing {
+        lines.extend(wrap(&format!(" {m}"), inner, 3));
+    }
+    lines.push(String::new());
+    lines.push(" Grant exactly this, e.g. as a policy attached to the caller:".into());
+    lines.extend(policy.lines().map(|l| format!(" {l}")));
+    let height = (lines.len() as u16 + 2).min(screen.height.saturating_sub(2)).max(3);
+    PermissionsGeometry { area: centered(screen, width, height), visible: usize::from(height - 2), lines }
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     match &app.modal {
         None => {}
@@ -101,13 +142,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     g.lines.len()
                 )
             };
-            frame.render_widget(Clear, g.area);
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.key())
-                .title(format!(" {title} "))
-                .title_bottom(Line::styled(format!(" {keys} "), theme.key()));
-            frame.render_widget(Paragraph::new(shown).block(block), g.area);
+            scrolled(frame, g.area, (&title, theme.key()), &keys, shown, theme);
+        }
+        Some(Modal::Permissions { checklist, lines, policy, scroll }) => {
+            let g = permissions_geometry(area, lines, policy);
+            let top = (*scroll).min(g.lines.len().saturating_sub(g.visible));
+            let last = (top + g.visible).min(g.lines.len());
+            let shown: Vec<Line<'static>> =
+                g.lines.iter().skip(top).take(g.visible).map(|l| Line::raw(l.clone())).collect();
+            let keys = format!(
+                "c copy the policy · ↑↓ PgUp PgDn scroll · Esc close · lines {}–{last} of {}",
+                top + 1,
+                g.lines.len()
+            );
+            let title = format!("{checklist}: permissions missing");
+            scrolled(frame, g.area, (&title, theme.warn()), &keys, shown, theme);
         }
         Some(Modal::QuitWhileRunning) => {
             let lines = vec![

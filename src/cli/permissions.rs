@@ -1,0 +1,153 @@
+//! `preflight permissions CHECKLIST… [--verify] [--json]`: the least-privilege
+//! identity policy to run (or, with `--verify`, to verify) the checklists in
+//! this account with this profile, from what each step's kinds declare they
+//! call; and how the check before a run is shown (`run`, `plan`).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::args::Global;
+use super::render;
+use super::session::Session;
+use super::setup::Failure;
+use crate::aws::error::Op;
+use crate::aws::exec::Probing;
+use crate::engine::state::RunState;
+use crate::engine::template;
+use crate::kinds::iam::allows::caller_reads;
+use crate::kinds::registry;
+use crate::policy::actions::Need;
+use crate::policy::generate::{Generated, MANAGED_POLICY_LIMIT, generate};
+use crate::runner::PermissionCheck;
+
+/// Everything the selected checklists' steps may call, as IAM needs.
+fn needs(s: &Session, verify: bool) -> Vec<Need> {
+    let runner =
+        s.runner(std::sync::Arc::new(super::front::CliFront::new(true, false, false)), None, RunState::default());
+    let mut out = Vec::new();
+    for c in s.checklists() {
+        for step in &c.steps {
+            let x = runner.exec(&c.id, &step.id, false, Probing::default());
+            let calls = step.probes.iter().map(|p| &p.call).chain(step.action.iter().filter(|_| !verify));
+            for call in calls {
+                let Some(kind) = registry::find(&call.kind) else { continue };
+                // A value never names a resource: an unresolved one stands in as text.
+                let lookup =
+                    |n: &str| s.values.lookup(n).or_else(|| s.unvalued.iter().any(|u| u == n).then(String::new));
+                let rendered = template::render_toml(&toml::Value::Table(call.params.clone()), &lookup);
+                if let Ok(toml::Value::Table(params)) = rendered {
+                    out.extend((kind.calls)(&x, &params).unwrap_or_default().iter().flat_map(Op::needs));
+                }
+            }
+        }
+        if !verify {
+            // The check before a run reads the caller's own policies.
+            let x = runner.exec(&c.id, "permissions", false, Probing::default());
+            out.extend(caller_reads(&x).iter().flat_map(Op::needs));
+        }
+    }
+    out
+}
+
+pub async fn permissions(g: &Global, ids: Vec<String>, verify: bool, json: bool) -> Result<u8, Failure> {
+    let s = Session::open_without_values(g, &ids, verify).await?;
+    let generated = generate(&needs(&s, verify), MANAGED_POLICY_LIMIT);
+    let Generated { documents, on_any_resource } = &generated;
+    if json {
+        let doc = json!({
+            "command": "permissions",
+            "account": s.aws.account_id,
+            "region": s.aws.region,
+            "checklists": s.checklists().map(|c| c.id.clone()).collect::<Vec<_>>(),
+            "verify": verify,
+            "documents": documents,
+            "on_any_resource": on_any_resource,
+            "limit": MANAGED_POLICY_LIMIT,
+        });
+        render::emit(serde_json::to_string_pretty(&doc).expect("json"));
+        return Ok(0);
+    }
+    let what = if verify { "verify" } else { "run" };
+    eprintln!(
+        "the least-privilege policy to {what} {} in account {}, region {}",
+        s.checklists().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "),
+        s.aws.account_id,
+        s.aws.region
+    );
+    if !on_any_resource.is_empty() {
+        eprintln!("on \"*\" (these actions have no resource-level permissions): {}", on_any_resource.join(", "));
+    }
+    if documents.len() > 1 {
+        eprintln!(
+            "it is larger than the {MANAGED_POLICY_LIMIT} characters of one managed policy: split into {} documents; attach each",
+            documents.len()
+        );
+    }
+    let text: Vec<String> = documents.iter().map(|d| serde_json::to_string_pretty(d).expect("json")).collect();
+    render::emit(text.join("\n\n"));
+    Ok(0)
+}
+
+/// The check as JSON (in the report of `run` and `plan`).
+pub fn check_json(check: &PermissionCheck) -> Value {
+    let missing: Vec<Value> = check
+        .missing
+        .iter()
+        .map(|m| {
+            json!({ "action": m.need.action, "resource": m.need.resource, "reason": m.reason, "why": m.need.why, "steps": m.steps })
+        })
+        .collect();
+    json!({
+        "caller": check.caller,
+        "needed": check.needed,
+        "checked": check.unreadable.is_none(),
+        "unreadable": check.unreadable,
+        "missing": missing,
+        "policy": if check.missing.is_empty() { Vec::new() } else { check.policy().documents },
+        "simulator": check.simulator,
+    })
+}
+
+/// What is missing, a line each: the action, its resource, the steps that need it, why it is not allowed.
+pub fn missing_lines(check: &PermissionCheck) -> Vec<String> {
+    let mut by_pair: BTreeMap<(&str, &str), Vec<&crate::runner::Missing>> = BTreeMap::new();
+    for m in &check.missing {
+        by_pair.entry((m.need.action.as_str(), m.need.resource.as_str())).or_default().push(m);
+    }
+    by_pair
+        .into_iter()
+        .map(|((action, resource), ms)| {
+            let mut steps: Vec<&str> = ms.iter().flat_map(|m| m.steps.iter().map(String::as_str)).collect();
+            steps.dedup();
+            let reasons: Vec<&str> = ms.iter().map(|m| m.reason.as_str()).collect();
+            format!("{action} on {resource} ({}): {}", steps.join(", "), reasons.join("; "))
+        })
+        .collect()
+}
+
+/// The check as the operator reads it.
+pub fn check_text(check: &PermissionCheck, command: &str) -> String {
+    let sim = check.simulator.as_deref().map(|s| format!("; simulator: {s}")).unwrap_or_default();
+    if check.missing.is_empty() {
+        return format!(
+            "✔ permissions: {} holds all {} permissions this {command} needs (local evaluation of its policies{sim})",
+            check.caller, check.needed
+        );
+    }
+    let consequence = if command == "run" { "nothing was changed" } else { "a run would stop before its first change" };
+    let mut out = format!(
+        "✘ permissions: {} lacks {} of the {} permissions this {command} needs; {consequence}{sim}",
+        check.caller,
+        check.missing.len(),
+        check.needed
+    );
+    for line in missing_lines(check) {
+        out.push_str(&format!("\n    {line}"));
+    }
+    let docs = check.policy().documents;
+    let shown: Vec<String> = docs.iter().map(|d| serde_json::to_string_pretty(d).expect("json")).collect();
+    out.push_str("\n  fix: grant the caller exactly what is missing, e.g. as a policy attached to it:\n");
+    out.push_str(&shown.join("\n\n").lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n"));
+    out
+}
