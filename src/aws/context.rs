@@ -97,8 +97,8 @@ impl AwsContext {
         }
         let mut config = loader.load().await;
         // Throttling is retried by the SDK's standard mode (exponential backoff with jitter,
-        // AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3 attempts); its adaptive mode
-        // was measured to starve a concurrent verify (README, "Speed"), so it is not chosen here.
+        // AWS_MAX_ATTEMPTS or the profile's max_attempts, else 3 attempts). Its adaptive mode adds a
+        // client-side rate limiter that would hold back the burst of reads a verify makes at once.
         let env = |var: &'static str| std::env::var(var).ok().filter(|v| !v.is_empty()).map(|_| var);
         let region_source = if opts.region.is_some() {
             RegionSource::Flag

@@ -11,7 +11,7 @@ use super::{Options, Probed, Runner, Stop};
 use crate::aws::declared::for_caller;
 use crate::aws::error::{ErrorKind, Op};
 use crate::aws::exec::Probing;
-use crate::engine::model::{Checklist, Step};
+use crate::engine::model::{Call, Checklist, Step};
 use crate::engine::outcome::{Status, step_status};
 use crate::engine::state;
 use crate::engine::template;
@@ -70,9 +70,9 @@ fn add(into: &mut BTreeMap<(String, String), (Need, Vec<String>)>, calls: &[Op],
 
 impl Runner {
     /// The calls a kind declares for these (template) parameters; none when they cannot be rendered.
-    fn declared_calls(&self, checklist: &str, step: &Step, call: &crate::engine::model::Call) -> Vec<Op> {
+    fn declared_calls(&self, checklist: &str, step: &Step, call: &Call, probing: Probing) -> Vec<Op> {
         let Some(kind) = registry::find(&call.kind) else { return Vec::new() };
-        let x = self.exec(checklist, &step.id, false, Probing::default());
+        let x = self.exec(checklist, &step.id, false, probing);
         match template::render_toml(&toml::Value::Table(call.params.clone()), &|n| self.values.lookup(n)) {
             Ok(toml::Value::Table(params)) => (kind.calls)(&x, &params).unwrap_or_default(),
             _ => Vec::new(),
@@ -117,13 +117,14 @@ impl Runner {
                 let who = format!("{}/{}", checklist.id, step.id);
                 if acts {
                     let call = step.action.as_ref().expect("an action");
-                    add(&mut needs, &self.declared_calls(&checklist.id, step, call), &who);
+                    add(&mut needs, &self.declared_calls(&checklist.id, step, call, Probing::default()), &who);
                     changes = true;
                     after_change = true;
                 }
                 if after_change {
                     for probe in &step.probes {
-                        add(&mut needs, &self.declared_calls(&checklist.id, step, &probe.call), &who);
+                        let calls = self.declared_calls(&checklist.id, step, &probe.call, opts.probing);
+                        add(&mut needs, &calls, &who);
                     }
                 }
             }
