@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::{Value as Json, json};
 
 use super::args::Global;
 use super::render;
@@ -13,32 +13,27 @@ use super::session::Session;
 use super::setup::Failure;
 use crate::aws::error::Op;
 use crate::aws::exec::Probing;
+use crate::engine::inputs::{Origin, Value};
 use crate::engine::state::RunState;
-use crate::engine::template;
 use crate::kinds::iam::allows::caller_reads;
-use crate::kinds::registry;
 use crate::policy::actions::Need;
 use crate::policy::generate::{Generated, MANAGED_POLICY_LIMIT, generate};
 use crate::runner::PermissionCheck;
 
 /// Everything the selected checklists' steps may call, as IAM needs.
 fn needs(s: &Session, verify: bool) -> Vec<Need> {
-    let runner =
-        s.runner(std::sync::Arc::new(super::front::CliFront::new(true, false, false)), None, RunState::default());
+    let front = std::sync::Arc::new(super::front::CliFront::new(true, false, false));
+    let mut runner = s.runner(front, None, RunState::default());
+    // A value never names a resource: an unresolved one stands in as empty text.
+    for name in &s.unvalued {
+        runner.values.inputs.insert(name.clone(), Value::plain("", Origin::Default));
+    }
     let mut out = Vec::new();
     for c in s.checklists() {
         for step in &c.steps {
-            let x = runner.exec(&c.id, &step.id, false, Probing::default());
             let calls = step.probes.iter().map(|p| &p.call).chain(step.action.iter().filter(|_| !verify));
             for call in calls {
-                let Some(kind) = registry::find(&call.kind) else { continue };
-                // A value never names a resource: an unresolved one stands in as text.
-                let lookup =
-                    |n: &str| s.values.lookup(n).or_else(|| s.unvalued.iter().any(|u| u == n).then(String::new));
-                let rendered = template::render_toml(&toml::Value::Table(call.params.clone()), &lookup);
-                if let Ok(toml::Value::Table(params)) = rendered {
-                    out.extend((kind.calls)(&x, &params).unwrap_or_default().iter().flat_map(Op::needs));
-                }
+                out.extend(runner.declared_calls(&c.id, step, call, Probing::default()).iter().flat_map(Op::needs));
             }
         }
         if !verify {
@@ -90,8 +85,8 @@ pub async fn permissions(g: &Global, ids: Vec<String>, verify: bool, json: bool)
 }
 
 /// The check as JSON (in the report of `run` and `plan`).
-pub fn check_json(check: &PermissionCheck) -> Value {
-    let missing: Vec<Value> = check
+pub fn check_json(check: &PermissionCheck) -> Json {
+    let missing: Vec<Json> = check
         .missing
         .iter()
         .map(|m| {

@@ -70,7 +70,7 @@ fn add(into: &mut BTreeMap<(String, String), (Need, Vec<String>)>, calls: &[Op],
 
 impl Runner {
     /// The calls a kind declares for these (template) parameters; none when they cannot be rendered.
-    fn declared_calls(&self, checklist: &str, step: &Step, call: &Call, probing: Probing) -> Vec<Op> {
+    pub fn declared_calls(&self, checklist: &str, step: &Step, call: &Call, probing: Probing) -> Vec<Op> {
         let Some(kind) = registry::find(&call.kind) else { return Vec::new() };
         let x = self.exec(checklist, &step.id, false, probing);
         match template::render_toml(&toml::Value::Table(call.params.clone()), &|n| self.values.lookup(n)) {
