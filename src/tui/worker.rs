@@ -188,7 +188,7 @@ impl Worker {
             };
             // Each job reads the account afresh: nothing is reused from an earlier job.
             runner.shared.forget();
-            if job.mode == Mode::Run
+            if job.mode != Mode::Verify
                 && let Err(e) = permitted(&mut runner, checklist, &opts, strict, &tx).await
             {
                 let _ = tx.send(Msg::JobFinished { checklist: job.checklist, outcome: Err(e) });
@@ -233,7 +233,8 @@ impl Worker {
 
 /// The check before a run's first change: Err (the run does not start) when
 /// the caller lacks a permission (the dialog shows what and the policy), or
-/// when its policies cannot be read and `--strict` is on.
+/// when its policies cannot be read and `--strict` is on. A plan shows the
+/// same and goes on: it changes nothing.
 async fn permitted(
     runner: &mut Runner,
     checklist: &Checklist,
@@ -249,7 +250,7 @@ async fn permitted(
     };
     if let Some(why) = &check.unreadable {
         let text = format!("the caller's policies cannot be read, so this run's permissions are not checked: {why}");
-        if strict {
+        if strict && opts.mode == Mode::Run {
             return Err(format!("{text} (--strict: nothing was changed)"));
         }
         let _ = tx.send(Msg::Activity { step: "permissions".into(), activity: Activity::Note(text) });
@@ -264,5 +265,8 @@ async fn permitted(
     let policy: Vec<String> =
         check.policy().documents.iter().map(|d| serde_json::to_string_pretty(d).expect("json")).collect();
     let _ = tx.send(Msg::PermissionsMissing { checklist: checklist.id.clone(), lines, policy: policy.join("\n\n") });
+    if opts.mode == Mode::Plan {
+        return Ok(());
+    }
     Err(format!("the caller lacks {} permission(s) this run needs: nothing was changed", check.missing.len()))
 }
