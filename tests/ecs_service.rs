@@ -382,7 +382,7 @@ async fn broken_accounts_are_named_by_the_probes() {
         ("log-group", "retention", "keeps 7 days, expected 30 days"),
         ("execution-role", "trust", "ecs-tasks.amazonaws.com"),
         ("network", "groups", "lets in port 8000 from 0.0.0.0/0"),
-        ("load-balancer", "target-group", "checks /, not /health"),
+        ("load-balancer", "target-group", "path / → /health"),
         ("load-balancer", "listener", "has no listener on 80"),
         ("health", "http", "without \"healthy\""),
     ];

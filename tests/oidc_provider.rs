@@ -342,7 +342,7 @@ async fn a_confirmation_never_outruns_its_step_and_is_bound_to_what_was_confirme
     );
     assert!(refused.stderr.contains("preflight run oidc-provider --step oidc-provider"), "{refused:?}");
     let verify = sb.run(&["verify", "oidc-provider", "--json"]);
-    assert_eq!(step(&verify.json(), "github-secret")["status"], "manual", "{verify:?}");
+    assert_eq!(step(&verify.json(), "github-secret")["status"], "blocked", "{verify:?}");
 
     // In place: the confirmation is accepted, and names what it is bound to.
     assert_eq!(sb.run(&["run", "oidc-provider", "--yes"]).code, 0);
@@ -356,8 +356,8 @@ async fn a_confirmation_never_outruns_its_step_and_is_bound_to_what_was_confirme
     let verify = sb.run(&["verify", "oidc-provider", "--json", "--strict"]);
     assert_eq!((verify.code, step(&verify.json(), "github-secret")["status"].clone()), (0, json!("pass")));
 
-    // Other values than those confirmed: manual again, saying for what it was confirmed.
-    let other = sb.run(&[
+    // Values whose role does not exist: the secret step stands on it, so it is blocked.
+    let missing = sb.run(&[
         "verify",
         "oidc-provider",
         "--json",
@@ -366,6 +366,18 @@ async fn a_confirmation_never_outruns_its_step_and_is_bound_to_what_was_confirme
         "--set",
         "deploy_role_name=other-role",
     ]);
+    let s = step(&missing.json(), "github-secret").clone();
+    assert_eq!(s["status"], "blocked", "{s}");
+    assert!(
+        s["error"].as_str().unwrap().contains("needs deploy-role, which fails: trust: role other-role does not exist"),
+        "{s}"
+    );
+
+    // Other values than those confirmed, with what it stands on in place for them: manual
+    // again, saying for what it was confirmed.
+    let run = sb.run(&["run", "oidc-provider", "--json", "--set", "github_repository=Other/repo", "--yes"]);
+    assert_ne!(step(&run.json(), "github-secret")["status"], "pass", "{run:?}");
+    let other = sb.run(&["verify", "oidc-provider", "--json", "--set", "github_repository=Other/repo"]);
     let s = step(&other.json(), "github-secret").clone();
     assert_eq!(s["status"], "manual", "{s}");
     assert!(
@@ -373,8 +385,6 @@ async fn a_confirmation_never_outruns_its_step_and_is_bound_to_what_was_confirme
             && s["fix"].as_str().unwrap().contains("github_repository=Comafi/comafi-ai"),
         "{s}"
     );
-    let run = sb.run(&["run", "oidc-provider", "--json", "--set", "github_repository=Other/repo", "--yes"]);
-    assert_ne!(step(&run.json(), "github-secret")["status"], "pass", "{run:?}");
 
     // The role breaks after the confirmation: the secret step is no longer green.
     let iam = support::iam(&moto.url).await;
@@ -383,8 +393,9 @@ async fn a_confirmation_never_outruns_its_step_and_is_bound_to_what_was_confirme
         iam.detach_role_policy().role_name(ROLE).policy_arn(p.policy_arn().unwrap()).send().await.unwrap();
     }
     iam.delete_role().role_name(ROLE).send().await.unwrap();
-    let verify = sb.run(&["verify", "oidc-provider", "--json"]);
+    let verify = sb.run(&["verify", "oidc-provider", "--json", "--set", "github_repository=Other/repo"]);
     let s = step(&verify.json(), "github-secret").clone();
-    assert_eq!(s["status"], "manual", "{s}");
-    assert!(s["fix"].as_str().unwrap().contains("it needs deploy-role, which does not pass now"), "{s}");
+    assert_eq!(s["status"], "blocked", "{s}");
+    assert!(s["error"].as_str().unwrap().contains("needs deploy-role, which fails"), "{s}");
+    assert!(s["fix"].as_str().unwrap().contains("preflight run oidc-provider --step deploy-role"), "{s}");
 }

@@ -180,10 +180,10 @@ async fn the_walk_without_a_terminal_runs_iam_policy_then_model_access_to_green(
         pairs(&[
             ("region-model", "pass"),
             ("use-case", "fail"),
-            ("agreement", "fail"),
-            ("access", "fail"),
+            ("agreement", "blocked"),
+            ("access", "blocked"),
             ("caller-permissions", "pass"),
-            ("runtime-invoke", "fail"),
+            ("runtime-invoke", "blocked"),
             ("invoke", "skipped"),
         ])
     );

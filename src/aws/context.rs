@@ -82,6 +82,8 @@ impl AwsContext {
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
             .build_https();
+        // Every client's requests pass the capture: a change's parameters are read off the wire.
+        let http = super::wire::http_client(http);
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http).timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
@@ -165,6 +167,10 @@ impl AwsContext {
 
     pub fn elb(&self) -> aws_sdk_elasticloadbalancingv2::Client {
         aws_sdk_elasticloadbalancingv2::Client::new(&self.config)
+    }
+
+    pub fn autoscaling(&self) -> aws_sdk_applicationautoscaling::Client {
+        aws_sdk_applicationautoscaling::Client::new(&self.config)
     }
 
     pub fn ecr(&self) -> aws_sdk_ecr::Client {

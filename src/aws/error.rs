@@ -21,11 +21,22 @@ pub struct Op {
     pub key: Option<String>,
     /// The call tags what it creates.
     pub tags: bool,
+    /// The key was read from the account (the key a secret really uses), not
+    /// known from the profile: no static declaration can name it.
+    pub key_found: bool,
 }
 
 impl Op {
     pub fn new(service: &'static str, operation: &'static str, resource: impl Into<String>) -> Self {
-        Self { service, operation, resource: resource.into(), roles: Vec::new(), key: None, tags: false }
+        Self {
+            service,
+            operation,
+            resource: resource.into(),
+            roles: Vec::new(),
+            key: None,
+            tags: false,
+            key_found: false,
+        }
     }
     pub fn action(&self) -> String {
         format!("{}:{}", self.service, self.operation)
@@ -38,6 +49,12 @@ impl Op {
     /// The call uses this customer-managed KMS key (None or an AWS-managed key: no KMS permission).
     pub fn with_key(mut self, key: Option<String>) -> Self {
         self.key = key.filter(|k| !k.is_empty() && !k.starts_with("alias/aws/"));
+        self
+    }
+    /// The call uses the customer-managed key this resource was found to be encrypted with.
+    pub fn with_found_key(mut self, key: Option<String>) -> Self {
+        self.key = key.filter(|k| !k.is_empty() && !k.starts_with("alias/aws/"));
+        self.key_found = self.key.is_some();
         self
     }
     /// The call sets tags on what it creates.

@@ -2,92 +2,23 @@
 //! that reads are timed and reported, and changes are planned (dry run),
 //! audited and reported in one place.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use serde::Serialize;
 
+pub use super::change::{Change, Detail, DocDiff};
 use super::context::AwsContext;
 use super::error::{AwsError, Op};
+pub use super::later::{Later, Pending, Planned};
 use super::shared::Shared;
+use super::{later, wire};
 use crate::engine::inputs::Values;
 use crate::engine::library::Library;
 use crate::engine::profile::Lists;
-
-/// One change to the account: planned (dry run) or made.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Change {
-    pub service: &'static str,
-    pub operation: &'static str,
-    pub resource: String,
-    /// Why, and what differs.
-    pub detail: String,
-    /// For documents (policies, trust policies): the current and the desired text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub diff: Option<DocDiff>,
-}
-
-/// A document as it is and as it will be (empty `before` when it is created).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DocDiff {
-    pub before: String,
-    pub after: String,
-}
-
-impl DocDiff {
-    /// The changed lines with `context` unchanged lines around them: tag `+`,
-    /// `-` or ` `, and `…` where unchanged lines are left out.
-    pub fn lines(&self, context: usize) -> Vec<(char, String)> {
-        let diff = similar::TextDiff::from_lines(&self.before, &self.after);
-        let mut out = Vec::new();
-        for (i, group) in diff.grouped_ops(context).iter().enumerate() {
-            if i > 0 {
-                out.push(('…', String::new()));
-            }
-            for op in group {
-                for change in diff.iter_changes(op) {
-                    let tag = match change.tag() {
-                        similar::ChangeTag::Delete => '-',
-                        similar::ChangeTag::Insert => '+',
-                        similar::ChangeTag::Equal => ' ',
-                    };
-                    out.push((tag, change.value().trim_end_matches('\n').to_string()));
-                }
-            }
-        }
-        out
-    }
-}
-
-/// What a change is for: a sentence, and for documents their diff.
-pub struct Detail {
-    text: String,
-    diff: Option<DocDiff>,
-}
-
-impl Detail {
-    pub fn with_diff(text: impl Into<String>, before: &serde_json::Value, after: &serde_json::Value) -> Self {
-        let pretty = |v: &serde_json::Value| {
-            if v.is_null() { String::new() } else { serde_json::to_string_pretty(v).expect("json") + "\n" }
-        };
-        Self { text: text.into(), diff: Some(DocDiff { before: pretty(before), after: pretty(after) }) }
-    }
-}
-
-impl From<String> for Detail {
-    fn from(text: String) -> Self {
-        Self { text, diff: None }
-    }
-}
-
-impl From<&str> for Detail {
-    fn from(text: &str) -> Self {
-        Self { text: text.into(), diff: None }
-    }
-}
+use serde_json::Value;
 
 /// How a call ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -183,8 +114,11 @@ pub struct Exec {
     /// For a probe: the values the step's action would write (its `values`),
     /// when they are known (a run or a plan; never for `verify`, which reads no secret).
     pub wanted: Option<toml::Table>,
-    /// False for `plan`: changes are recorded, not made.
+    /// False for `plan` and for a run's look before it asks: changes are recorded, not made.
     pub apply: bool,
+    /// The `plan` command (not a run's look before consent): nothing local is
+    /// prepared either (an image is not built).
+    pub planning: bool,
     /// The action was asked to act even though its probes pass (`run --force`).
     pub force: bool,
     /// What the probes may do beyond reading (`--deep`, `--invoke`).
@@ -201,6 +135,21 @@ pub struct Exec {
     pub declared: Option<Arc<Vec<crate::policy::actions::Need>>>,
     pub changes: Vec<Change>,
     pub outputs: BTreeMap<String, String>,
+    /// In a plan: what the steps planned before this one would make.
+    pub planned: Option<Arc<Planned>>,
+    /// In a run after consent: the changes consented to, in order; a change
+    /// that is not the next of them is not made.
+    pub consented: Option<VecDeque<Change>>,
+}
+
+/// Every string of a JSON value with the secret values scrubbed.
+fn scrub_json(values: &Values, v: Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(values.scrub(&s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| scrub_json(values, v)).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, scrub_json(values, v))).collect()),
+        other => other,
+    }
 }
 
 /// What an SDK call's future yields.
@@ -305,26 +254,29 @@ impl Exec {
         answer
     }
 
-    /// A change that is not an AWS SDK call (an upload to a registry): in a
-    /// plan only recorded (the future is dropped unpolled), else audited and made.
+    /// A change that is not an AWS SDK call (an upload to a registry), with the
+    /// parameters it sends: in a plan only recorded (the future is dropped
+    /// unpolled), else checked against the consented plan, audited and made.
     pub async fn change_with<T>(
         &mut self,
         op: Op,
         detail: impl Into<Detail>,
+        params: Value,
         call: impl Future<Output = Result<T, AwsError>>,
-    ) -> Result<Option<T>, AwsError> {
-        let detail = detail.into();
-        self.changes.push(Change {
-            service: op.service,
-            operation: op.operation,
-            resource: op.resource.clone(),
-            detail: detail.text,
-            diff: detail.diff,
-        });
-        if !self.apply {
-            return Ok(None);
+    ) -> Result<Later<T>, AwsError> {
+        let params = self.scrub_json(params);
+        let expected = self.expected(&op)?;
+        if let Some(planned) = &expected
+            && let Err(diff) = wire::same(&planned.params, &params, "")
+        {
+            self.record_change(&op, detail.into(), params);
+            return Err(self.not_consented(&op, &diff));
         }
-        self.audit(&op, "started")?;
+        self.record_change(&op, detail.into(), params.clone());
+        if !self.apply {
+            return Ok(Later::After(self.pending(&op)));
+        }
+        self.audit(&op, "started", Some(&params))?;
         // What was read before a change is not what is there after it.
         self.shared.forget();
         let permit = self.shared.permit().await;
@@ -334,7 +286,73 @@ impl Exec {
         self.shared.forget();
         self.audited(&op, &result);
         self.report(&op, true, started, &result);
-        result.map(Some)
+        result.map(Later::Known)
+    }
+
+    fn record_change(&mut self, op: &Op, detail: Detail, params: Value) {
+        self.changes.push(Change {
+            service: op.service,
+            operation: op.operation,
+            resource: op.resource.clone(),
+            detail: detail.text,
+            diff: detail.diff,
+            params,
+        });
+    }
+
+    /// What a change of this step would make, in a plan (named by the kind with [`Later::named`]).
+    fn pending(&self, op: &Op) -> Pending {
+        Pending { what: format!("result of {}", op.action()), step: self.step.clone() }
+    }
+
+    /// In a run after consent: the change the plan said comes next, which must
+    /// be this one (the same call on the same resource); anything else is not made.
+    fn expected(&mut self, op: &Op) -> Result<Option<Change>, AwsError> {
+        if !self.apply {
+            return Ok(None);
+        }
+        let Some(queue) = self.consented.as_mut() else { return Ok(None) };
+        match queue.pop_front() {
+            Some(c)
+                if c.service == op.service
+                    && c.operation == op.operation
+                    && later::matches(&c.resource, &op.resource) =>
+            {
+                Ok(Some(c))
+            }
+            Some(c) => Err(self.not_consented(
+                op,
+                &format!("the plan said {}:{} on {} comes next", c.service, c.operation, c.resource),
+            )),
+            None => Err(self.not_consented(op, "the plan did not have it")),
+        }
+    }
+
+    fn not_consented(&self, op: &Op, why: &str) -> AwsError {
+        AwsError::other(format!(
+            "{} on {} is not what was consented to ({why}): the account changed since the plan was shown; nothing of it was sent",
+            op.action(),
+            self.values.scrub(&op.resource)
+        ))
+        .with_fix(format!("look at the new plan, then run again: preflight plan {}", self.checklist))
+    }
+
+    /// Every string of a JSON value with the secret values scrubbed.
+    fn scrub_json(&self, v: Value) -> Value {
+        scrub_json(&self.values, v)
+    }
+
+    /// In a plan: remembers that `key` is what this change would make, for
+    /// the steps after it (see [`Planned`]).
+    pub fn remember(&self, key: &str, value: &Later<String>) {
+        if let Some(planned) = &self.planned {
+            planned.remember(key, value);
+        }
+    }
+
+    /// In a plan: what an earlier step's change would make (or change) under `key`.
+    pub fn planned(&self, key: &str) -> Option<Later<String>> {
+        self.planned.as_ref()?.get(key)
     }
 
     /// Tells the operator something worth knowing whatever the verbosity.
@@ -368,15 +386,22 @@ impl Exec {
         move |done, total| sink.activity(&checklist, &step, Activity::Progress { what: what.clone(), done, total })
     }
 
-    fn audit(&self, op: &Op, outcome: &str) -> Result<(), AwsError> {
-        let Some(audit) = &self.audit else { return Ok(()) };
-        let line = serde_json::json!({
+    fn audit_line(&self, op: &Op, outcome: &str, params: Option<&Value>) -> Value {
+        let mut line = serde_json::json!({
             "time": now(), "account": self.aws.account_id, "region": self.aws.region,
             "checklist": self.checklist, "step": self.step,
             "service": op.service, "operation": op.operation, "resource": self.values.scrub(&op.resource), "outcome": outcome,
         });
+        if let Some(params) = params {
+            line["params"] = params.clone();
+        }
+        line
+    }
+
+    fn audit(&self, op: &Op, outcome: &str, params: Option<&Value>) -> Result<(), AwsError> {
+        let Some(audit) = &self.audit else { return Ok(()) };
         // No change is made that the audit log cannot record.
-        audit.record(line).map_err(AwsError::other)
+        audit.record(self.audit_line(op, outcome, params)).map_err(AwsError::other)
     }
 
     fn audited<T>(&self, op: &Op, result: &Result<T, AwsError>) {
@@ -384,7 +409,7 @@ impl Exec {
             Ok(_) => "ok",
             Err(e) => e.code.as_deref().unwrap_or("error"),
         };
-        if let Err(e) = self.audit(op, outcome) {
+        if let Err(e) = self.audit(op, outcome, None) {
             self.note(format!("warning: {e}"));
         }
     }
@@ -433,19 +458,68 @@ impl Exec {
         self.read_shared(op.clone(), key, self.read(op, call)).await
     }
 
-    /// A call that changes the account. In a plan it is only recorded (the
-    /// future is dropped unpolled, so no request is sent) and `None` is returned.
+    /// A call that changes the account. Its request is serialized by the SDK
+    /// and its parameters read off the wire (`aws::wire`): in a plan it is
+    /// then not sent, and the value it would return is a [`Later`]; in a run it
+    /// is checked against the consented plan and audited before it is sent.
     pub async fn change<T, E>(
         &mut self,
         op: Op,
         detail: impl Into<Detail>,
         call: impl Future<Output = SdkResult<T, E>>,
-    ) -> Result<Option<T>, AwsError>
+    ) -> Result<Later<T>, AwsError>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let sdk_op = op.clone();
-        self.change_with(op, detail, async move { call.await.map_err(|e| AwsError::from_sdk(e, Some(&sdk_op))) }).await
+        let detail = detail.into();
+        let expected = self.expected(&op)?;
+        let mut slot = wire::Slot::new(!self.apply, op.service, op.operation);
+        if self.apply {
+            slot.expect = expected.map(|c| c.params);
+            if let Some(audit) = self.audit.clone() {
+                let (line, values) = (self.audit_line(&op, "started", None), self.values.clone());
+                let announced = std::sync::atomic::AtomicBool::new(false);
+                slot.announce = Some(Box::new(move |params: &Value| {
+                    // A request retried by the SDK is one change.
+                    if announced.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                        return Ok(());
+                    }
+                    let mut line = line.clone();
+                    line["params"] = scrub_json(&values, params.clone());
+                    audit.record(line)
+                }));
+            }
+            // What was read before a change is not what is there after it.
+            self.shared.forget();
+        }
+        let slot = Arc::new(slot);
+        let permit = self.shared.permit().await;
+        let started = Instant::now();
+        let result = wire::capture(slot.clone(), call).await;
+        drop(permit);
+        let params = slot.params().map(|p| self.scrub_json(p));
+        if !self.apply {
+            return match (params, result) {
+                (Some(params), Err(_)) => {
+                    self.record_change(&op, detail, params);
+                    Ok(Later::After(self.pending(&op)))
+                }
+                // The request could not even be made (a missing field, no credentials).
+                (None, Err(e)) => Err(AwsError::from_sdk(e, Some(&op))),
+                (_, Ok(_)) => panic!("{} was sent in a plan: the HTTP client is not the capturing one", op.action()),
+            };
+        }
+        self.record_change(&op, detail, params.unwrap_or(Value::Null));
+        self.shared.forget();
+        let result = match slot.refused() {
+            Some(why) => Err(AwsError::other(why)
+                .with_fix(format!("look at the new plan, then run again: preflight plan {}", self.checklist))),
+            None => result.map_err(|e| AwsError::from_sdk(e, Some(&op))),
+        };
+        let result = result.map_err(|e| if e.op.is_none() { e.with_op(op.clone()) } else { e });
+        self.audited(&op, &result);
+        self.report(&op, true, started, &result);
+        result.map(Later::Known)
     }
 
     /// Waits `seconds`, reporting the countdown every second.

@@ -69,6 +69,24 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
             return Ok(EXIT_FAIL);
         }
     }
+    // Beside the permissions, before the first change: the facts the run depends on.
+    if opts.mode == Mode::Run {
+        let chosen: Vec<_> = s.checklists().collect();
+        let unmet = runner.check_preconditions(&chosen, &opts).await.map_err(stopped)?;
+        if !unmet.is_empty() {
+            if json {
+                let mut doc = render::document(command, &s.aws, &[]);
+                doc["preconditions"] = render::unmet_json(&unmet);
+                if let Some(check) = &permissions {
+                    doc["permissions"] = permissions::check_json(check);
+                }
+                render::emit(serde_json::to_string_pretty(&doc).expect("json"));
+            } else {
+                render::emit(render::unmet_text(&unmet));
+            }
+            return Ok(EXIT_FAIL);
+        }
+    }
     let mut reports = Vec::new();
     for c in s.checklists() {
         if !json {
@@ -104,8 +122,8 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
     let failed = lacking
         || reports.iter().flat_map(|r| &r.steps).any(|s| match opts.mode {
             Mode::Plan => false,
-            Mode::Verify => matches!(s.status, Status::Fail | Status::Error),
-            Mode::Run => matches!(s.status, Status::Fail | Status::Error | Status::Pending),
+            Mode::Verify => matches!(s.status, Status::Fail | Status::Error | Status::Blocked),
+            Mode::Run => matches!(s.status, Status::Fail | Status::Error | Status::Blocked | Status::Pending),
         });
     Ok(if failed { EXIT_FAIL } else { 0 })
 }

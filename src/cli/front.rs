@@ -97,8 +97,9 @@ impl Frontend for CliFront {
                 return Confirm::CannotAsk;
             }
             eprintln!("\n{checklist} / {}: {}", step.id, step.title);
-            for c in changes {
-                eprintln!("  {}:{} {} — {}", c.service, c.operation, c.resource, c.detail);
+            // The plan's own text of each change, whole.
+            for line in render::changes_text(changes, true, self.color) {
+                eprintln!("  {line}");
             }
             let question =
                 format!("Make {} change{} to the account?", changes.len(), if changes.len() == 1 { "" } else { "s" });

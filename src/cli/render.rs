@@ -4,11 +4,12 @@ use std::io::IsTerminal;
 
 use serde_json::{Value, json};
 
+use crate::aws::change::Tag;
 use crate::aws::context::AwsContext;
 use crate::aws::exec::Change;
 use crate::engine::outcome::{ProbeResult, Status};
 pub use crate::engine::text::{bytes, progress_line, shorten};
-use crate::runner::{ChecklistReport, StepReport};
+use crate::runner::{ChecklistReport, StepReport, Unmet};
 
 /// Prints one line on stdout. When the reader has gone away (`preflight … | head`)
 /// there is nobody left to tell anything: exit quietly, as a shell tool does on SIGPIPE.
@@ -35,6 +36,7 @@ fn paint(text: &str, status: Status, color: bool) -> String {
         Status::Pass => "32",
         Status::Fail | Status::Error => "31",
         Status::Manual => "33",
+        Status::Blocked => "35",
         Status::Skipped | Status::Pending => "2",
     };
     format!("\x1b[{code}m{text}\x1b[0m")
@@ -54,8 +56,19 @@ fn indent(text: &str, pad: &str) -> String {
     text.lines().map(|l| format!("{pad}{l}")).collect::<Vec<_>>().join("\n")
 }
 
-fn change_line(c: &Change) -> String {
-    format!("{}:{} {} — {}", c.service, c.operation, c.resource, c.detail)
+/// Changes as text (`Change::text`): whole (parameters and diffs) for a plan
+/// and a consent, the head lines for what was made.
+pub fn changes_text(changes: &[Change], whole: bool, color: bool) -> Vec<String> {
+    changes
+        .iter()
+        .flat_map(|c| c.text(whole))
+        .filter(|(tag, _)| whole || *tag == Tag::Head)
+        .map(|(tag, line)| match tag {
+            Tag::Added => paint(&line, Status::Pass, color),
+            Tag::Removed => paint(&line, Status::Fail, color),
+            _ => line,
+        })
+        .collect()
 }
 
 /// One step, as printed by `run`, `plan`, `verify` and `status`.
@@ -77,17 +90,10 @@ pub fn step_block(step: &StepReport, color: bool) -> String {
     if !step.changes.is_empty() {
         let verb = if step.applied { "changed" } else { "would change" };
         out.push_str(&format!("\n      {verb}:"));
-        for c in &step.changes {
-            out.push_str(&format!("\n        {}", change_line(c)));
-            // A plan shows what a document change does, line by line.
-            for (tag, line) in c.diff.iter().filter(|_| !step.applied).flat_map(|d| d.lines(2)) {
-                let text = format!("\n          {tag} {line}");
-                out.push_str(&match tag {
-                    '+' => paint(&text, Status::Pass, color),
-                    '-' => paint(&text, Status::Fail, color),
-                    _ => text,
-                });
-            }
+        // A plan shows each change whole (its parameters, what a document change does);
+        // what a run changed, by its head line.
+        for line in changes_text(&step.changes, !step.applied, color) {
+            out.push_str(&format!("\n        {line}"));
         }
     }
     if let Some(e) = &step.error {
@@ -122,9 +128,9 @@ pub fn step_json(s: &StepReport) -> Value {
     })
 }
 
-/// Worst status first: error, fail, then pending, manual, pass.
+/// Worst status first: error, fail, blocked, then pending, manual, pass.
 pub fn overall(steps: &[StepReport]) -> Status {
-    for s in [Status::Error, Status::Fail, Status::Pending, Status::Manual] {
+    for s in [Status::Error, Status::Fail, Status::Blocked, Status::Pending, Status::Manual] {
         if steps.iter().any(|x| x.status == s) {
             return s;
         }
@@ -145,4 +151,25 @@ pub fn document(command: &str, aws: &AwsContext, reports: &[ChecklistReport]) ->
             "steps": r.steps.iter().map(step_json).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// Facts a run depends on that do not hold: the run changed nothing.
+pub fn unmet_text(unmet: &[Unmet]) -> String {
+    let mut out = format!(
+        "✘ nothing was changed: {} fact{} this run depends on {} not hold:",
+        unmet.len(),
+        if unmet.len() == 1 { "" } else { "s" },
+        if unmet.len() == 1 { "does" } else { "do" }
+    );
+    for u in unmet {
+        out.push_str(&format!("\n  {}: {}", u.step, indent(&u.fact, "    ").trim_start()));
+        if let Some(fix) = &u.fix {
+            out.push_str(&format!("\n    fix: {}", indent(fix, "      ").trim_start()));
+        }
+    }
+    out
+}
+
+pub fn unmet_json(unmet: &[Unmet]) -> Value {
+    unmet.iter().map(|u| json!({ "step": u.step, "fact": u.fact, "fix": u.fix })).collect()
 }

@@ -29,6 +29,8 @@ pub struct Session {
     pub selected: Vec<usize>,
     /// `--concurrency`.
     pub concurrency: u16,
+    /// `--profile-file` and `--set` as a fix repeats them (see `setup::invocation`).
+    pub invocation: String,
     /// The value inputs (secrets, `env:`/`file:` sources) left unresolved by
     /// [`Session::open_without_values`]: what they hold never names a resource.
     pub unvalued: Vec<String>,
@@ -71,7 +73,7 @@ impl Session {
             selected.push(lists.all.iter().position(|x| x.id == c.id).expect("picked from the list"));
         }
         let chosen: Vec<&Checklist> = selected.iter().map(|&i| &lists.all[i]).collect();
-        let mut defs = needed(&chosen, step, &library, probes_only);
+        let mut defs = needed(&lists, &chosen, step, &library, probes_only);
         let unvalued: Vec<String> = defs
             .iter()
             .filter(|d| !values && (d.kind == InputKind::Secret || d.from.is_some()))
@@ -101,6 +103,7 @@ impl Session {
             values,
             selected,
             concurrency: g.concurrency,
+            invocation: setup::invocation(g),
             unvalued,
         })
     }
@@ -121,6 +124,10 @@ impl Session {
             state,
             shared: Arc::new(Shared::new(self.concurrency)),
             pending: Default::default(),
+            planned: None,
+            checklists: Arc::new(self.lists.all.clone()),
+            judged: Default::default(),
+            invocation: self.invocation.clone(),
         }
     }
 
@@ -132,11 +139,18 @@ impl Session {
     }
 }
 
-/// The inputs the selected steps need, each name once.
-fn needed(selected: &[&Checklist], step: Option<&str>, library: &Library, probes_only: bool) -> Vec<InputDef> {
+/// The inputs the selected steps need (and the probes of the steps of other
+/// checklists they stand on), each name once.
+fn needed(
+    all: &Checklists,
+    selected: &[&Checklist],
+    step: Option<&str>,
+    library: &Library,
+    probes_only: bool,
+) -> Vec<InputDef> {
     let mut seen = BTreeMap::new();
     for c in selected {
-        for def in input_usage::needed_inputs(c, &order::selection(&c.steps, step), library, probes_only) {
+        for def in input_usage::with_needs(all, c, &order::selection(&c.steps, step), library, probes_only) {
             seen.entry(def.name.clone()).or_insert(def);
         }
     }

@@ -25,6 +25,19 @@ pub struct Failure {
     pub message: String,
 }
 
+/// What a command printed as a fix must repeat to act on the same profile and
+/// values as this one: `--profile-file` and every `--set`.
+pub fn invocation(g: &Global) -> String {
+    let mut out = String::new();
+    if let Some(p) = &g.profile_file {
+        out.push_str(&format!(" --profile-file {}", crate::engine::text::shell_word(&p.display().to_string())));
+    }
+    for set in &g.sets {
+        out.push_str(&format!(" --set {}", crate::engine::text::shell_word(set)));
+    }
+    out
+}
+
 pub fn usage(message: impl Into<String>) -> Failure {
     Failure { code: EXIT_USAGE, message: message.into() }
 }
@@ -160,6 +173,15 @@ pub fn provided(
         }
         out.insert(name.to_string(), Value::plain(value, Origin::Set));
     }
+    // One input per real thing: the runtime role is the task role.
+    let origin = |name: &str, v: &Value| match v.origin {
+        Origin::Set => format!("--set {name}"),
+        _ => match profile.inputs.get(name).map(|e| e.line) {
+            Some(line) => format!("{}:{line}", profile.path.display()),
+            None => format!("{} [inputs]", profile.path.display()),
+        },
+    };
+    warnings.extend(inputs::unify_task_role(&mut out, &origin).map_err(|e| usage(format!("error: {e}")))?);
     for def in defs.iter().filter(|d| d.kind == InputKind::Secret) {
         out.remove(&def.name);
         if let Ok(v) = std::env::var(format!("PREFLIGHT_SECRET_{}", def.name.to_uppercase())) {

@@ -168,6 +168,8 @@ fn call(c: &Call, inst: &Instance, action: bool) -> Call {
 /// checklists that use them). Err when two entries would share an input name.
 pub fn expand(lists: &Checklists, entries: &Lists) -> Result<Checklists, String> {
     let mut out = Checklists { inputs: lists.inputs.clone(), all: Vec::new() };
+    // Every repeated step's instances, by checklist and step: what `CHECKLIST/STEP` names.
+    let mut made_all: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for c in &lists.all {
         let mut steps: Vec<Step> = Vec::new();
         let mut made: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -203,7 +205,11 @@ pub fn expand(lists: &Checklists, entries: &Lists) -> Result<Checklists, String>
                     probes: step
                         .probes
                         .iter()
-                        .map(|p| super::model::ProbeDef { id: p.id.clone(), call: call(&p.call, &inst, false) })
+                        .map(|p| super::model::ProbeDef {
+                            id: p.id.clone(),
+                            call: call(&p.call, &inst, false),
+                            precondition: p.precondition,
+                        })
                         .collect(),
                     for_each: None,
                 });
@@ -214,7 +220,15 @@ pub fn expand(lists: &Checklists, entries: &Lists) -> Result<Checklists, String>
             step.needs =
                 step.needs.iter().flat_map(|n| made.get(n).cloned().unwrap_or_else(|| vec![n.clone()])).collect();
         }
+        for (template, ids) in made {
+            made_all.insert(format!("{}/{template}", c.id), ids.iter().map(|i| format!("{}/{i}", c.id)).collect());
+        }
         out.all.push(Checklist { steps, inputs, ..c.clone() });
+    }
+    // A need of another checklist's repeated step means all of its instances.
+    for step in out.all.iter_mut().flat_map(|c| c.steps.iter_mut()) {
+        step.needs =
+            step.needs.iter().flat_map(|n| made_all.get(n).cloned().unwrap_or_else(|| vec![n.clone()])).collect();
     }
     Ok(out)
 }
@@ -240,7 +254,7 @@ mod tests {
             explain: String::new(),
             needs: needs.iter().map(|s| s.to_string()).collect(),
             action: Some(call.clone()),
-            probes: vec![super::super::model::ProbeDef { id: "v".into(), call }],
+            probes: vec![super::super::model::ProbeDef { id: "v".into(), call, precondition: false }],
             for_each: for_each.map(str::to_string),
         }
     }

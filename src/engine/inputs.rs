@@ -404,3 +404,66 @@ mod tests {
         assert_eq!(res.values.scrub("token=hunter2;"), "token=********;");
     }
 }
+
+/// One input for one real thing: when the runtime principal is a role
+/// (`runtime_principal_kind = "role"`, the default) it is the ECS task role,
+/// whose input is `task_role_name`; `runtime_principal_name` is then a
+/// deprecated alias for it (a warning), and an error when both are given and
+/// name different roles. `name_of` says where a given value came from. When
+/// the runtime principal is a user, both are inputs of their own.
+pub fn unify_task_role(
+    provided: &mut BTreeMap<String, Value>,
+    name_of: &dyn Fn(&str, &Value) -> String,
+) -> Result<Vec<String>, String> {
+    const ALIAS: &str = "runtime_principal_name";
+    const ROLE: &str = "task_role_name";
+    let kind = provided.get("runtime_principal_kind").map(|v| v.raw().to_string()).unwrap_or_else(|| "role".into());
+    if kind != "role" {
+        return Ok(Vec::new());
+    }
+    let Some(alias) = provided.get(ALIAS).cloned() else { return Ok(Vec::new()) };
+    match provided.get(ROLE).cloned() {
+        Some(role) if role.raw() != alias.raw() => Err(format!(
+            "{ALIAS} = \"{}\" ({}) and {ROLE} = \"{}\" ({}) name two roles, but the runtime role is the ECS task role: one role\n  fix: keep {ROLE} (the input of the task role) and remove {ALIAS}; or set runtime_principal_kind = \"user\" if the runtime principal is a user for local development",
+            alias.raw(),
+            name_of(ALIAS, &alias),
+            role.raw(),
+            name_of(ROLE, &role)
+        )),
+        _ => {
+            provided.remove(ALIAS);
+            provided.insert(ROLE.into(), alias.clone());
+            Ok(vec![format!(
+                "warning: {ALIAS} ({}) is the task role when runtime_principal_kind is role, and its input is now {ROLE}: it is used as {ROLE} = \"{}\"; rename it",
+                name_of(ALIAS, &alias),
+                alias.raw()
+            )])
+        }
+    }
+}
+
+#[cfg(test)]
+mod unify_tests {
+    use super::*;
+
+    fn given(pairs: &[(&str, &str)]) -> BTreeMap<String, Value> {
+        pairs.iter().map(|(k, v)| (k.to_string(), Value::plain(*v, Origin::Profile))).collect()
+    }
+
+    #[test]
+    fn the_runtime_role_is_the_task_role() {
+        let from = |name: &str, _: &Value| format!("p.toml [inputs] {name}");
+        let mut p = given(&[("runtime_principal_name", "app-role")]);
+        let warnings = unify_task_role(&mut p, &from).unwrap();
+        assert_eq!(p["task_role_name"].shown(), "app-role");
+        assert!(!p.contains_key("runtime_principal_name"));
+        assert!(warnings[0].contains("task_role_name"), "{warnings:?}");
+        let mut both = given(&[("runtime_principal_name", "a"), ("task_role_name", "b")]);
+        let e = unify_task_role(&mut both, &from).unwrap_err();
+        assert!(e.contains("name two roles") && e.contains("p.toml [inputs] task_role_name"), "{e}");
+        let mut user =
+            given(&[("runtime_principal_kind", "user"), ("runtime_principal_name", "dev"), ("task_role_name", "b")]);
+        assert!(unify_task_role(&mut user, &from).unwrap().is_empty());
+        assert_eq!(user["runtime_principal_name"].shown(), "dev");
+    }
+}

@@ -98,6 +98,9 @@ pub struct Call {
 pub struct ProbeDef {
     pub id: String,
     pub call: Call,
+    /// A fact the step's action cannot repair (an image, a secret, a subnet
+    /// someone else makes): checked before a run's first change.
+    pub precondition: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +108,8 @@ pub struct Step {
     pub id: String,
     pub title: String,
     pub explain: String,
+    /// Steps this one stands on: of its checklist (`STEP`), or of another
+    /// (`CHECKLIST/STEP`), judged by their probes on the account.
     pub needs: Vec<String>,
     /// None for a manual step: the operator does it, the probes verify it.
     pub action: Option<Call>,
@@ -112,6 +117,13 @@ pub struct Step {
     /// A profile list (`secrets`, `parameters`): the step is repeated, one
     /// instance per entry (`ID:NAME`), by `engine::expand`.
     pub for_each: Option<String>,
+}
+
+/// A need naming a step of another checklist: (checklist, step). Ids have no
+/// `/` or `:`, so a repeated step's instance of this checklist
+/// (`parameter:/acme/brands`) is told apart by the `:` before its first `/`.
+pub fn foreign(need: &str) -> Option<(&str, &str)> {
+    need.split_once('/').filter(|(checklist, _)| !checklist.contains(':'))
 }
 
 impl Checklist {

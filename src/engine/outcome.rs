@@ -13,6 +13,9 @@ pub enum Status {
     Pending,
     /// Needs a human (or a tool that is absent); does not fail `verify` unless `--strict`.
     Manual,
+    /// A step it stands on (in any checklist) does not pass: never a pass,
+    /// whatever its own probes say; fails `verify`.
+    Blocked,
 }
 
 impl Status {
@@ -24,6 +27,7 @@ impl Status {
             Status::Skipped => "-",
             Status::Pending => "○",
             Status::Manual => "?",
+            Status::Blocked => "⊘",
         }
     }
 }

@@ -75,6 +75,13 @@ pub struct StepState {
     /// masked). A confirmation holds only while they are the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmed_inputs: Option<BTreeMap<String, String>>,
+    /// When last probed, a step it stands on did not pass: which, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
+    /// The values of the inputs its probes used when last probed (secrets
+    /// masked): a record made with other values is not this profile's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<BTreeMap<String, String>>,
 }
 
 impl StepState {
@@ -88,6 +95,8 @@ impl StepState {
             error: None,
             confirmed_at: None,
             confirmed_inputs: None,
+            blocked: None,
+            inputs: None,
         }
     }
 
@@ -102,6 +111,7 @@ impl StepState {
             Phase::Skipped => Status::Skipped,
             Phase::Running => Status::Pending,
             Phase::Failed if self.probes.is_empty() => Status::Error,
+            _ if self.blocked.is_some() => Status::Blocked,
             _ => step_status(&self.probes, self.confirmed_at.is_some()),
         }
     }
@@ -120,6 +130,10 @@ pub enum Event {
     Probed {
         probes: Vec<ProbeResult>,
         outputs: BTreeMap<String, String>,
+        /// The first need that did not pass, and why (the step is blocked).
+        blocked: Option<String>,
+        /// The values of the inputs the probes used (secrets masked).
+        inputs: BTreeMap<String, String>,
     },
     Skip,
     Unskip,
@@ -154,11 +168,13 @@ pub fn apply(step: &mut StepState, event: Event, now: &str) -> Result<(), String
         (Running, Event::Probed { .. }) => {
             return Err("probes run before or after the action, not during it".into());
         }
-        (phase, Event::Probed { probes, outputs }) => {
+        (phase, Event::Probed { probes, outputs, blocked, inputs }) => {
             let passed = step_status(&probes, step.confirmed_at.is_some()) == Status::Pass;
-            step.verified = Some(passed);
+            step.verified = Some(passed && blocked.is_none());
             step.probes = probes;
             step.outputs.extend(outputs);
+            step.blocked = blocked;
+            step.inputs = Some(inputs);
             if passed && matches!(phase, Pending | Failed) {
                 // Already in place (done earlier, by hand, or repaired): adopt it.
                 step.phase = Done;
@@ -211,12 +227,32 @@ mod tests {
     #[test]
     fn action_then_probe_makes_a_verified_step() {
         let mut s = StepState::new("t0");
-        apply(&mut s, Event::Probed { probes: vec![probe(Status::Fail)], outputs: BTreeMap::new() }, "t1").unwrap();
+        apply(
+            &mut s,
+            Event::Probed {
+                probes: vec![probe(Status::Fail)],
+                outputs: BTreeMap::new(),
+                blocked: None,
+                inputs: BTreeMap::new(),
+            },
+            "t1",
+        )
+        .unwrap();
         assert_eq!((s.phase, s.verified), (Phase::Pending, Some(false)));
         apply(&mut s, Event::Start, "t2").unwrap();
         assert_eq!(s.phase, Phase::Running);
         apply(&mut s, Event::Succeeded { outputs: [("arn".into(), "a".into())].into() }, "t3").unwrap();
-        apply(&mut s, Event::Probed { probes: vec![probe(Status::Pass)], outputs: BTreeMap::new() }, "t4").unwrap();
+        apply(
+            &mut s,
+            Event::Probed {
+                probes: vec![probe(Status::Pass)],
+                outputs: BTreeMap::new(),
+                blocked: None,
+                inputs: BTreeMap::new(),
+            },
+            "t4",
+        )
+        .unwrap();
         assert_eq!((s.phase, s.verified, s.status()), (Phase::Done, Some(true), Status::Pass));
         assert_eq!(s.outputs["arn"], "a");
         assert_eq!(s.updated_at, "t4");
@@ -228,15 +264,45 @@ mod tests {
         apply(&mut s, Event::Start, "t1").unwrap();
         apply(&mut s, Event::Failed { error: "boom".into() }, "t2").unwrap();
         assert_eq!(s.status(), Status::Error);
-        apply(&mut s, Event::Probed { probes: vec![probe(Status::Pass)], outputs: BTreeMap::new() }, "t3").unwrap();
+        apply(
+            &mut s,
+            Event::Probed {
+                probes: vec![probe(Status::Pass)],
+                outputs: BTreeMap::new(),
+                blocked: None,
+                inputs: BTreeMap::new(),
+            },
+            "t3",
+        )
+        .unwrap();
         assert_eq!((s.phase, s.error.clone()), (Phase::Done, None));
     }
 
     #[test]
     fn drift_keeps_done_but_unverified() {
         let mut s = StepState::new("t0");
-        apply(&mut s, Event::Probed { probes: vec![probe(Status::Pass)], outputs: BTreeMap::new() }, "t1").unwrap();
-        apply(&mut s, Event::Probed { probes: vec![probe(Status::Fail)], outputs: BTreeMap::new() }, "t2").unwrap();
+        apply(
+            &mut s,
+            Event::Probed {
+                probes: vec![probe(Status::Pass)],
+                outputs: BTreeMap::new(),
+                blocked: None,
+                inputs: BTreeMap::new(),
+            },
+            "t1",
+        )
+        .unwrap();
+        apply(
+            &mut s,
+            Event::Probed {
+                probes: vec![probe(Status::Fail)],
+                outputs: BTreeMap::new(),
+                blocked: None,
+                inputs: BTreeMap::new(),
+            },
+            "t2",
+        )
+        .unwrap();
         assert_eq!((s.phase, s.verified, s.status()), (Phase::Done, Some(false), Status::Fail));
     }
 
@@ -251,13 +317,30 @@ mod tests {
         apply(&mut s, Event::Start, "t").unwrap();
         assert!(apply(&mut s, Event::Start, "t").is_err());
         assert!(apply(&mut s, Event::Skip, "t").is_err());
-        assert!(apply(&mut s, Event::Probed { probes: vec![], outputs: BTreeMap::new() }, "t").is_err());
+        assert!(
+            apply(
+                &mut s,
+                Event::Probed { probes: vec![], outputs: BTreeMap::new(), blocked: None, inputs: BTreeMap::new() },
+                "t"
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn confirmation_settles_manual_probes() {
         let mut s = StepState::new("t0");
-        apply(&mut s, Event::Probed { probes: vec![probe(Status::Manual)], outputs: BTreeMap::new() }, "t1").unwrap();
+        apply(
+            &mut s,
+            Event::Probed {
+                probes: vec![probe(Status::Manual)],
+                outputs: BTreeMap::new(),
+                blocked: None,
+                inputs: BTreeMap::new(),
+            },
+            "t1",
+        )
+        .unwrap();
         assert_eq!(s.status(), Status::Manual);
         let inputs: BTreeMap<String, String> = [("repo".to_string(), "Acme/app".to_string())].into();
         apply(&mut s, Event::Confirm { inputs: inputs.clone() }, "t2").unwrap();

@@ -52,3 +52,60 @@ mod tests {
         assert_eq!(progress_line("layer x", 10, 10), "layer x: 10 B sent");
     }
 }
+
+/// A word as a shell reads it: as it is when it needs no quotes, else in single quotes.
+pub fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// A fix whose `preflight …` commands repeat `args` (the run's own
+/// `--profile-file` and `--set`), so that they act on the same profile and
+/// values: each command runs to the end of its clause (`,`, `;`, `)`, a line's end).
+pub fn with_args(fix: &str, args: &str) -> String {
+    if args.is_empty() {
+        return fix.to_string();
+    }
+    let mut out = String::with_capacity(fix.len() + args.len());
+    let mut rest = fix;
+    while let Some(at) = rest.find("preflight ") {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        // A command ends at the first clause mark or line end after it.
+        let end = from.find(['\n', ',', ';', ')']).unwrap_or(from.len());
+        let command = from[..end].trim_end();
+        out.push_str(command);
+        if !command.contains(args.trim()) {
+            out.push_str(args);
+        }
+        rest = &from[command.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod args_tests {
+    use super::*;
+
+    #[test]
+    fn a_fix_repeats_the_runs_own_profile_and_values() {
+        let args = " --profile-file p.toml --set image_tag=v2";
+        assert_eq!(
+            with_args("push it: preflight run ecr-push", args),
+            "push it: preflight run ecr-push --profile-file p.toml --set image_tag=v2"
+        );
+        assert_eq!(
+            with_args("preflight run ecs-service --step load-balancer, or set health_url", args),
+            "preflight run ecs-service --step load-balancer --profile-file p.toml --set image_tag=v2, or set health_url"
+        );
+        assert_eq!(with_args("aws ecs update-service", args), "aws ecs update-service");
+        assert_eq!(with_args("preflight run x", ""), "preflight run x");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("image_tag=v2"), "image_tag=v2");
+    }
+}

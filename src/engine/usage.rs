@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::library::Library;
-use super::model::{Call, Checklist, InputDef};
+use super::model::{Call, Checklist, Checklists, InputDef, foreign};
 use super::template;
 
 fn call_names(call: &Call, library: &Library, out: &mut BTreeSet<String>) {
@@ -24,6 +24,40 @@ pub fn needed_inputs(checklist: &Checklist, steps: &[usize], library: &Library, 
         step.probes.iter().for_each(|p| call_names(&p.call, library, &mut names));
     }
     with_defaults(&checklist.inputs, names)
+}
+
+/// [`needed_inputs`], and the inputs of the probes of every step of another
+/// checklist these steps stand on (transitively): needs are judged by probes.
+pub fn with_needs(
+    all: &Checklists,
+    checklist: &Checklist,
+    steps: &[usize],
+    library: &Library,
+    probes_only: bool,
+) -> Vec<InputDef> {
+    let mut out = needed_inputs(checklist, steps, library, probes_only);
+    let mut todo: Vec<(String, String)> = steps
+        .iter()
+        .flat_map(|&i| checklist.steps[i].needs.iter())
+        .filter_map(|n| foreign(n).map(|(c, s)| (c.to_string(), s.to_string())))
+        .collect();
+    let mut done = std::collections::BTreeSet::new();
+    while let Some((c, s)) = todo.pop() {
+        if !done.insert((c.clone(), s.clone())) {
+            continue;
+        }
+        let Some(other) = all.get(&c) else { continue };
+        let Some(i) = other.steps.iter().position(|x| x.id == s) else { continue };
+        for n in &other.steps[i].needs {
+            todo.push(foreign(n).map_or((c.clone(), n.clone()), |(a, b)| (a.to_string(), b.to_string())));
+        }
+        for def in needed_inputs(other, &[i], library, true) {
+            if !out.iter().any(|d| d.name == def.name) {
+                out.push(def);
+            }
+        }
+    }
+    out
 }
 
 /// The inputs of `defs` named in `names`, and those their defaults name in

@@ -4,7 +4,7 @@
 use super::bedrock::{access as bedrock_access, invoke, model, use_case};
 use super::ec2::network;
 use super::ecr::{image, repository};
-use super::ecs::{cluster, image as ecs_image, role, service, task};
+use super::ecs::{cluster, image as ecs_image, role, secrets as ecs_secrets, service, task};
 use super::iam::execution;
 use super::iam::{allows, attach, oidc, policy, principal};
 use super::kind::{Kind, Run, check, parse};
@@ -207,6 +207,11 @@ pub static KINDS: &[Kind] = &[
         "the task's image is in ECR and runs on the tasks' CPU architecture, which agrees with ecr-push's platform",
         ecs_image::probe, calls ecs_image::probe_calls
     ),
+    probe!(
+        "ecs.container_secrets",
+        "every secret and parameter the container reads exists, is not being deleted, and holds the key it names",
+        ecs_secrets::probe, calls ecs_secrets::probe_calls
+    ),
     action!(
         "ec2.ensure_network",
         "the tasks' subnets and security group (only the load balancer may reach them)",
@@ -226,9 +231,9 @@ pub static KINDS: &[Kind] = &[
     ),
     probe!(
         "ecs.service",
-        "the service is ACTIVE, on the newest revision, running as many tasks as desired, deployed",
+        "the service is ACTIVE, on the newest revision, running as many tasks as desired, deployed, with every setting the profile gives, and no older than its image and values",
         service::probe,
-        service::Check, calls service::probe_calls
+        service::Params, calls service::probe_calls
     ),
     probe!("http.health", "the application answers its health check (2xx within 5 s)", http::probe, calls http::probe_calls),
     probe!("github.secret", "a GitHub Actions secret exists (gh CLI; manual without it)", github::probe, calls github::probe_calls),

@@ -219,6 +219,8 @@ pub static TABLE: &[Row] = &[
         }],
     ),
     row("ssm", "GetParameter", Some(On::Call), &[DECRYPT]),
+    star("ssm", "DescribeParameters"),
+    star("application-autoscaling", "DescribeScalableTargets"),
     row("iam", "CreateOpenIDConnectProvider", Some(On::Call), &[tag(&["iam:TagOpenIDConnectProvider"])]),
     row("iam", "CreateRole", Some(On::Call), &[tag(&["iam:TagRole"])]),
     row("iam", "CreatePolicy", Some(On::Call), &[tag(&["iam:TagPolicy"])]),
@@ -402,6 +404,8 @@ mod tests {
             "secretsmanager:GetSecretValue",
             "ssm:PutParameter",
             "ssm:GetParameter",
+            "ssm:DescribeParameters",
+            "application-autoscaling:DescribeScalableTargets",
             "iam:CreateOpenIDConnectProvider",
             "iam:CreateRole",
             "iam:CreatePolicy",
@@ -541,6 +545,17 @@ mod tests {
             vec![own("ecs:DescribeTaskDefinition", "*")]
         );
         assert_eq!(pairs(&needs(&call("ecs", "ListTasks", family))), vec![own("ecs:ListTasks", "*")]);
+    }
+
+    #[test]
+    fn listing_parameters_and_scalable_targets_has_no_resource() {
+        let parameter = "arn:aws:ssm:us-east-1:123456789012:parameter/acme/brands";
+        assert_eq!(
+            pairs(&needs(&call("ssm", "DescribeParameters", parameter))),
+            vec![own("ssm:DescribeParameters", "*")]
+        );
+        let any = call("application-autoscaling", "DescribeScalableTargets", "*");
+        assert_eq!(pairs(&needs(&any)), vec![own("application-autoscaling:DescribeScalableTargets", "*")]);
     }
 
     #[test]

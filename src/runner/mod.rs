@@ -3,7 +3,9 @@
 //! apply it, and probe again. State is saved after every transition so that a
 //! run interrupted at any point resumes where it stopped.
 
+mod needs;
 mod permissions;
+mod preconditions;
 mod probes;
 
 use std::collections::{BTreeMap, HashMap};
@@ -13,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::aws::context::AwsContext;
 use crate::aws::error::AwsError;
-use crate::aws::exec::{Audit, Change, Exec, Probing, Sink};
+use crate::aws::exec::{Audit, Change, Exec, Planned, Probing, Sink};
 use crate::aws::shared::Shared;
 use crate::engine::inputs::Values;
 use crate::engine::library::Library;
@@ -28,6 +30,7 @@ use crate::kinds::kind::{Kind, Run};
 use crate::kinds::registry;
 
 pub use permissions::{Missing, PermissionCheck};
+pub use preconditions::Unmet;
 pub use probes::{Probed, Prober};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +109,7 @@ pub fn tally<'a>(steps: impl IntoIterator<Item = &'a StepReport>) -> String {
         (Status::Pass, "pass"),
         (Status::Fail, "fail"),
         (Status::Error, "error"),
+        (Status::Blocked, "blocked"),
         (Status::Manual, "manual"),
         (Status::Skipped, "skipped"),
         (Status::Pending, "pending"),
@@ -194,6 +198,17 @@ pub struct Runner {
     /// The command's bound on calls in flight and its shared reads.
     pub shared: Arc<Shared>,
     pub pending: Pending,
+    /// In a plan (and only then): what the changes planned so far would make,
+    /// so that the steps after them plan against it (see `aws::later`).
+    pub planned: Option<Arc<Planned>>,
+    /// Every checklist of the library (expanded for the profile): where the
+    /// steps of other checklists that a step needs are found.
+    pub checklists: Arc<Vec<Checklist>>,
+    /// Steps judged as needs in this command, until a change is made.
+    pub judged: HashMap<(String, String), needs::Need>,
+    /// `--profile-file` and `--set` of the command, which every `preflight …`
+    /// a fix names repeats (see `engine::text::with_args`).
+    pub invocation: String,
 }
 
 pub fn now() -> String {
@@ -254,6 +269,19 @@ impl Runner {
             audit: self.store.clone().map(|s| Arc::new(StoreAudit(s)) as Arc<dyn Audit>),
             shared: self.shared.clone(),
             probing,
+            planned: self.planned.clone(),
+            invocation: self.invocation.clone(),
+        }
+    }
+
+    /// A plan remembers what its changes would make, for the steps after them;
+    /// nothing else does (a run makes each change before the next step looks).
+    fn planning(&mut self, mode: Mode) {
+        match mode {
+            Mode::Plan => {
+                self.planned.get_or_insert_with(Default::default);
+            }
+            _ => self.planned = None,
         }
     }
 
@@ -274,7 +302,9 @@ impl Runner {
     /// front end calls it for every checklist of a command before the first
     /// `run_checklist`, so that they are probed together.
     pub fn prefetch(&mut self, checklist: &Checklist, opts: &Options) {
-        for idx in Self::selection(checklist, opts) {
+        self.planning(opts.mode);
+        let selected = Self::selection(checklist, opts);
+        for &idx in &selected {
             let step = &checklist.steps[idx];
             let key = (checklist.id.clone(), step.id.clone());
             let skipped = self.step_state(&checklist.id, &step.id).is_some_and(|s| s.phase == state::Phase::Skipped);
@@ -284,6 +314,7 @@ impl Runner {
             let task = self.prober(opts.probing).step(checklist.id.clone(), step.clone());
             self.pending.0.insert(key, tokio::spawn(task));
         }
+        self.prefetch_needs(checklist, &selected, opts.probing);
     }
 
     /// The step's probes: the prefetched ones when they are still good, else probed now.
@@ -295,9 +326,18 @@ impl Runner {
     }
 
     /// Runs the step's action: a dry run when `apply` is false.
-    async fn action(&self, checklist: &str, step: &Step, apply: bool, force: bool) -> (Exec, Result<(), AwsError>) {
-        let mut x = self.exec(checklist, &step.id, apply, Probing::default());
+    /// Runs the step's action: a dry run when `consented` is None; else made,
+    /// each change checked against the consented ones before it is sent.
+    async fn action(
+        &self,
+        checklist: &str,
+        step: &Step,
+        consented: Option<&[Change]>,
+        force: bool,
+    ) -> (Exec, Result<(), AwsError>) {
+        let mut x = self.exec(checklist, &step.id, consented.is_some(), Probing::default());
         x.force = force;
+        x.consented = consented.map(|c| c.iter().cloned().collect());
         let call = step.action.as_ref().expect("only steps with an action");
         let result = match (
             registry::find(&call.kind),
@@ -322,6 +362,7 @@ impl Runner {
         let mut reports: Vec<StepReport> = Vec::new();
         let mut halted: Option<String> = None;
         self.prefetch(checklist, opts);
+        self.planning(opts.mode);
         for idx in Self::selection(checklist, opts) {
             let step = &checklist.steps[idx];
             let mut report = self.run_step(checklist, step, opts, &reports, halted.as_deref()).await?;
@@ -329,7 +370,10 @@ impl Runner {
                 report.updated_at = self.step_state(&checklist.id, &step.id).map(|s| s.updated_at.clone());
             }
             self.front.step_finished(&checklist.id, &report);
-            if opts.mode == Mode::Run && halted.is_none() && matches!(report.status, Status::Fail | Status::Error) {
+            if opts.mode == Mode::Run
+                && halted.is_none()
+                && matches!(report.status, Status::Fail | Status::Error | Status::Blocked)
+            {
                 halted = Some(step.id.clone());
             }
             reports.push(report);
@@ -348,15 +392,40 @@ impl Runner {
         halted: Option<&str>,
     ) -> Result<StepReport, Stop> {
         let recorded = self.step_state(&checklist.id, &step.id).cloned();
+        let mut report = StepReport {
+            id: step.id.clone(),
+            title: step.title.clone(),
+            status: Status::Pending,
+            probes: Vec::new(),
+            changes: Vec::new(),
+            applied: false,
+            outputs: recorded.as_ref().map(|s| s.outputs.clone()).unwrap_or_default(),
+            error: None,
+            fix: None,
+            confirmed: false,
+            updated_at: None,
+        };
+        if recorded.as_ref().is_some_and(|s| s.phase == state::Phase::Skipped) {
+            report.status = Status::Skipped;
+            return Ok(report);
+        }
+        if let Some(failed) = halted {
+            report.error = Some(format!("not run: the run stopped at step {failed}"));
+            return Ok(report);
+        }
+        self.front.step_started(&checklist.id, step);
+        // What the step stands on, judged now (in any checklist).
+        let needs = self.judge_needs(checklist, step, earlier, opts.mode, opts.probing).await?;
+        let blocking = needs.iter().find(|n| n.blocks()).cloned();
+        let needs_fail: Vec<&str> = needs
+            .iter()
+            .filter(|n| !matches!(n.status, Status::Pass | Status::Skipped))
+            .map(|n| n.name.as_str())
+            .collect();
         // A confirmation holds for the values it was given, while what the step needs passes.
         let bound = self.probe_inputs(checklist, step);
-        let needs_fail: Vec<&str> = step
-            .needs
-            .iter()
-            .filter(|n| earlier.iter().any(|r| &r.id == *n && !matches!(r.status, Status::Pass | Status::Skipped)))
-            .map(String::as_str)
-            .collect();
         let confirmed = recorded.as_ref().is_some_and(|s| s.confirmed_for(&bound)) && needs_fail.is_empty();
+        report.confirmed = confirmed;
         let stale = match &recorded {
             Some(s) if s.confirmed_at.is_some() && !s.confirmed_for(&bound) => Some(format!(
                 "confirmed on {} for other values ({}); check it again, then: preflight confirm {} --step {}",
@@ -374,28 +443,6 @@ impl Runner {
             }
             _ => None,
         };
-        let mut report = StepReport {
-            id: step.id.clone(),
-            title: step.title.clone(),
-            status: Status::Pending,
-            probes: Vec::new(),
-            changes: Vec::new(),
-            applied: false,
-            outputs: recorded.as_ref().map(|s| s.outputs.clone()).unwrap_or_default(),
-            error: None,
-            fix: None,
-            confirmed,
-            updated_at: None,
-        };
-        if recorded.as_ref().is_some_and(|s| s.phase == state::Phase::Skipped) {
-            report.status = Status::Skipped;
-            return Ok(report);
-        }
-        if let Some(failed) = halted {
-            report.error = Some(format!("not run: the run stopped at step {failed}"));
-            return Ok(report);
-        }
-        self.front.step_started(&checklist.id, step);
 
         let (probes, outputs) = self.probe(checklist, step, opts.probing).await?;
         report.status = step_status(&probes, confirmed);
@@ -404,14 +451,23 @@ impl Runner {
         }
         report.outputs.extend(outputs.clone());
         report.probes = probes.clone();
+        // Nothing is ✔ while what it stands on does not pass (an opt-in probe not asked for stays skipped).
+        if let Some(need) = blocking.as_ref().filter(|_| report.status != Status::Skipped) {
+            report.status = Status::Blocked;
+            report.error = Some(format!("blocked: it {}", need.sentence()));
+            report.fix = need.fix.clone();
+        }
         if opts.mode != Mode::Plan {
-            self.record(&checklist.id, &step.id, Event::Probed { probes, outputs })?;
+            let event =
+                Event::Probed { probes, outputs, blocked: blocking.as_ref().map(|n| n.sentence()), inputs: bound };
+            self.record(&checklist.id, &step.id, event)?;
         }
         // Done, waiting for a person, or an opt-in probe that was not asked for: nothing to apply
         // (unless this very step is forced: its action runs even though its probes pass).
         let forced = opts.force && opts.step.as_deref() == Some(step.id.as_str()) && step.action.is_some();
         if (matches!(report.status, Status::Pass | Status::Manual | Status::Skipped) && !forced)
             || opts.mode == Mode::Verify
+            || blocking.is_some()
         {
             return Ok(report);
         }
@@ -422,28 +478,14 @@ impl Runner {
             report.fix = Some(format!("nothing to run here: {}", crate::engine::text::shorten(&about, 300)));
             return Ok(report);
         };
-        let blocked: Vec<&str> = step
-            .needs
-            .iter()
-            .filter(|n| {
-                earlier
-                    .iter()
-                    .any(|r| &r.id == *n && !matches!(r.status, Status::Pass | Status::Manual | Status::Skipped))
-            })
-            .map(String::as_str)
-            .collect();
 
         // Look first: the dry run reads what exists and lists the calls that would change it.
-        let (plan, planned) = self.action(&checklist.id, step, false, forced).await;
+        let (plan, planned) = self.action(&checklist.id, step, None, forced).await;
         if let Err(e) = planned {
             return self.failed(checklist, step, report, e, false);
         }
         report.changes = plan.changes;
         if opts.mode == Mode::Plan {
-            return Ok(report);
-        }
-        if !blocked.is_empty() {
-            report.error = Some(format!("not run: it needs {}, which did not pass", blocked.join(", ")));
             return Ok(report);
         }
         if report.changes.is_empty() && forced {
@@ -477,7 +519,9 @@ impl Runner {
         // and the action looks afresh (time has passed since the plan was shown).
         self.pending.abort_all();
         self.shared.forget();
-        let (done, applied) = self.action(&checklist.id, step, true, forced).await;
+        self.judged.clear();
+        let consented = report.changes.clone();
+        let (done, applied) = self.action(&checklist.id, step, Some(&consented), forced).await;
         report.applied = true;
         report.changes = done.changes;
         if let Err(e) = applied {
@@ -490,7 +534,8 @@ impl Runner {
         report.status = step_status(&probes, confirmed);
         report.outputs.extend(outputs.clone());
         report.probes = probes.clone();
-        self.record(&checklist.id, &step.id, Event::Probed { probes, outputs })?;
+        let inputs = self.probe_inputs(checklist, step);
+        self.record(&checklist.id, &step.id, Event::Probed { probes, outputs, blocked: None, inputs })?;
         Ok(report)
     }
 
@@ -511,11 +556,16 @@ impl Runner {
             return Err(Stop::Aws(e));
         }
         if e.kind == crate::aws::error::ErrorKind::Input {
-            let fix = e.fix().map(|f| format!("\n  fix: {}", self.values.scrub(&f))).unwrap_or_default();
+            let fix = e
+                .fix()
+                .map(|f| {
+                    format!("\n  fix: {}", crate::engine::text::with_args(&self.values.scrub(&f), &self.invocation))
+                })
+                .unwrap_or_default();
             return Err(Stop::Input(format!("{error}{fix}")));
         }
         report.status = Status::Error;
-        report.fix = e.fix().map(|f| self.values.scrub(&f));
+        report.fix = e.fix().map(|f| crate::engine::text::with_args(&self.values.scrub(&f), &self.invocation));
         report.error = Some(error);
         Ok(report)
     }

@@ -12,7 +12,7 @@ use crate::aws::declared::for_caller;
 use crate::aws::error::{ErrorKind, Op};
 use crate::aws::exec::Probing;
 use crate::engine::model::{Call, Checklist, Step};
-use crate::engine::outcome::{Status, step_status};
+use crate::engine::outcome::{ProbeResult, Status, step_status};
 use crate::engine::state;
 use crate::engine::template;
 use crate::kinds::iam::allows::{Caller, caller_reads, read_caller, reason, simulate};
@@ -77,7 +77,7 @@ impl Runner {
 
     /// The probes of a step: the prefetched ones, else probed now; kept for the
     /// run either way. None when probing stopped (the run reports it in its place).
-    async fn probed(&mut self, checklist: &Checklist, step: &Step, opts: &Options) -> Option<Probed> {
+    pub(super) async fn probed(&mut self, checklist: &Checklist, step: &Step, opts: &Options) -> Option<Probed> {
         let key = (checklist.id.clone(), step.id.clone());
         let result = match self.pending.0.remove(&key) {
             Some(task) => task.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())),
@@ -86,6 +86,24 @@ impl Runner {
         let probed = result.as_ref().ok().cloned();
         self.pending.0.insert(key, tokio::spawn(async move { result }));
         probed
+    }
+
+    /// A step's probes (prefetched), and whether its action will run: None for
+    /// a skipped step, or when probing stopped (the run reports it in its place).
+    pub(super) async fn will_act(
+        &mut self,
+        checklist: &Checklist,
+        step: &Step,
+        opts: &Options,
+    ) -> Option<(Vec<ProbeResult>, bool)> {
+        if self.step_state(&checklist.id, &step.id).is_some_and(|s| s.phase == state::Phase::Skipped) {
+            return None;
+        }
+        let (probes, _) = self.probed(checklist, step, opts).await?;
+        let forced = opts.force && opts.step.as_deref() == Some(step.id.as_str());
+        let acts = step.action.is_some()
+            && (forced || !matches!(step_status(&probes, false), Status::Pass | Status::Manual | Status::Skipped));
+        Some((probes, acts))
     }
 
     /// Before the first change of a `run` (and in a `plan`): may the caller make
@@ -102,14 +120,7 @@ impl Runner {
             let mut after_change = false;
             for idx in Self::selection(checklist, opts) {
                 let step = &checklist.steps[idx];
-                if self.step_state(&checklist.id, &step.id).is_some_and(|s| s.phase == state::Phase::Skipped) {
-                    continue;
-                }
-                let Some((probes, _)) = self.probed(checklist, step, opts).await else { continue };
-                let forced = opts.force && opts.step.as_deref() == Some(step.id.as_str());
-                let status = step_status(&probes, false);
-                let acts = step.action.is_some()
-                    && (forced || !matches!(status, Status::Pass | Status::Manual | Status::Skipped));
+                let Some((_, acts)) = self.will_act(checklist, step, opts).await else { continue };
                 let who = format!("{}/{}", checklist.id, step.id);
                 if acts {
                     let call = step.action.as_ref().expect("an action");

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use super::{Frontend, Stop};
 use crate::aws::context::AwsContext;
 use crate::aws::error::AwsError;
-use crate::aws::exec::{Audit, Exec, Probing};
+use crate::aws::exec::{Audit, Exec, Planned, Probing};
 use crate::aws::shared::Shared;
 use crate::engine::inputs::Values;
 use crate::engine::library::Library;
@@ -52,6 +52,10 @@ pub struct Prober {
     pub audit: Option<Arc<dyn Audit>>,
     pub shared: Arc<Shared>,
     pub probing: Probing,
+    /// In a plan: what the changes planned so far would make (see `aws::later`).
+    pub planned: Option<Arc<Planned>>,
+    /// What a fix's `preflight …` repeats (`--profile-file`, `--set`).
+    pub invocation: String,
 }
 
 impl Prober {
@@ -63,6 +67,7 @@ impl Prober {
             lists: self.lists.clone(),
             wanted: None,
             apply,
+            planning: self.planned.is_some(),
             force: false,
             probing: self.probing,
             checklist: checklist.to_string(),
@@ -74,6 +79,8 @@ impl Prober {
             declared: None,
             changes: Vec::new(),
             outputs: BTreeMap::new(),
+            planned: self.planned.clone(),
+            consented: None,
         }
     }
 
@@ -144,7 +151,7 @@ impl Prober {
         let v = &self.values;
         for r in &mut results {
             r.message = v.scrub(&r.message);
-            r.fix = r.fix.as_deref().map(|f| v.scrub(f));
+            r.fix = r.fix.as_deref().map(|f| crate::engine::text::with_args(&v.scrub(f), &self.invocation));
         }
         let outputs = outputs.into_iter().map(|(k, val)| (k, v.scrub(&val))).collect();
         Ok((results, outputs))

@@ -14,6 +14,7 @@ use super::update::update;
 use super::view;
 use super::worker::{InputSources, TuiFront, Worker};
 use crate::cli::args::Global;
+use crate::cli::setup::invocation;
 use crate::cli::setup::{self, Failure, usage};
 use crate::engine::model::{Checklist, InputDef};
 use crate::engine::state::Phase;
@@ -34,7 +35,7 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
     };
     let mut defs: BTreeMap<String, InputDef> = BTreeMap::new();
     for c in &lists {
-        for d in input_usage::needed_inputs(c, &order::selection(&c.steps, None), &library, false) {
+        for d in input_usage::with_needs(&all, c, &order::selection(&c.steps, None), &library, false) {
             defs.entry(d.name.clone()).or_insert(d);
         }
     }
@@ -64,6 +65,10 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
         state,
         shared: Arc::new(crate::aws::shared::Shared::new(g.concurrency)),
         pending: Default::default(),
+        planned: None,
+        checklists: Arc::new(all.all.clone()),
+        judged: Default::default(),
+        invocation: invocation(g),
     };
 
     let views = lists

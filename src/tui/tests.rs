@@ -211,6 +211,7 @@ fn plan_change() -> Change {
             before: "{\n  \"Statement\": [\n    {\n      \"Sid\": \"CloudWatchMetrics\",\n      \"Action\": \"cloudwatch:PutMetricData\"\n    }\n  ]\n}\n".into(),
             after: "{\n  \"Statement\": [\n    {\n      \"Sid\": \"CloudWatchLogsQuery\",\n      \"Action\": \"logs:StartQuery\"\n    },\n    {\n      \"Sid\": \"CloudWatchMetrics\",\n      \"Action\": \"cloudwatch:PutMetricData\"\n    }\n  ]\n}\n".into(),
         }),
+        params: serde_json::json!({"PolicyArn": "arn:aws:iam::123456789012:policy/comafi-runtime", "PolicyDocument": "{}", "SetAsDefault": "true"}),
     }
 }
 
@@ -285,6 +286,7 @@ fn long_plan() -> Vec<Change> {
                 "create the provider for https://token.actions.githubusercontent.com with client id sts.amazonaws.com"
                     .into(),
             diff: None,
+            params: serde_json::json!({"Url": "https://token.actions.githubusercontent.com", "ClientIDList.member.1": "sts.amazonaws.com"}),
         },
         Change {
             service: "iam",
@@ -292,6 +294,7 @@ fn long_plan() -> Vec<Change> {
             resource: "arn:aws:iam::123456789012:role/comafi-github-actions-role".into(),
             detail: "create the role, trusted by repo:Comafi/comafi-ai:ref:refs/heads/main only".into(),
             diff: Some(DocDiff { before: String::new(), after: serde_json::to_string_pretty(&trust).unwrap() + "\n" }),
+            params: serde_json::json!({"RoleName": "comafi-github-actions-role", "AssumeRolePolicyDocument": trust.to_string()}),
         },
     ]
 }
@@ -322,7 +325,7 @@ fn consent_to_a_long_plan_only_after_reading_it_to_the_end() {
     key(&mut app, KeyCode::PageDown);
     key(&mut app, KeyCode::End);
     let end = screen(&app, 80, 24);
-    assert!(end.contains("token.actions.githubusercontent.com:sub") && end.contains("lines 15–34 of 34"), "{end}");
+    assert!(end.contains("token.actions.githubusercontent.com:sub") && end.contains("lines 19–38 of 38"), "{end}");
     insta::assert_snapshot!("consent_long_plan_end", end);
     key(&mut app, KeyCode::Home);
     assert_eq!(key(&mut app, KeyCode::Char('y')), vec![Effect::Consent { id: 9, yes: true }], "the end was seen once");

@@ -186,8 +186,10 @@ impl Worker {
                 }
                 _ => None,
             };
-            // Each job reads the account afresh: nothing is reused from an earlier job.
+            // Each job reads the account afresh: nothing is reused from an earlier job,
+            // and a plan starts from what the account has.
             runner.shared.forget();
+            runner.planned = None;
             if job.mode != Mode::Verify
                 && let Err(e) = permitted(&mut runner, checklist, &opts, strict, &tx).await
             {
@@ -245,7 +247,7 @@ async fn permitted(
     runner.prefetch(checklist, opts);
     let check = match runner.check_permissions(&[checklist], opts).await {
         Ok(Some(check)) => check,
-        Ok(None) => return Ok(()),
+        Ok(None) => return preconditions(runner, checklist, opts, tx).await,
         Err(stop) => return Err(crate::cli::drive::stopped(stop).message),
     };
     if let Some(why) = &check.unreadable {
@@ -254,12 +256,12 @@ async fn permitted(
             return Err(format!("{text} (--strict: nothing was changed)"));
         }
         let _ = tx.send(Msg::Activity { step: "permissions".into(), activity: Activity::Note(text) });
-        return Ok(());
+        return preconditions(runner, checklist, opts, tx).await;
     }
     if check.missing.is_empty() {
         let text = format!("{} holds all {} permissions this run needs", check.caller, check.needed);
         let _ = tx.send(Msg::Activity { step: "permissions".into(), activity: Activity::Note(text) });
-        return Ok(());
+        return preconditions(runner, checklist, opts, tx).await;
     }
     let lines = crate::cli::permissions::missing_lines(&check);
     let policy: Vec<String> =
@@ -269,4 +271,28 @@ async fn permitted(
         return Ok(());
     }
     Err(format!("the caller lacks {} permission(s) this run needs: nothing was changed", check.missing.len()))
+}
+
+/// The facts a run depends on, before its first change (a plan shows them as its steps).
+async fn preconditions(
+    runner: &mut Runner,
+    checklist: &Checklist,
+    opts: &Options,
+    tx: &UnboundedSender<Msg>,
+) -> Result<(), String> {
+    if opts.mode != Mode::Run {
+        return Ok(());
+    }
+    let unmet =
+        runner.check_preconditions(&[checklist], opts).await.map_err(|s| crate::cli::drive::stopped(s).message)?;
+    if unmet.is_empty() {
+        return Ok(());
+    }
+    for line in crate::cli::render::unmet_text(&unmet).lines() {
+        let _ = tx.send(Msg::Activity { step: "preconditions".into(), activity: Activity::Info(line.to_string()) });
+    }
+    Err(format!(
+        "nothing was changed: {} fact(s) this run depends on do not hold (the log lists them with their fixes)",
+        unmet.len()
+    ))
 }

@@ -47,12 +47,35 @@ struct RawStep {
     probes: Vec<Spanned<toml::Table>>,
 }
 
+/// Every checklist's id and step ids, read before any is loaded: what a
+/// `needs = ["CHECKLIST/STEP"]` may name.
+pub(super) type Outline = std::collections::BTreeMap<String, Vec<String>>;
+
+#[derive(Deserialize)]
+struct RawOutline {
+    id: String,
+    #[serde(default)]
+    steps: Vec<RawOutlineStep>,
+}
+
+#[derive(Deserialize)]
+struct RawOutlineStep {
+    id: String,
+}
+
+/// A checklist file's id and step ids, when it parses that far.
+pub(super) fn outline(text: &str) -> Option<(String, Vec<String>)> {
+    let raw: RawOutline = toml::from_str(text).ok()?;
+    Some((raw.id, raw.steps.into_iter().map(|s| s.id).collect()))
+}
+
 pub(super) fn load_one(
     file: &str,
     text: &str,
     library: &Library,
     catalog: &dyn Catalog,
     declared: &Declared,
+    outline: &Outline,
 ) -> Result<Checklist, Vec<LoadError>> {
     let mut errs = Errors::new(file, text);
     let raw: RawChecklist = match toml::from_str(text) {
@@ -170,6 +193,7 @@ pub(super) fn load_one(
             };
             if role == Role::Probe {
                 params.remove("id");
+                params.remove("precondition");
             }
             let mut used_assets = Vec::new();
             // A repeated step's kinds get their entry (and the action its values) when it is expanded.
@@ -248,8 +272,16 @@ pub(super) fn load_one(
             if !probe_ids.insert(pid.clone()) {
                 errs.at(p.span().start, format!("probe id \"{pid}\" is used twice in step \"{id}\""));
             }
+            let precondition = match p.get_ref().get("precondition") {
+                None => false,
+                Some(toml::Value::Boolean(b)) => *b,
+                Some(_) => {
+                    errs.near(p.span(), "precondition", format!("`precondition` of probe \"{pid}\" is true or false"));
+                    false
+                }
+            };
             if let Some(call) = check_call(Role::Probe, p, &mut errs) {
-                probes.push(ProbeDef { id: pid, call });
+                probes.push(ProbeDef { id: pid, call, precondition });
             }
         }
         if probes.is_empty() && s.probes.is_empty() {
@@ -274,15 +306,45 @@ pub(super) fn load_one(
     for raw_step in &raw.steps {
         let s = raw_step.get_ref();
         for need in &s.needs {
-            if need.get_ref() == s.id.get_ref() {
+            if let Some((other, step)) = need.get_ref().split_once('/') {
+                // A step of another checklist: judged by its probes on the account.
+                match outline.get(other) {
+                    None => errs.at(
+                        need.span().start,
+                        format!(
+                            "step \"{}\" needs \"{}\", but there is no checklist \"{other}\"{}; checklists: {}",
+                            s.id.get_ref(),
+                            need.get_ref(),
+                            did_you_mean(other, outline.keys().map(String::as_str)),
+                            outline.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    ),
+                    Some(_) if other == raw.id.get_ref() => errs.at(
+                        need.span().start,
+                        format!("step \"{}\" names its own checklist in `needs`: write \"{step}\"", s.id.get_ref()),
+                    ),
+                    Some(steps) if !steps.iter().any(|x| x == step) => errs.at(
+                        need.span().start,
+                        format!(
+                            "step \"{}\" needs \"{}\", but checklist {other} has no step \"{step}\"{}; its steps: {}",
+                            s.id.get_ref(),
+                            need.get_ref(),
+                            did_you_mean(step, steps.iter().map(String::as_str)),
+                            steps.join(", ")
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            } else if need.get_ref() == s.id.get_ref() {
                 errs.at(need.span().start, format!("step \"{}\" needs itself; remove it from `needs`", s.id.get_ref()));
             } else if !seen.contains(need.get_ref()) {
                 errs.at(
                     need.span().start,
                     format!(
-                        "step \"{}\" needs unknown step \"{}\"; known steps: {}",
+                        "step \"{}\" needs unknown step \"{}\"{}; known steps: {} (a step of another checklist is written CHECKLIST/STEP)",
                         s.id.get_ref(),
                         need.get_ref(),
+                        did_you_mean(need.get_ref(), seen.iter().map(String::as_str)),
                         seen.iter().cloned().collect::<Vec<_>>().join(", ")
                     ),
                 );

@@ -22,8 +22,10 @@ pub fn load_all(library: &Library, catalog: &dyn Catalog) -> Result<Checklists, 
     let declared = inputs::load(&mut input_errs);
     let mut all = Vec::new();
     let mut errors = Vec::new();
+    let outline: checklist::Outline =
+        library.checklist_files().filter_map(|(_, text)| checklist::outline(text)).collect();
     for (file, text) in library.checklist_files() {
-        match checklist::load_one(file, text, library, catalog, &declared) {
+        match checklist::load_one(file, text, library, catalog, &declared, &outline) {
             Ok(c) => all.push(c),
             Err(mut e) => errors.append(&mut e),
         }

@@ -9,7 +9,7 @@ use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, SecurityGroup, UserIdGro
 use serde::Deserialize;
 
 use crate::aws::error::{AwsError, Op};
-use crate::aws::exec::Exec;
+use crate::aws::exec::{Exec, Later};
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::kinds::kind::KindParams;
 
@@ -26,19 +26,79 @@ pub struct Params {
     pub container_port: String,
     /// `create`, a target group ARN, or `none`.
     pub load_balancer: String,
+    /// For the probe: `groups` (the default: what lets whom in), or `given`
+    /// (the subnets and groups the profile names exist: a precondition).
+    #[serde(default)]
+    pub check: String,
 }
 
-impl KindParams for Params {}
+impl KindParams for Params {
+    fn validate(&self) -> Result<(), String> {
+        match self.check.as_str() {
+            "" | "groups" | "given" => Ok(()),
+            other => Err(format!("`check` is groups or given, not \"{other}\"")),
+        }
+    }
+}
+
+/// A security group preflight names (`PROJECT-ecs`, `PROJECT-alb`): as it is
+/// in the account, or made by a change planned earlier in this plan, or absent.
+#[derive(Debug, Clone)]
+pub enum Group {
+    Found(SecurityGroup),
+    /// Made by an earlier step of this plan.
+    Planned(Later<String>),
+    Missing,
+}
+
+impl Group {
+    /// Its id: known, known after the planned change, or None when absent.
+    pub fn id(&self) -> Option<Later<String>> {
+        match self {
+            Group::Found(g) => Some(Later::Known(g.group_id().unwrap_or_default().to_string())),
+            Group::Planned(id) => Some(id.clone()),
+            Group::Missing => None,
+        }
+    }
+
+    /// Whether it lets in `port` from `from`; a group not made yet has no rules.
+    fn lets_in(&self, port: i32, from: &Source) -> bool {
+        match (self, from) {
+            (Group::Found(g), Source::World) => lets_in(g, port, None, Some(WORLD)),
+            (Group::Found(g), Source::Group(Later::Known(id))) => lets_in(g, port, Some(id), None),
+            // A group not made yet is let in by no rule: the rule is to be made.
+            (Group::Found(_), Source::Group(Later::After(_))) | (Group::Planned(_) | Group::Missing, _) => false,
+        }
+    }
+}
+
+/// Where the tasks are reached from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Anywhere (no load balancer, or one that is not preflight's).
+    World,
+    /// The load balancer's group.
+    Group(Later<String>),
+}
+
+pub const WORLD: &str = "0.0.0.0/0";
 
 /// The network the steps agree on.
 pub struct Network {
     pub vpc_id: String,
     pub subnets: Vec<String>,
-    /// The tasks' groups (None for PROJECT-ecs when it does not exist yet).
-    pub task_groups: Vec<String>,
-    pub task_group_made: Option<SecurityGroup>,
+    /// The tasks' groups: the operator's, or PROJECT-ecs (known after the
+    /// network step when a plan makes it; empty when it does not exist).
+    pub task_groups: Vec<Later<String>>,
+    /// PROJECT-ecs, when the operator named no groups.
+    pub task_group: Group,
     /// PROJECT-alb, when a load balancer is created here.
-    pub alb_group: Option<SecurityGroup>,
+    pub alb_group: Group,
+}
+
+/// The key under which a plan remembers a group it would make.
+pub fn group_key(vpc: &str, name: &str) -> String {
+    format!("ec2 security-group {vpc} {name}")
 }
 
 fn list(text: &str) -> Vec<String> {
@@ -80,10 +140,24 @@ pub async fn resolve(x: &Exec, p: &Params) -> Result<Network, AwsError> {
         (vpc, None)
     } else {
         let call = ec2.describe_subnets().set_subnet_ids(Some(given.clone())).send();
-        let out = x.read(Op::new("ec2", "DescribeSubnets", ec2_arn(x, "subnet/*")), call).await?;
+        let out = match x.read(Op::new("ec2", "DescribeSubnets", ec2_arn(x, "subnet/*")), call).await {
+            Ok(out) => out,
+            Err(e) if e.code.as_deref().is_some_and(|c| c.starts_with("InvalidSubnetID")) => {
+                return Err(AwsError::other(format!(
+                    "subnet {} does not exist in {} ({})",
+                    given.join(", "),
+                    x.aws.region,
+                    e.message
+                ))
+                .with_fix("correct `subnets` under [inputs] (or --set subnets=subnet-…,subnet-…), or leave it empty for the default VPC's"));
+            }
+            Err(e) => return Err(e),
+        };
         let found: Vec<&str> = out.subnets().iter().filter_map(|s| s.subnet_id()).collect();
         if let Some(missing) = given.iter().find(|g| !found.contains(&g.as_str())) {
-            return Err(AwsError::other(format!("subnet {missing} does not exist in {}", x.aws.region)));
+            return Err(AwsError::other(format!("subnet {missing} does not exist in {}", x.aws.region)).with_fix(
+                "correct `subnets` under [inputs] (or --set subnets=subnet-…,subnet-…), or leave it empty for the default VPC's",
+            ));
         }
         let vpc = out.subnets().first().and_then(|s| s.vpc_id()).unwrap_or_default().to_string();
         (vpc, Some(given))
@@ -100,27 +174,36 @@ pub async fn resolve(x: &Exec, p: &Params) -> Result<Network, AwsError> {
         ids.sort();
         Ok::<_, AwsError>(ids)
     };
+    let alb_name = format!("{}-alb", p.project);
     let alb_group = async {
         match p.load_balancer.as_str() {
-            "create" => group_named(x, &vpc_id, &format!("{}-alb", p.project)).await,
+            "create" => group_named(x, &vpc_id, &alb_name).await,
             _ => Ok(None),
         }
     };
     let groups = list(&p.security_groups);
+    let task_name = format!("{}-ecs", p.project);
     let task_group = async {
         match groups.is_empty() {
-            true => group_named(x, &vpc_id, &format!("{}-ecs", p.project)).await,
+            true => group_named(x, &vpc_id, &task_name).await,
             false => Ok(None),
         }
     };
     let (subnets, alb_group, made) = tokio::join!(default_subnets, alb_group, task_group);
     let (subnets, alb_group, made) = (subnets?, alb_group?, made?);
-    let (task_groups, task_group_made) = if groups.is_empty() {
-        (made.iter().filter_map(|g| g.group_id().map(str::to_string)).collect(), made)
-    } else {
-        (groups, None)
+    // A group absent from the account may be one an earlier step of this plan makes.
+    let group = |found: Option<SecurityGroup>, name: &str| match found {
+        Some(g) => Group::Found(g),
+        None => x.planned(&group_key(&vpc_id, name)).map_or(Group::Missing, Group::Planned),
     };
-    Ok(Network { vpc_id, subnets, task_groups, task_group_made, alb_group })
+    let alb_group = if p.load_balancer == "create" { group(alb_group, &alb_name) } else { Group::Missing };
+    let (task_groups, task_group) = if groups.is_empty() {
+        let g = group(made, &task_name);
+        (g.id().into_iter().collect(), g)
+    } else {
+        (groups.into_iter().map(Later::Known).collect(), Group::Missing)
+    };
+    Ok(Network { vpc_id, subnets, task_groups, task_group, alb_group })
 }
 
 /// Whether a group lets in `port` from `source` (a group id) or from `cidr`.
@@ -134,7 +217,7 @@ fn lets_in(g: &SecurityGroup, port: i32, source: Option<&str>, cidr: Option<&str
     })
 }
 
-async fn make_group(x: &mut Exec, vpc: &str, name: &str, why: &str) -> Result<Option<String>, AwsError> {
+async fn make_group(x: &mut Exec, vpc: &str, name: &str, why: &str) -> Result<Later<String>, AwsError> {
     let ec2 = x.aws.ec2();
     let call = ec2.create_security_group().group_name(name).description(why).vpc_id(vpc).send();
     let out = x
@@ -144,23 +227,25 @@ async fn make_group(x: &mut Exec, vpc: &str, name: &str, why: &str) -> Result<Op
             call,
         )
         .await?;
-    Ok(out.and_then(|o| o.group_id))
+    let id = out.map(|o| o.group_id).required("security group id")?.named(format!("security group {name}"));
+    x.remember(&group_key(vpc, name), &id);
+    Ok(id)
 }
 
-async fn open(x: &mut Exec, group: &str, name: &str, port: i32, source: Result<&str, &str>) -> Result<(), AwsError> {
+async fn open(x: &mut Exec, group: &Later<String>, name: &str, port: i32, source: &Source) -> Result<(), AwsError> {
     let ec2 = x.aws.ec2();
     let mut perm = IpPermission::builder().ip_protocol("tcp").from_port(port).to_port(port);
     let from = match source {
-        Ok(sg) => {
-            perm = perm.user_id_group_pairs(UserIdGroupPair::builder().group_id(sg).build());
+        Source::Group(sg) => {
+            perm = perm.user_id_group_pairs(UserIdGroupPair::builder().group_id(sg.wire()).build());
             format!("from {sg}")
         }
-        Err(cidr) => {
-            perm = perm.ip_ranges(IpRange::builder().cidr_ip(cidr).build());
-            format!("from {cidr}")
+        Source::World => {
+            perm = perm.ip_ranges(IpRange::builder().cidr_ip(WORLD).build());
+            format!("from {WORLD}")
         }
     };
-    let call = ec2.authorize_security_group_ingress().group_id(group).ip_permissions(perm.build()).send();
+    let call = ec2.authorize_security_group_ingress().group_id(group.wire()).ip_permissions(perm.build()).send();
     let detail = format!("let in port {port} to {name} {from}");
     x.change(
         Op::new("ec2", "AuthorizeSecurityGroupIngress", ec2_arn(x, &format!("security-group/{group}"))),
@@ -176,54 +261,52 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let net = resolve(x, &p).await?;
     x.output("subnets", net.subnets.join(","));
     let alb_name = format!("{}-alb", p.project);
-    let alb_group = match (&net.alb_group, p.load_balancer.as_str()) {
-        (Some(g), _) => g.group_id().map(str::to_string),
-        (None, "create") => {
-            make_group(x, &net.vpc_id, &alb_name, "the load balancer of the ECS service: HTTP from anywhere").await?
-        }
-        _ => None,
+    let create = p.load_balancer == "create";
+    let alb_id = match net.alb_group.id() {
+        Some(id) => Some(id),
+        None if create => Some(
+            make_group(x, &net.vpc_id, &alb_name, "the load balancer of the ECS service: HTTP from anywhere").await?,
+        ),
+        None => None,
     };
-    if p.load_balancer == "create" {
-        let open_80 = net.alb_group.as_ref().is_some_and(|g| lets_in(g, 80, None, Some("0.0.0.0/0")));
-        if !open_80 {
-            open(x, alb_group.as_deref().unwrap_or("(made above)"), &alb_name, 80, Err("0.0.0.0/0")).await?;
-        }
+    if let Some(alb_id) = alb_id.as_ref().filter(|_| create)
+        && !net.alb_group.lets_in(80, &Source::World)
+    {
+        open(x, alb_id, &alb_name, 80, &Source::World).await?;
     }
     if !list(&p.security_groups).is_empty() {
         x.note("the tasks' security groups are the operator's: they are used as they are");
         return Ok(());
     }
     let task_name = format!("{}-ecs", p.project);
-    let task_group = match &net.task_group_made {
-        Some(g) => g.group_id().map(str::to_string),
+    let task_id = match net.task_group.id() {
+        Some(id) => id,
         None => make_group(x, &net.vpc_id, &task_name, "the tasks of the ECS service").await?,
     };
-    let source: Result<&str, &str> = match (p.load_balancer.as_str(), alb_group.as_deref()) {
-        ("none", _) => Err("0.0.0.0/0"),
-        (_, Some(sg)) => Ok(sg),
-        _ => Err("0.0.0.0/0"),
+    // Behind preflight's load balancer only its group reaches the tasks; with
+    // none, or with the operator's (whose groups are not read here), anyone may.
+    let source = match alb_id {
+        Some(alb) if create => Source::Group(alb),
+        _ => Source::World,
     };
-    let already = net.task_group_made.as_ref().is_some_and(|g| match source {
-        Ok(sg) => lets_in(g, port, Some(sg), None),
-        Err(cidr) => lets_in(g, port, None, Some(cidr)),
-    });
-    if !already {
-        open(x, task_group.as_deref().unwrap_or("(made above)"), &task_name, port, source).await?;
+    if !net.task_group.lets_in(port, &source) {
+        open(x, &task_id, &task_name, port, &source).await?;
     }
     // Behind a load balancer, nothing else may reach the tasks: a world-open rule on the port goes.
-    if source.is_ok()
-        && let Some(g) = net.task_group_made.as_ref().filter(|g| lets_in(g, port, None, Some("0.0.0.0/0")))
+    if matches!(source, Source::Group(_))
+        && let Group::Found(g) = &net.task_group
+        && lets_in(g, port, None, Some(WORLD))
     {
         let id = g.group_id().unwrap_or_default().to_string();
         let perm = IpPermission::builder()
             .ip_protocol("tcp")
             .from_port(port)
             .to_port(port)
-            .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+            .ip_ranges(IpRange::builder().cidr_ip(WORLD).build())
             .build();
         let call = x.aws.ec2().revoke_security_group_ingress().group_id(&id).ip_permissions(perm).send();
         let detail = format!(
-            "stop letting in port {port} to {task_name} from 0.0.0.0/0: only the load balancer may reach the tasks"
+            "stop letting in port {port} to {task_name} from {WORLD}: only the load balancer may reach the tasks"
         );
         x.change(
             Op::new("ec2", "RevokeSecurityGroupIngress", ec2_arn(x, &format!("security-group/{id}"))),
@@ -235,7 +318,99 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Whether a group of the tasks lets in what it should: the container port
+/// from the load balancer's group only (with preflight's load balancer), from
+/// anywhere without one; Err: what is wrong and, when a run does not repair
+/// it, the command that does.
+pub fn judge(
+    task: &SecurityGroup,
+    alb: &Group,
+    port: i32,
+    load_balancer: &str,
+    project: &str,
+) -> Result<(), (String, Option<String>)> {
+    let task_id = task.group_id().unwrap_or_default();
+    let world = lets_in(task, port, None, Some(WORLD));
+    if load_balancer == "none" {
+        return if world { Ok(()) } else { Err((format!("{task_id} does not let in port {port}"), None)) };
+    }
+    if world {
+        return Err((
+            format!(
+                "{task_id} lets in port {port} from {WORLD}: with a load balancer, only its group may reach the tasks"
+            ),
+            Some(format!(
+                "remove that rule: aws ec2 revoke-security-group-ingress --group-id {task_id} --protocol tcp --port {port} --cidr {WORLD}"
+            )),
+        ));
+    }
+    if load_balancer != "create" {
+        return Ok(());
+    }
+    let Group::Found(alb) = alb else {
+        return Err((format!("security group {project}-alb does not exist"), None));
+    };
+    let alb_id = alb.group_id().unwrap_or_default();
+    if !lets_in(task, port, Some(alb_id), None) {
+        return Err((format!("{task_id} does not let in port {port} from the load balancer's group {alb_id}"), None));
+    }
+    if !lets_in(alb, 80, None, Some(WORLD)) {
+        return Err((format!("{alb_id} does not let in HTTP (80) from anywhere"), None));
+    }
+    Ok(())
+}
+
+/// The subnets and security groups the profile names exist (the default
+/// VPC's subnets when it names none): facts a run cannot make.
+async fn given(x: &Exec, id: &str, p: &Params) -> Result<ProbeResult, AwsError> {
+    let net = match resolve(x, p).await {
+        Ok(n) => n,
+        Err(e) if e.kind == crate::aws::error::ErrorKind::Other => {
+            let fix = e.fix().unwrap_or_else(|| "correct `subnets` under [inputs] (or --set subnets=…)".into());
+            return Ok(ProbeResult::new(id, Status::Fail, e.message.clone()).with_fix(fix));
+        }
+        Err(e) => return Err(e),
+    };
+    if net.subnets.is_empty() {
+        return Ok(ProbeResult::new(id, Status::Fail, format!("VPC {} has no subnets", net.vpc_id))
+            .with_fix("name the tasks' subnets: `subnets` under [inputs] (or --set subnets=subnet-…,subnet-…)"));
+    }
+    let groups = list(&p.security_groups);
+    if !groups.is_empty() {
+        let ec2 = x.aws.ec2();
+        let op = Op::new("ec2", "DescribeSecurityGroups", ec2_arn(x, "security-group/*"));
+        let found = match x.read(op, ec2.describe_security_groups().set_group_ids(Some(groups.clone())).send()).await {
+            Ok(out) => out.security_groups().iter().filter_map(|g| g.group_id().map(str::to_string)).collect(),
+            Err(e) if e.code.as_deref() == Some("InvalidGroup.NotFound") => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let missing: Vec<&String> = groups.iter().filter(|g| !found.contains(g)).collect();
+        if !missing.is_empty() {
+            let missing: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+            return Ok(ProbeResult::new(
+                id,
+                Status::Fail,
+                format!("security group {} does not exist in {}", missing.join(", "), x.aws.region),
+            )
+            .with_fix("correct `security_groups` under [inputs] (or --set security_groups=sg-…), or leave it empty for the group preflight makes"));
+        }
+    }
+    Ok(ProbeResult::new(
+        id,
+        Status::Pass,
+        format!(
+            "subnets {} in {} exist{}",
+            net.subnets.join(", "),
+            net.vpc_id,
+            if groups.is_empty() { String::new() } else { format!("; groups {}", groups.join(", ")) }
+        ),
+    ))
+}
+
 pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
+    if p.check == "given" {
+        return given(x, &id, &p).await;
+    }
     let port = port(&p.container_port)?;
     let fix = format!("preflight run {} --step {}", x.checklist, x.step);
     let net = match resolve(x, &p).await {
@@ -253,58 +428,29 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         return Ok(ProbeResult::new(
             &id,
             Status::Pass,
-            format!("subnets {subnets}; the operator's security groups {}", net.task_groups.join(", ")),
+            format!("subnets {subnets}; the operator's security groups {}", shown(&net.task_groups)),
         ));
     }
-    let Some(task) = &net.task_group_made else {
+    let Group::Found(task) = &net.task_group else {
         return Ok(ProbeResult::new(&id, Status::Fail, format!("security group {}-ecs does not exist", p.project))
             .with_fix(fix));
     };
     let task_id = task.group_id().unwrap_or_default();
-    let world = lets_in(task, port, None, Some("0.0.0.0/0"));
-    if p.load_balancer == "none" {
-        return Ok(if world {
-            ProbeResult::new(&id, Status::Pass, format!("subnets {subnets}; {task_id} lets in port {port}"))
-        } else {
-            ProbeResult::new(&id, Status::Fail, format!("{task_id} does not let in port {port}")).with_fix(fix)
-        });
+    let judged = judge(task, &net.alb_group, port, &p.load_balancer, &p.project);
+    if let Err((message, how)) = judged {
+        return Ok(ProbeResult::new(&id, Status::Fail, message).with_fix(how.unwrap_or(fix)));
     }
-    if world {
-        return Ok(ProbeResult::new(
-            &id,
-            Status::Fail,
-            format!("{task_id} lets in port {port} from 0.0.0.0/0: with a load balancer, only its group may reach the tasks"),
-        )
-        .with_fix(format!("remove that rule: aws ec2 revoke-security-group-ingress --group-id {task_id} --protocol tcp --port {port} --cidr 0.0.0.0/0")));
-    }
-    if p.load_balancer == "create" {
-        let Some(alb) = &net.alb_group else {
-            return Ok(ProbeResult::new(&id, Status::Fail, format!("security group {}-alb does not exist", p.project))
-                .with_fix(fix));
-        };
-        let alb_id = alb.group_id().unwrap_or_default();
-        if !lets_in(task, port, Some(alb_id), None) {
-            return Ok(ProbeResult::new(
-                &id,
-                Status::Fail,
-                format!("{task_id} does not let in port {port} from the load balancer's group {alb_id}"),
-            )
-            .with_fix(fix));
-        }
-        if !lets_in(alb, 80, None, Some("0.0.0.0/0")) {
-            return Ok(ProbeResult::new(
-                &id,
-                Status::Fail,
-                format!("{alb_id} does not let in HTTP (80) from anywhere"),
-            )
-            .with_fix(fix));
-        }
-    }
-    Ok(ProbeResult::new(
-        &id,
-        Status::Pass,
-        format!("subnets {subnets}; {task_id} lets in port {port} only from the load balancer"),
-    ))
+    let from = match p.load_balancer.as_str() {
+        "create" => "only from the load balancer",
+        "none" => "(no load balancer)",
+        _ => "(the load balancer is the operator's)",
+    };
+    Ok(ProbeResult::new(&id, Status::Pass, format!("subnets {subnets}; {task_id} lets in port {port} {from}")))
+}
+
+/// Ids as a list: `sg-1, (the security group … made by step network)`.
+pub fn shown(ids: &[Later<String>]) -> String {
+    ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 /// The calls of [`resolve`]: the default VPC, its subnets, the groups by name.

@@ -89,11 +89,13 @@ pub async fn push(x: &mut Exec, p: Params) -> Result<(), AwsError> {
             .with_fix("--set image_source=PATH (a docker save archive, or an OCI image layout directory), or image_source = \"...\" under [inputs]"));
     }
     let needs_engine = classify(&p.source).is_ok_and(|s| s != Source::Image);
-    if needs_engine && !x.apply {
-        // A plan builds nothing: it says what the run will do.
+    if needs_engine && x.planning {
+        // `plan` builds nothing: it says what the run will do (a run builds before it asks,
+        // so that its consent lists each upload).
         let op = Op::new("registry", "PutImage", repo_arn(x, &p.repository));
         let detail = format!("build or save {} for {want} with Docker, then push what is missing", p.source);
-        x.change_with(op, detail, async { Ok::<(), AwsError>(()) }).await?;
+        let params = serde_json::json!({ "source": p.source, "platform": want.to_string(), "tag": p.tag });
+        x.change_with(op, detail, params, async { Ok::<(), AwsError>(()) }).await?;
         return Ok(());
     }
     let opened = open(x, &p, true)?.expect("built or read");
@@ -124,7 +126,8 @@ pub async fn push(x: &mut Exec, p: Params) -> Result<(), AwsError> {
         let report = x.progress_reporter(&format!("{what} {}", short(&blob.digest)));
         let upload = d.push_blob(&image.store, &blob.name, &blob.digest, report);
         let detail = format!("upload {what} {} ({})", short(&blob.digest), bytes(blob.size));
-        x.change_with(Op::new("registry", "PutBlob", &at), detail, upload).await?;
+        let params = serde_json::json!({ "digest": blob.digest, "size": blob.size, "mediaType": blob.media_type });
+        x.change_with(Op::new("registry", "PutBlob", &at), detail, params, upload).await?;
     }
     for m in &plan.manifests {
         let at = format!("{}@{}", d.uri, m.digest);
@@ -132,7 +135,8 @@ pub async fn push(x: &mut Exec, p: Params) -> Result<(), AwsError> {
             continue;
         }
         let detail = format!("upload manifest {} ({})", short(&m.digest), m.media_type);
-        x.change_with(Op::new("registry", "PutManifest", &at), detail, d.push_manifest(&m.digest, m)).await?;
+        let params = serde_json::json!({ "reference": m.digest, "mediaType": m.media_type, "size": m.bytes.len() });
+        x.change_with(Op::new("registry", "PutManifest", &at), detail, params, d.push_manifest(&m.digest, m)).await?;
     }
     let tagged = format!("{}:{}", d.uri, p.tag);
     let current = x.read_with(Op::new("registry", "HeadManifest", &tagged), d.manifest_digest(&p.tag)).await?;
@@ -143,8 +147,13 @@ pub async fn push(x: &mut Exec, p: Params) -> Result<(), AwsError> {
             Some(old) => format!("move {} from {} to {}", p.tag, short(old), short(&plan.top.digest)),
             None => format!("tag {} as {}", short(&plan.top.digest), p.tag),
         };
-        x.change_with(Op::new("registry", "PutManifest", &tagged), detail, d.push_manifest(&p.tag, plan.top)).await?;
+        let params =
+            serde_json::json!({ "reference": p.tag, "digest": plan.top.digest, "mediaType": plan.top.media_type });
+        x.change_with(Op::new("registry", "PutManifest", &tagged), detail, params, d.push_manifest(&p.tag, plan.top))
+            .await?;
     }
+    // The steps after this one in a plan see the tag where the push puts it.
+    x.remember(&tag_key(&p.repository, &p.tag), &crate::aws::exec::Later::Known(plan.top.digest.clone()));
     x.output("image_uri", tagged);
     x.output("image_digest", plan.top.digest.clone());
     Ok(())
@@ -187,6 +196,18 @@ pub async fn probe_tag(x: &mut Exec, id: String, p: Params) -> Result<ProbeResul
         )
         .with_fix(format!("preflight run {} --step image", x.checklist)),
     })
+}
+
+/// The digest `tag` resolves to now (None: no such tag), read once per command.
+pub async fn tag_digest(x: &Exec, d: &Distribution, tag: &str) -> Result<Option<String>, AwsError> {
+    let tagged = format!("{}:{tag}", d.uri);
+    let op = Op::new("registry", "HeadManifest", &tagged);
+    x.read_shared(op.clone(), &format!("{} {tagged}", d.endpoint), x.read_with(op, d.manifest_digest(tag))).await
+}
+
+/// The key under which a plan remembers the digest a tag would be moved to.
+pub fn tag_key(repository: &str, tag: &str) -> String {
+    format!("ecr tag {repository}:{tag}")
 }
 
 /// The platforms of what a tag points to: an index's entries, or the config of one image.

@@ -7,10 +7,11 @@ use serde::Deserialize;
 use super::platform_of;
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
+use crate::aws::exec::Later;
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::image::Platform;
 use crate::kinds::ecr::distribution::Distribution;
-use crate::kinds::ecr::image::platforms;
+use crate::kinds::ecr::image::{platforms, tag_digest, tag_key};
 use crate::kinds::ecr::repository::{describe, repo_arn};
 use crate::kinds::kind::KindParams;
 
@@ -28,11 +29,55 @@ pub struct Params {
 impl KindParams for Params {}
 
 /// `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG` → (repo, tag) when it is this account's ECR in this region.
-fn ecr_parts(x: &Exec, image: &str) -> Option<(String, String)> {
+pub fn ecr_parts(x: &Exec, image: &str) -> Option<(String, String)> {
     let host = format!("{}.dkr.ecr.{}.amazonaws.com/", x.aws.account_id, x.aws.region);
     let rest = image.strip_prefix(&host)?;
     let (repo, tag) = rest.rsplit_once('@').or_else(|| rest.rsplit_once(':'))?;
     Some((repo.to_string(), tag.to_string()))
+}
+
+/// The image as a task definition names it: by the digest its tag resolves to now.
+pub enum Pinned {
+    /// `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO@sha256:…` (the digest known
+    /// after a push an earlier step of this plan makes, when it makes one).
+    Digest(Later<String>),
+    /// Not this account's ECR, or named by digest already: used as written.
+    AsWritten,
+    /// The tag does not exist (the repository may not either).
+    Missing,
+}
+
+/// Pins `image` to the digest its tag resolves to now (a new push under the
+/// same tag is then a new revision and a new deployment).
+pub async fn pin(x: &Exec, image: &str, registry_url: &str) -> Result<Pinned, AwsError> {
+    let Some((repo, tag)) = ecr_parts(x, image) else { return Ok(Pinned::AsWritten) };
+    if tag.starts_with("sha256:") {
+        return Ok(Pinned::AsWritten);
+    }
+    let name = image.rsplit_once(':').map_or(image, |(n, _)| n);
+    // A push planned before this step moves the tag (a plan of several checklists).
+    if let Some(digest) = x.planned(&tag_key(&repo, &tag)) {
+        return Ok(Pinned::Digest(digest.map(|d| format!("{name}@{d}"))));
+    }
+    if describe(x, &repo).await?.is_none() {
+        return Ok(Pinned::Missing);
+    }
+    let d = Distribution::connect(x, &repo, registry_url).await?;
+    Ok(match tag_digest(x, &d, &tag).await? {
+        Some(digest) => Pinned::Digest(Later::Known(format!("{name}@{digest}"))),
+        None => Pinned::Missing,
+    })
+}
+
+/// The calls of [`pin`]: the repository, the token, the tag's digest.
+pub fn pin_calls(x: &Exec, image: &str, _registry_url: &str) -> Vec<Op> {
+    let Some((repo, _)) = ecr_parts(x, image) else { return Vec::new() };
+    let arn = repo_arn(x, &repo);
+    vec![
+        Op::new("ecr", "DescribeRepositories", &arn),
+        Op::new("ecr", "GetAuthorizationToken", "*"),
+        Op::new("registry", "HeadManifest", &arn),
+    ]
 }
 
 /// What ECR holds for the image, in a sentence (the wrong-architecture

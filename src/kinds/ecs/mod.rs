@@ -3,9 +3,12 @@
 //! stopped task), the execution role's permissions and the image's platform.
 
 pub mod cluster;
+pub mod fresh;
 pub mod image;
 pub mod role;
+pub mod secrets;
 pub mod service;
+pub mod settings;
 pub mod task;
 pub mod watch;
 

@@ -20,6 +20,10 @@ pub struct Params {
     /// The asset to render.
     pub document: String,
     pub family: String,
+    /// Where ecr-push talks to the registry (the sandbox's); empty: ECR's own.
+    /// The image is pinned to the digest its tag resolves to there.
+    #[serde(default)]
+    pub registry_url: String,
 }
 
 impl KindParams for Params {
@@ -51,10 +55,30 @@ fn numbers(v: &mut Value) {
     }
 }
 
-/// The task definition wanted: the asset rendered, with the container's variables.
+/// The key under which a plan remembers the revision it would register.
+pub fn revision_key(family: &str) -> String {
+    format!("ecs task-definition {family}")
+}
+
+/// The task definition wanted: the asset rendered, each image pinned to the
+/// digest its tag resolves to now, with the container's variables. An error
+/// of kind Other names what does not exist (a tag, a secret): a finding.
 pub async fn wanted(x: &Exec, p: &Params) -> Result<Value, AwsError> {
     let mut v = x.asset_json(&p.document)?;
     numbers(&mut v);
+    for c in v["containerDefinitions"].as_array_mut().into_iter().flatten() {
+        let Some(image) = c["image"].as_str().map(str::to_string) else { continue };
+        match super::image::pin(x, &image, &p.registry_url).await? {
+            super::image::Pinned::Digest(pinned) => c["image"] = pinned.to_string().into(),
+            super::image::Pinned::AsWritten => {}
+            super::image::Pinned::Missing => {
+                return Err(AwsError::other(format!(
+                    "the image {image} does not exist in ECR: a task would stop with CannotPullContainerError"
+                ))
+                .with_fix("push it: preflight run ecr-push"));
+            }
+        }
+    }
     let env: Vec<Value> = x.lists.environment.iter().map(|(n, val)| json!({ "name": n, "value": val })).collect();
     let mut secrets = Vec::new();
     for s in &x.lists.container_secrets {
@@ -69,6 +93,30 @@ pub async fn wanted(x: &Exec, p: &Params) -> Result<Value, AwsError> {
         }
     }
     Ok(v)
+}
+
+/// When a container's image is the same repository at another digest (a
+/// new push under the same tag): what it runs and what the tag is now.
+fn image_moved(want: &Value, have: &Value) -> Option<String> {
+    let images = |v: &Value| -> Vec<(String, String)> {
+        v["containerDefinitions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| Some((c["name"].as_str()?.to_string(), c["image"].as_str()?.to_string())))
+            .collect()
+    };
+    let have = images(have);
+    images(want).into_iter().find_map(|(name, w)| {
+        let (repo, digest) = w.split_once('@')?;
+        let (_, h) = have.iter().find(|(n, _)| *n == name)?;
+        let old = h
+            .split_once('@')
+            .map(|(r, d)| (r, d.to_string()))
+            .unwrap_or((h.as_str(), format!("the tag {}", h.rsplit(':').next().unwrap_or(h))));
+        (old.0 == repo && old.1 != digest)
+            .then(|| format!("runs {} of {repo}; its tag now resolves to {digest}", old.1))
+    })
 }
 
 /// Whether `have` holds everything `want` says (objects key by key, lists of
@@ -255,15 +303,19 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let detail =
         crate::aws::exec::Detail::with_diff(format!("register a new revision of {}: {why}", p.family), &before, &want);
     let call = register(x, &want)?.send();
-    if let Some(out) = x
+    let out = x
         .change(
             Op::new("ecs", "RegisterTaskDefinition", family_arn(x, &p.family)).passing(roles_of(&want)),
             detail,
             call,
         )
-        .await?
-    {
-        let arn = out.task_definition().and_then(|t| t.task_definition_arn()).unwrap_or_default().to_string();
+        .await?;
+    let arn = out
+        .map(|o| o.task_definition.and_then(|t| t.task_definition_arn))
+        .required("task definition ARN")?
+        .named(format!("revision of {}", p.family));
+    x.remember(&revision_key(&p.family), &arn);
+    if let crate::aws::exec::Later::Known(arn) = arn {
         x.output("task_definition_arn", arn);
     }
     Ok(())
@@ -271,7 +323,13 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
 
 pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
     let fix = format!("preflight run {} --step {}", x.checklist, x.step);
-    let want = wanted(x, &p).await?;
+    let want = match wanted(x, &p).await {
+        Ok(v) => v,
+        Err(e) if e.kind == crate::aws::error::ErrorKind::Other => {
+            return Ok(ProbeResult::new(&id, Status::Fail, e.message.clone()).with_fix(e.fix().unwrap_or(fix)));
+        }
+        Err(e) => return Err(e),
+    };
     let Some((arn, have)) = latest(x, &p.family).await? else {
         return Ok(ProbeResult::new(&id, Status::Fail, format!("task definition family {} has no revision", p.family))
             .with_fix(fix));
@@ -285,6 +343,9 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         )
         .with_fix(fix));
     }
+    if let Some(moved) = image_moved(&want, &have) {
+        return Ok(ProbeResult::new(&id, Status::Fail, format!("the latest revision {arn} {moved}")).with_fix(fix));
+    }
     Ok(match holds(&want, &have, "taskDefinition") {
         Ok(()) => ProbeResult::new(&id, Status::Pass, format!("the latest revision {arn} is the one wanted")),
         Err(diff) => {
@@ -294,10 +355,15 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
     })
 }
 
-/// What [`latest`] and [`wanted`] read.
+/// What [`latest`] and [`wanted`] read: each image's digest too.
 fn read_calls(x: &Exec, p: &Params) -> Vec<Op> {
     let mut out = value_from_calls(x);
     out.push(Op::new("ecs", "DescribeTaskDefinition", family_arn(x, &p.family)));
+    if let Ok(v) = x.asset_json(&p.document) {
+        for image in v["containerDefinitions"].as_array().into_iter().flatten().filter_map(|c| c["image"].as_str()) {
+            out.extend(super::image::pin_calls(x, image, &p.registry_url));
+        }
+    }
     out
 }
 

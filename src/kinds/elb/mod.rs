@@ -7,13 +7,13 @@
 //! target group ARN, that group is used as it is.
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, LoadBalancer, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum, TargetGroup,
-    TargetTypeEnum,
+    Action, ActionTypeEnum, Listener, LoadBalancer, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher,
+    ProtocolEnum, TargetGroup, TargetTypeEnum,
 };
 use serde::Deserialize;
 
 use crate::aws::error::{AwsError, Op};
-use crate::aws::exec::Exec;
+use crate::aws::exec::{Exec, Later};
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::kinds::ec2::network::{self, port, resolve};
 use crate::kinds::kind::KindParams;
@@ -64,6 +64,71 @@ fn tg_pattern(x: &Exec, project: &str) -> String {
     elb_arn(x, &format!("targetgroup/{}/*", tg_name(project)))
 }
 
+/// The keys under which a plan remembers the load balancer and target group it would make.
+fn lb_key(name: &str) -> String {
+    format!("elb loadbalancer {name}")
+}
+
+fn tg_key(name: &str) -> String {
+    format!("elb targetgroup {name}")
+}
+
+/// The health check preflight sets on its target group, compared whole: the
+/// application's health path on the traffic port over HTTP, any 2xx (as the
+/// health step asks), and ALB's own interval, timeout and thresholds.
+pub struct HealthCheck<'a> {
+    pub path: &'a str,
+}
+
+impl HealthCheck<'_> {
+    pub const PROTOCOL: &'static str = "HTTP";
+    pub const PORT: &'static str = "traffic-port";
+    pub const MATCHER: &'static str = "200-299";
+    pub const INTERVAL: i32 = 30;
+    pub const TIMEOUT: i32 = 5;
+    pub const HEALTHY: i32 = 5;
+    pub const UNHEALTHY: i32 = 2;
+
+    /// What differs in a target group: (field, as it is, as wanted).
+    fn differences(&self, tg: &TargetGroup) -> Vec<(&'static str, String, String)> {
+        let show = |v: Option<String>| v.unwrap_or_else(|| "(not set)".into());
+        let fields = [
+            ("protocol", tg.health_check_protocol().map(|p| p.as_str().to_string()), Self::PROTOCOL.to_string()),
+            ("port", tg.health_check_port().map(str::to_string), Self::PORT.to_string()),
+            ("path", tg.health_check_path().map(str::to_string), self.path.to_string()),
+            ("matcher", tg.matcher().and_then(|m| m.http_code()).map(str::to_string), Self::MATCHER.to_string()),
+            ("interval", tg.health_check_interval_seconds().map(|n| n.to_string()), Self::INTERVAL.to_string()),
+            ("timeout", tg.health_check_timeout_seconds().map(|n| n.to_string()), Self::TIMEOUT.to_string()),
+            ("healthy threshold", tg.healthy_threshold_count().map(|n| n.to_string()), Self::HEALTHY.to_string()),
+            ("unhealthy threshold", tg.unhealthy_threshold_count().map(|n| n.to_string()), Self::UNHEALTHY.to_string()),
+        ];
+        fields
+            .into_iter()
+            .filter(|(_, have, want)| have.as_deref() != Some(want.as_str()))
+            .map(|(f, have, want)| (f, show(have), want))
+            .collect()
+    }
+}
+
+/// The whole health check on a CreateTargetGroup or ModifyTargetGroup request.
+macro_rules! health_check {
+    ($call:expr, $path:expr) => {
+        $call
+            .health_check_protocol(ProtocolEnum::Http)
+            .health_check_port(HealthCheck::PORT)
+            .health_check_path($path)
+            .matcher(Matcher::builder().http_code(HealthCheck::MATCHER).build())
+            .health_check_interval_seconds(HealthCheck::INTERVAL)
+            .health_check_timeout_seconds(HealthCheck::TIMEOUT)
+            .healthy_threshold_count(HealthCheck::HEALTHY)
+            .unhealthy_threshold_count(HealthCheck::UNHEALTHY)
+    };
+}
+
+fn said(diffs: &[(&'static str, String, String)]) -> String {
+    diffs.iter().map(|(f, have, want)| format!("{f} {have} → {want}")).collect::<Vec<_>>().join(", ")
+}
+
 /// The load balancer of this name, or None.
 pub async fn load_balancer(x: &Exec, name: &str) -> Result<Option<LoadBalancer>, AwsError> {
     let elb = x.aws.elb();
@@ -101,11 +166,12 @@ fn net_params(p: &Params) -> network::Params {
         security_groups: String::new(),
         container_port: p.container_port.clone(),
         load_balancer: p.load_balancer.clone(),
+        check: String::new(),
     }
 }
 
-/// Whether the load balancer has a listener on 80 forwarding to the target group.
-async fn forwards(x: &Exec, lb: &str, tg: &str) -> Result<bool, AwsError> {
+/// The load balancer's listener on port 80, if any.
+async fn listener_80(x: &Exec, lb: &str) -> Result<Option<Listener>, AwsError> {
     let elb = x.aws.elb();
     let out = x
         .read(
@@ -113,10 +179,54 @@ async fn forwards(x: &Exec, lb: &str, tg: &str) -> Result<bool, AwsError> {
             elb.describe_listeners().load_balancer_arn(lb).send(),
         )
         .await?;
-    Ok(out
-        .listeners()
-        .iter()
-        .any(|l| l.port() == Some(80) && l.default_actions().iter().any(|a| a.target_group_arn() == Some(tg))))
+    Ok(out.listeners().iter().find(|l| l.port() == Some(80)).cloned())
+}
+
+/// What differs between a listener and the one wanted (HTTP, one default
+/// action forwarding to exactly the target group), or None when it is that.
+fn listener_differs(l: &Listener, tg: &str) -> Option<String> {
+    if l.protocol() != Some(&ProtocolEnum::Http) {
+        return Some(format!("it speaks {}, not HTTP", l.protocol().map_or("?", |p| p.as_str())));
+    }
+    let actions = l.default_actions();
+    let forwards_only = |a: &Action| {
+        a.r#type() == Some(&ActionTypeEnum::Forward)
+            && (a.target_group_arn() == Some(tg)
+                || a.forward_config().is_some_and(|f| {
+                    f.target_groups().len() == 1 && f.target_groups()[0].target_group_arn() == Some(tg)
+                }))
+    };
+    match actions {
+        [a] if forwards_only(a) => None,
+        [a] if a.r#type() == Some(&ActionTypeEnum::Forward) => {
+            let to: Vec<&str> = a
+                .target_group_arn()
+                .into_iter()
+                .chain(
+                    a.forward_config()
+                        .into_iter()
+                        .flat_map(|f| f.target_groups().iter().filter_map(|t| t.target_group_arn())),
+                )
+                .collect();
+            Some(format!("it forwards to {}", to.join(", ")))
+        }
+        [a] => Some(format!("its action is {}", a.r#type().map_or("?", |t| t.as_str()))),
+        many => Some(format!("it has {} default actions", many.len())),
+    }
+}
+
+fn forward(tg: &Later<String>) -> Action {
+    Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg.wire()).build()
+}
+
+/// The target group's ARN: the one in the account, or the one a plan's
+/// earlier step would make; None when there is neither.
+pub async fn target_group_arn(x: &Exec, p: &Params) -> Result<Option<Later<String>>, AwsError> {
+    Ok(match target_group(x, p).await? {
+        Some(tg) => Some(Later::Known(tg.target_group_arn().unwrap_or_default().to_string())),
+        None if !p.load_balancer.starts_with("arn:") => x.planned(&tg_key(&tg_name(&p.project))),
+        None => None,
+    })
 }
 
 pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
@@ -132,79 +242,126 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     }
     let port = port(&p.container_port)?;
     let name = alb_name(&p.project);
-    if name.len() > 32 || tg_name(&p.project).len() > 32 {
+    let tg = tg_name(&p.project);
+    if name.len() > 32 || tg.len() > 32 {
         return Err(AwsError::other(format!("{name} is longer than the 32 characters a load balancer name may have"))
             .with_fix("choose a shorter project, or create the load balancer yourself and give its target group: --set load_balancer=ARN"));
     }
     let net = resolve(x, &net_params(&p)).await?;
     let elb = x.aws.elb();
     let lb_arn = match load_balancer(x, &name).await? {
-        Some(lb) => lb.load_balancer_arn().unwrap_or_default().to_string(),
+        Some(lb) => Later::Known(lb.load_balancer_arn().unwrap_or_default().to_string()),
         None => {
-            let groups: Vec<String> = net.alb_group.iter().filter_map(|g| g.group_id().map(str::to_string)).collect();
+            let Some(group) = net.alb_group.id() else {
+                return Err(AwsError::other(format!("the load balancer's security group {name} does not exist"))
+                    .with_fix(format!("preflight run {} --step network", x.checklist)));
+            };
             let call = elb
                 .create_load_balancer()
                 .name(&name)
                 .r#type(LoadBalancerTypeEnum::Application)
                 .scheme(LoadBalancerSchemeEnum::InternetFacing)
                 .set_subnets(Some(net.subnets.clone()))
-                .set_security_groups(Some(groups))
+                .security_groups(group.wire())
                 .send();
-            let detail = format!("create the internet-facing load balancer {name} in {} subnets", net.subnets.len());
+            let detail = format!(
+                "create the internet-facing load balancer {name} in {} subnets, with the security group {group}",
+                net.subnets.len()
+            );
             let out = x
                 .change(Op::new("elasticloadbalancing", "CreateLoadBalancer", lb_pattern(x, &name)), detail, call)
                 .await?;
-            out.and_then(|o| o.load_balancers().first().and_then(|l| l.load_balancer_arn().map(str::to_string)))
-                .unwrap_or_default()
+            let arn = out
+                .map(|o| o.load_balancers().first().and_then(|l| l.load_balancer_arn().map(str::to_string)))
+                .required("load balancer ARN")?
+                .named(format!("load balancer {name}"));
+            x.remember(&lb_key(&name), &arn);
+            arn
         }
     };
+    let want = HealthCheck { path: &p.health_path };
     let tg_arn = match target_group(x, &p).await? {
-        Some(tg) => {
-            if tg.health_check_path() != Some(p.health_path.as_str()) {
-                let arn = tg.target_group_arn().unwrap_or_default().to_string();
-                let call = elb.modify_target_group().target_group_arn(&arn).health_check_path(&p.health_path).send();
-                let detail = format!("health check path {} → {}", tg.health_check_path().unwrap_or("?"), p.health_path);
+        Some(existing) => {
+            let arn = existing.target_group_arn().unwrap_or_default().to_string();
+            let diffs = want.differences(&existing);
+            if !diffs.is_empty() {
+                let call = health_check!(elb.modify_target_group().target_group_arn(&arn), &p.health_path).send();
+                let detail = format!("health check of {tg}: {}", said(&diffs));
                 x.change(Op::new("elasticloadbalancing", "ModifyTargetGroup", &arn), detail, call).await?;
             }
-            tg.target_group_arn().unwrap_or_default().to_string()
+            Later::Known(arn)
         }
         None => {
-            let tg = tg_name(&p.project);
-            let call = elb
+            let create = elb
                 .create_target_group()
                 .name(&tg)
                 .protocol(ProtocolEnum::Http)
                 .port(port)
                 .vpc_id(&net.vpc_id)
-                .target_type(TargetTypeEnum::Ip)
-                .health_check_path(&p.health_path)
-                .send();
-            let detail = format!("create target group {tg}: ip targets on port {port}, health check {}", p.health_path);
+                .target_type(TargetTypeEnum::Ip);
+            let call = health_check!(create, &p.health_path).send();
+            let detail = format!(
+                "create target group {tg}: ip targets on port {port}, health check GET {} expecting {}",
+                p.health_path,
+                HealthCheck::MATCHER
+            );
             let out = x
                 .change(Op::new("elasticloadbalancing", "CreateTargetGroup", tg_pattern(x, &p.project)), detail, call)
                 .await?;
-            out.and_then(|o| o.target_groups().first().and_then(|t| t.target_group_arn().map(str::to_string)))
-                .unwrap_or_default()
+            let arn = out
+                .map(|o| o.target_groups().first().and_then(|t| t.target_group_arn().map(str::to_string)))
+                .required("target group ARN")?
+                .named(format!("target group {tg}"));
+            x.remember(&tg_key(&tg), &arn);
+            arn
         }
     };
-    x.output("target_group_arn", tg_arn.clone());
-    if lb_arn.is_empty() || tg_arn.is_empty() || !forwards(x, &lb_arn, &tg_arn).await? {
-        let action = Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(&tg_arn).build();
-        let call = elb
-            .create_listener()
-            .load_balancer_arn(&lb_arn)
-            .protocol(ProtocolEnum::Http)
-            .port(80)
-            .default_actions(action)
-            .send();
-        // In a plan the load balancer may not exist yet: its ARN is known only by name.
-        let on = if lb_arn.is_empty() { lb_pattern(x, &name) } else { lb_arn.clone() };
-        x.change(
-            Op::new("elasticloadbalancing", "CreateListener", on),
-            format!("listen on 80 and forward to {}", tg_name(&p.project)),
-            call,
-        )
-        .await?;
+    if let Later::Known(arn) = &tg_arn {
+        x.output("target_group_arn", arn.clone());
+    }
+    // A load balancer not made yet has no listener.
+    let listener = match &lb_arn {
+        Later::Known(lb) => listener_80(x, lb).await?,
+        Later::After(_) => None,
+    };
+    match listener {
+        None => {
+            let call = elb
+                .create_listener()
+                .load_balancer_arn(lb_arn.wire())
+                .protocol(ProtocolEnum::Http)
+                .port(80)
+                .default_actions(forward(&tg_arn))
+                .send();
+            x.change(
+                Op::new("elasticloadbalancing", "CreateListener", lb_arn.to_string()),
+                format!("listen on 80 (HTTP) and forward to {tg}"),
+                call,
+            )
+            .await?;
+        }
+        Some(l) => {
+            let differs = match &tg_arn {
+                Later::Known(tg) => listener_differs(&l, tg),
+                Later::After(p) => Some(format!("it does not forward to {p}")),
+            };
+            if let Some(why) = differs {
+                let arn = l.listener_arn().unwrap_or_default().to_string();
+                let call = elb
+                    .modify_listener()
+                    .listener_arn(&arn)
+                    .protocol(ProtocolEnum::Http)
+                    .port(80)
+                    .default_actions(forward(&tg_arn))
+                    .send();
+                x.change(
+                    Op::new("elasticloadbalancing", "ModifyListener", &arn),
+                    format!("listener on 80: forward only to {tg} ({why})"),
+                    call,
+                )
+                .await?;
+            }
+        }
     }
     Ok(())
 }
@@ -229,16 +386,17 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
                 ),
             ),
             Some(tg)
-                if tg.health_check_path() != Some(p.health_path.as_str()) && !p.load_balancer.starts_with("arn:") =>
+                if !p.load_balancer.starts_with("arn:")
+                    && !HealthCheck { path: &p.health_path }.differences(&tg).is_empty() =>
             {
+                let diffs = HealthCheck { path: &p.health_path }.differences(&tg);
                 ProbeResult::new(
                     &id,
                     Status::Fail,
                     format!(
-                        "target group {} checks {}, not {}",
+                        "target group {}'s health check is not the one wanted: {}",
                         tg.target_group_name().unwrap_or("?"),
-                        tg.health_check_path().unwrap_or("?"),
-                        p.health_path
+                        said(&diffs)
                     ),
                 )
                 .with_fix(fix)
@@ -293,19 +451,21 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
                 lb.load_balancer_arn().unwrap_or_default().to_string(),
                 tg.target_group_arn().unwrap_or_default().to_string(),
             );
-            Ok(if forwards(x, &lb, &tg).await? {
-                ProbeResult::new(
-                    &id,
-                    Status::Pass,
-                    format!("{name} listens on 80 and forwards to {}", tg_name(&p.project)),
-                )
-            } else {
-                ProbeResult::new(
-                    &id,
-                    Status::Fail,
-                    format!("{name} has no listener on 80 forwarding to {}", tg_name(&p.project)),
-                )
-                .with_fix(fix)
+            Ok(match listener_80(x, &lb).await? {
+                None => ProbeResult::new(&id, Status::Fail, format!("{name} has no listener on 80")).with_fix(fix),
+                Some(l) => match listener_differs(&l, &tg) {
+                    None => ProbeResult::new(
+                        &id,
+                        Status::Pass,
+                        format!("{name} listens on 80 (HTTP) and forwards only to {}", tg_name(&p.project)),
+                    ),
+                    Some(why) => ProbeResult::new(
+                        &id,
+                        Status::Fail,
+                        format!("{name}'s listener on 80 does not forward only to {}: {why}", tg_name(&p.project)),
+                    )
+                    .with_fix(fix),
+                },
             })
         }
     }
@@ -332,6 +492,11 @@ pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
     let (lb, tg) = (lb_pattern(x, &alb_name(&p.project)), tg_pattern(x, &p.project));
     out.push(Op::new("elasticloadbalancing", "CreateLoadBalancer", &lb));
     out.push(Op::new("elasticloadbalancing", "CreateListener", &lb));
+    out.push(Op::new(
+        "elasticloadbalancing",
+        "ModifyListener",
+        elb_arn(x, &format!("listener/app/{}/*", alb_name(&p.project))),
+    ));
     out.push(Op::new("elasticloadbalancing", "CreateTargetGroup", &tg));
     out.push(Op::new("elasticloadbalancing", "ModifyTargetGroup", &tg));
     Ok(out)

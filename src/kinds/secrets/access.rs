@@ -184,7 +184,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                         "the task role {} does not exist, so it cannot be given read access",
                         p.task_role_name
                     ))
-                    .with_fix("it is the runtime role: preflight run iam-policy creates it (runtime_principal_name), then run this step again"));
+                    .with_fix("it is the runtime role: preflight run iam-policy creates it (task_role_name), then run this step again"));
                 }
                 &p.task_role_name
             }

@@ -4,6 +4,7 @@
 //! the runner as rendered inputs and never leave memory.
 
 pub mod access;
+pub mod facts;
 pub mod parameter;
 pub mod secret;
 

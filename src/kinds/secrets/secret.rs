@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::access::key_pattern;
 use super::{generate, values};
 use crate::aws::error::{AwsError, Op};
-use crate::aws::exec::Exec;
+use crate::aws::exec::{Exec, Later};
 use crate::engine::outcome::{ProbeResult, Status};
 
 /// An entry as `engine::expand` hands it over.
@@ -129,7 +129,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let (arn, now) = match describe(x, &e.name).await? {
         Some(arn) => {
             let now = current(x, &e, &arn).await?;
-            (arn, now)
+            (Later::Known(arn), now)
         }
         None => {
             let call = sm.create_secret().name(&e.name).set_kms_key_id(e.kms_key_id.clone()).send();
@@ -137,17 +137,20 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
             let detail = format!("create secret {} without a value yet{key}", e.name);
             let op = Op::new("secretsmanager", "CreateSecret", arn_pattern(x, &e.name)).with_key(key_of(x, &e));
             let made = x.change(op, detail, call).await?;
-            (made.and_then(|o| o.arn).unwrap_or_else(|| arn(x, &e.name)), None)
+            (made.map(|o| o.arn).required("secret ARN")?.named(format!("secret {}", e.name)), None)
         }
     };
-    x.output("secret_arn", arn.clone());
+    if let Later::Known(arn) = &arn {
+        x.output("secret_arn", arn.clone());
+    }
     let Some((value, why)) = desired(&e, &given, now.as_deref())? else {
         x.note(format!("secret {} already holds what its sources say", e.name));
         return Ok(());
     };
     let call = sm.put_secret_value().secret_id(&e.name).secret_string(value).send();
     let detail = format!("write a new version of secret {}: {why}", e.name);
-    x.change(Op::new("secretsmanager", "PutSecretValue", &arn).with_key(key_of(x, &e)), detail, call).await?;
+    x.change(Op::new("secretsmanager", "PutSecretValue", arn.to_string()).with_key(key_of(x, &e)), detail, call)
+        .await?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
+use crate::aws::change::Tag;
 use crate::aws::exec::{Change, Table};
 use crate::cli::render::progress_line;
 use crate::engine::outcome::Status;
@@ -49,21 +50,22 @@ fn inputs(lines: &mut Vec<Line<'static>>, names: &[String], app: &App, theme: &T
     }
 }
 
+/// Changes as the plan prints them (`Change::text`), styled: the same text a consent shows.
 pub fn change_lines(lines: &mut Vec<Line<'static>>, changes: &[Change], theme: &Theme, diffs: bool) {
     for c in changes {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {}:{} ", c.service, c.operation), theme.change()),
-            Span::raw(c.resource.clone()),
-        ]));
-        lines.push(Line::styled(format!("    {}", c.detail), theme.dim()));
-        for (tag, text) in c.diff.iter().filter(|_| diffs).flat_map(|d| d.lines(2)) {
-            let style = match tag {
-                '+' => theme.added(),
-                '-' => theme.removed(),
-                _ => theme.dim(),
-            };
-            lines.push(Line::styled(format!("    {tag} {text}"), style));
+        for (tag, text) in c.text(diffs) {
+            lines.push(Line::styled(format!("  {text}"), style_of(tag, theme)));
         }
+    }
+}
+
+/// How a line of a change's text is styled.
+pub fn style_of(tag: Tag, theme: &Theme) -> ratatui::style::Style {
+    match tag {
+        Tag::Head => theme.change(),
+        Tag::Param | Tag::Same | Tag::Gap => theme.dim(),
+        Tag::Added => theme.added(),
+        Tag::Removed => theme.removed(),
     }
 }
 

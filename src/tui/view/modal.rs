@@ -63,16 +63,11 @@ pub fn consent_geometry(screen: Rect, account: &str, changes: &[Change], theme: 
         vec![(Style::default(), format!(" This step changes the account {account}:"), 1)];
     for (n, c) in changes.iter().enumerate() {
         text.push((Style::default(), String::new(), 0));
-        text.push((theme.title(), format!(" Change {} of {}: {}:{}", n + 1, changes.len(), c.service, c.operation), 3));
-        text.push((Style::default(), format!("   {}", c.resource), 5));
-        text.push((theme.dim(), format!("   {}", c.detail), 5));
-        for (tag, line) in c.diff.iter().flat_map(|d| d.lines(2)) {
-            let style = match tag {
-                '+' => theme.added(),
-                '-' => theme.removed(),
-                _ => theme.dim(),
-            };
-            text.push((style, format!("   {tag} {line}"), 7));
+        text.push((theme.title(), format!(" Change {} of {}:", n + 1, changes.len()), 1));
+        // The plan's own text of the change (what `plan` prints), wrapped to the dialog.
+        for (tag, line) in c.text(true) {
+            let indent = line.chars().take_while(|c| *c == ' ').count() + 3;
+            text.push((super::detail::style_of(tag, theme), format!(" {line}"), indent));
         }
     }
     let lines: Vec<Line<'static>> = text

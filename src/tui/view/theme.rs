@@ -17,6 +17,7 @@ impl Theme {
             Status::Pass => self.fg(Color::Green),
             Status::Fail | Status::Error => self.fg(Color::Red).add_modifier(Modifier::BOLD),
             Status::Manual => self.fg(Color::Yellow),
+            Status::Blocked => self.fg(Color::Magenta),
             Status::Skipped | Status::Pending => self.dim(),
         }
     }
