@@ -11,38 +11,12 @@
 mod support;
 
 use std::process::Child;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use support::health::Health;
 use support::image::{build, write_docker_archive};
 use support::registry::Registry;
 use support::{Moto, Out, Sandbox, is_mutating, step};
-
-/// A health endpoint on 127.0.0.1 answering `status` with `body`.
-struct Health {
-    url: String,
-    server: Arc<tiny_http::Server>,
-}
-
-impl Health {
-    fn start(status: u16, body: &'static str) -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
-        let url = format!("http://{}/health", server.server_addr().to_ip().unwrap());
-        let s = server.clone();
-        std::thread::spawn(move || {
-            for req in s.incoming_requests() {
-                let _ = req.respond(tiny_http::Response::from_string(body).with_status_code(status));
-            }
-        });
-        Self { url, server }
-    }
-}
-
-impl Drop for Health {
-    fn drop(&mut self) {
-        self.server.unblock();
-    }
-}
 
 fn moto(running: bool) -> Moto {
     let mut env = vec![("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")];

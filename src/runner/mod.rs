@@ -72,6 +72,8 @@ pub struct StepReport {
     pub confirmed: bool,
     /// When the step's state was last recorded (None for a plan, which records nothing).
     pub updated_at: Option<String>,
+    /// In a plan: a step it stands on changes first; until then it is not judged.
+    pub waits: bool,
 }
 
 impl StepReport {
@@ -89,6 +91,7 @@ impl StepReport {
             fix: None,
             confirmed: st.is_some_and(|s| s.confirmed_at.is_some()),
             updated_at: st.map(|s| s.updated_at.clone()),
+            waits: false,
         }
     }
 }
@@ -404,6 +407,7 @@ impl Runner {
             fix: None,
             confirmed: false,
             updated_at: None,
+            waits: false,
         };
         if recorded.as_ref().is_some_and(|s| s.phase == state::Phase::Skipped) {
             report.status = Status::Skipped;
@@ -455,6 +459,14 @@ impl Runner {
         if let Some(need) = blocking.as_ref().filter(|_| report.status != Status::Skipped) {
             report.status = Status::Blocked;
             report.error = Some(format!("blocked: it {}", need.sentence()));
+            report.fix = need.fix.clone();
+        } else if let Some(need) = needs.iter().find(|n| n.planned)
+            && matches!(report.status, Status::Pass | Status::Manual)
+        {
+            // In a plan: what it stands on changes first, so what passes now is not yet what will be.
+            report.status = Status::Blocked;
+            report.waits = true;
+            report.error = Some(format!("blocked: it {} (this plan changes it first)", need.sentence()));
             report.fix = need.fix.clone();
         }
         if opts.mode != Mode::Plan {

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod bedrock;
+pub mod health;
 pub mod image;
 pub mod proxy;
 pub mod pty;

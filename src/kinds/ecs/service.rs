@@ -145,12 +145,18 @@ fn stream_arn(x: &Exec, group: &str, stream: &str) -> String {
 async fn stopped(x: &Exec, p: &Params) -> Result<Vec<(Stopped, String)>, AwsError> {
     let ecs = x.aws.ecs();
     let op = Op::new("ecs", "ListTasks", cluster_arn(x, &p.cluster));
-    let list = x
+    let list = match x
         .read(
             op,
             ecs.list_tasks().cluster(&p.cluster).desired_status(aws_sdk_ecs::types::DesiredStatus::Stopped).send(),
         )
-        .await?;
+        .await
+    {
+        Ok(list) => list,
+        // No cluster yet (a plan that makes it): no task has stopped.
+        Err(e) if e.code.as_deref() == Some("ClusterNotFoundException") => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
     let arns = list.task_arns().to_vec();
     if arns.is_empty() {
         return Ok(Vec::new());

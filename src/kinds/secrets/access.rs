@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::parameter::parameter_arn;
-use super::secret::{arn_pattern, describe};
+use super::secret::{arn_pattern, describe, secret_key};
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::{Detail, Exec};
 use crate::engine::outcome::{ProbeResult, Status};
@@ -99,15 +99,11 @@ async fn required(x: &Exec, reader: Reader) -> Result<Vec<Requirement>, AwsError
     // Every secret's ARN at once.
     let arns = futures_util::future::join_all(entries.iter().map(|e| describe(x, &e.name))).await;
     for (e, arn) in entries.into_iter().zip(arns) {
+        // Not made yet: the one an earlier step of this plan makes, else every
+        // version of the name (IAM's NAME-?????? for the random suffix).
         let resource = match arn? {
             Some(arn) => arn,
-            None => format!(
-                "arn:{}:secretsmanager:{}:{}:secret:{}-??????",
-                x.aws.partition(),
-                x.aws.region,
-                x.aws.account_id,
-                e.name
-            ),
+            None => x.planned(&secret_key(&e.name)).map_or_else(|| arn_pattern(x, &e.name), |l| l.to_string()),
         };
         out.push(Requirement {
             action: "secretsmanager:GetSecretValue".into(),

@@ -41,6 +41,11 @@ fn arn(x: &Exec, name: &str) -> String {
 }
 
 /// The secret's ARN, or None when it does not exist.
+/// The key under which a plan remembers the ARN of a secret it would create.
+pub fn secret_key(name: &str) -> String {
+    format!("secretsmanager secret {name}")
+}
+
 /// The secret's ARN as IAM matches it before its random suffix is known (`NAME-??????`).
 pub fn arn_pattern(x: &Exec, name: &str) -> String {
     format!("{}-??????", arn(x, name))
@@ -137,7 +142,9 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
             let detail = format!("create secret {} without a value yet{key}", e.name);
             let op = Op::new("secretsmanager", "CreateSecret", arn_pattern(x, &e.name)).with_key(key_of(x, &e));
             let made = x.change(op, detail, call).await?;
-            (made.map(|o| o.arn).required("secret ARN")?.named(format!("secret {}", e.name)), None)
+            let arn = made.map(|o| o.arn).required("secret ARN")?.named(format!("ARN of secret {}", e.name));
+            x.remember(&secret_key(&e.name), &arn);
+            (arn, None)
         }
     };
     if let Later::Known(arn) = &arn {
