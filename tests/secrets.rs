@@ -132,11 +132,30 @@ async fn populate_verify_rerun_for_free_and_a_changed_source_writes_one_version(
     sb.env.retain(|(k, _)| !["OPENAI_API_KEY", "DB_URL", "SECURE_TOKEN"].contains(&k.as_str()));
     let blind = sb.run(&["verify", "secrets"]);
     assert_eq!(blind.code, 0, "{blind:?}");
-    let missing = sb.run(&["run", "secrets", "--yes"]);
-    assert_eq!(missing.code, 2, "{missing:?}");
-    for var in ["OPENAI_API_KEY", "DB_URL", "SECURE_TOKEN"] {
-        assert!(missing.stderr.contains(&format!("comes from env:{var}, and {var} is not set")), "{missing:?}");
-    }
+    // Nor does a run whose secrets are in place: their sources are read only when a value is written.
+    moto.start_recording();
+    let done = sb.run(&["run", "secrets", "--yes"]);
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(moto.recorded_operations().into_iter().all(|o| !is_mutating(&o)), "{done:?}");
+    // A secret gone: its step fails alone, naming the variable; the others go on; what
+    // stands on it is blocked; the plan says the same and goes on.
+    let sm = support::secrets(&moto.url).await;
+    sm.delete_secret().secret_id("acme-prod-openai-api-key").force_delete_without_recovery(true).send().await.unwrap();
+    let plan = sb.run(&["plan", "secrets", "--json"]);
+    let doc = plan.json();
+    let gone = step(&doc, "secret:acme-prod-openai-api-key");
+    assert_eq!(gone["status"], "error", "{plan:?}");
+    assert!(
+        gone["error"].as_str().unwrap().contains("comes from env:OPENAI_API_KEY, and OPENAI_API_KEY is not set"),
+        "{gone}"
+    );
+    assert_eq!(step(&doc, "secret:acme-prod-app")["status"], "pass", "{plan:?}");
+    let missing = sb.run(&["run", "secrets", "--yes", "--json"]);
+    assert_eq!(missing.code, 1, "{missing:?}");
+    let doc = missing.json();
+    assert_eq!(step(&doc, "secret:acme-prod-openai-api-key")["status"], "error", "{missing:?}");
+    assert_eq!(step(&doc, "parameter:/acme-prod/token")["status"], "pass", "the run went on: {missing:?}");
+    assert_eq!(step(&doc, "read-access")["status"], "blocked", "{missing:?}");
     assert_no_leak(
         &sb,
         &[&before, &run, &verify, &again, &changed, &blind, &missing],
@@ -288,4 +307,31 @@ fn the_wizard_never_shows_a_value() {
     let (code, after) = tty.exit();
     assert_eq!(code, 0, "{after}");
     assert_no_leak(&sb, &[], &[OPENAI, DB_URL, SECURE]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_run_alone_needs_only_its_own_inputs() {
+    let moto = moto();
+    let mut sb = sandbox("secrets-alone", &moto);
+    // One secret asked at a prompt (given once through PREFLIGHT_SECRET_…).
+    let profile = PROFILE.replace("source = \"env:OPENAI_API_KEY\"", "source = \"prompt\"");
+    std::fs::write(sb.dir.join("preflight.toml"), profile).unwrap();
+    sb.env.push(("PREFLIGHT_SECRET_SECRET_ACME_PROD_OPENAI_API_KEY".into(), OPENAI.into()));
+    assert_eq!(sb.run(&["run", "iam-policy", "--yes"]).code, 0);
+    let first = sb.run(&["run", "secrets", "--yes"]);
+    assert_eq!(first.code, 0, "{first:?}");
+
+    // The read access breaks; its sources are gone: no prompt answer, no variables.
+    sb.env.retain(|(k, _)| !k.starts_with("PREFLIGHT_SECRET_") && !["DB_URL", "SECURE_TOKEN"].contains(&k.as_str()));
+    let iam = support::iam(&moto.url).await;
+    iam.delete_role_policy().role_name("acme-ecs-task-role").policy_name("acme-secrets-read").send().await.unwrap();
+    moto.start_recording();
+    // Without a terminal nothing could be asked: the secrets are in place, so nothing is.
+    let alone = sb.run(&["run", "secrets", "--step", "read-access", "--yes"]);
+    assert_eq!(alone.code, 0, "{alone:?}");
+    let mutating: Vec<String> = moto.recorded_operations().into_iter().filter(|o| is_mutating(o)).collect();
+    assert_eq!(mutating, vec!["PutRolePolicy"], "only the read access is written: {alone:?}");
+    let plan = sb.run(&["plan", "secrets"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    assert_no_leak(&sb, &[&first, &alone, &plan], &[OPENAI, DB_URL, SECURE]);
 }

@@ -51,3 +51,16 @@ pub fn pick(names: &[String], shown: &dyn Fn(&str) -> String) -> Result<String, 
     let i = options.iter().position(|o| *o == choice).unwrap_or(0);
     Ok(names[i].clone())
 }
+
+/// A value a step needs, asked for when the step runs: at a prompt in a
+/// terminal (masked for a secret), else an error naming the input and how to give it.
+pub struct CliAsk;
+
+impl crate::runner::Ask for CliAsk {
+    fn ask(&self, def: &InputDef) -> Result<String, String> {
+        if !super::setup::interactive() {
+            return Err(crate::engine::inputs::missing_error(def).to_string());
+        }
+        tokio::task::block_in_place(|| ask(def))
+    }
+}

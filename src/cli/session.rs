@@ -10,9 +10,9 @@ use crate::aws::shared::Shared;
 use super::args::Global;
 use super::setup::{self, Failure, usage};
 use crate::aws::context::AwsContext;
-use crate::engine::inputs::Values;
+use crate::engine::inputs::{self, Values};
 use crate::engine::library::Library;
-use crate::engine::model::{Checklist, Checklists, InputDef, InputKind};
+use crate::engine::model::{Checklist, Checklists, InputDef};
 use crate::engine::profile::Profile;
 use crate::engine::state::RunState;
 use crate::engine::store::{Store, state_dir};
@@ -31,6 +31,9 @@ pub struct Session {
     pub concurrency: u16,
     /// `--profile-file` and `--set` as a fix repeats them (see `setup::invocation`).
     pub invocation: String,
+    /// The value inputs not at hand (a prompt's, or a source that cannot be read:
+    /// why), resolved when a step that writes them runs.
+    pub lazy: BTreeMap<String, (InputDef, Option<String>)>,
     /// The value inputs (secrets, `env:`/`file:` sources) left unresolved by
     /// [`Session::open_without_values`]: what they hold never names a resource.
     pub unvalued: Vec<String>,
@@ -73,13 +76,14 @@ impl Session {
             selected.push(lists.all.iter().position(|x| x.id == c.id).expect("picked from the list"));
         }
         let chosen: Vec<&Checklist> = selected.iter().map(|&i| &lists.all[i]).collect();
-        let mut defs = needed(&lists, &chosen, step, &library, probes_only);
-        let unvalued: Vec<String> = defs
-            .iter()
-            .filter(|d| !values && (d.kind == InputKind::Secret || d.from.is_some()))
-            .map(|d| d.name.clone())
-            .collect();
-        defs.retain(|d| !unvalued.contains(&d.name));
+        // The values steps write (secrets, `env:`/`file:` sources) are read only
+        // when a step that writes one runs (see `Runner::supply`), never asked for up front.
+        // (A value a probe reads is needed to probe at all: that one is resolved now.)
+        let probed: Vec<String> = needed(&lists, &chosen, step, &library, true).into_iter().map(|d| d.name).collect();
+        let (value_defs, defs): (Vec<InputDef>, Vec<InputDef>) = needed(&lists, &chosen, step, &library, probes_only)
+            .into_iter()
+            .partition(|d| inputs::is_value(d) && !probed.contains(&d.name));
+        let unvalued: Vec<String> = value_defs.iter().filter(|_| !values).map(|d| d.name.clone()).collect();
         let (provided, warnings) = setup::provided(g, &profile, &defs, &lists)?;
         warnings.iter().for_each(|w| eprintln!("{w}"));
         setup::precheck(&defs, &provided)?;
@@ -94,7 +98,20 @@ impl Session {
             }
             eprintln!("warning: {m} (the profile's [expect]); check --profile and --region");
         }
-        let values = setup::resolve(g, &defs, &provided, &aws)?;
+        let mut values_now = setup::resolve(g, &defs, &provided, &aws)?;
+        let mut lazy = BTreeMap::new();
+        for def in value_defs.into_iter().filter(|_| values) {
+            let why = match setup::read_value(&def, &profile.path) {
+                Ok(Some(v)) => match inputs::accept(&mut values_now, &def, v.raw().to_string(), v.origin) {
+                    Ok(()) => continue,
+                    Err(e) => Some(format!("error: {e}")),
+                },
+                Ok(None) => None,
+                Err(why) => Some(why),
+            };
+            lazy.insert(def.name.clone(), (def, why));
+        }
+        let values = values_now;
         Ok(Self {
             library: Arc::new(library),
             lists,
@@ -105,6 +122,7 @@ impl Session {
             concurrency: g.concurrency,
             invocation: setup::invocation(g),
             unvalued,
+            lazy,
         })
     }
 
@@ -128,6 +146,8 @@ impl Session {
             checklists: Arc::new(self.lists.all.clone()),
             judged: Default::default(),
             invocation: self.invocation.clone(),
+            lazy: self.lazy.clone(),
+            ask: Some(Arc::new(crate::cli::prompt::CliAsk)),
         }
     }
 

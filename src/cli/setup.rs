@@ -182,44 +182,60 @@ pub fn provided(
         },
     };
     warnings.extend(inputs::unify_task_role(&mut out, &origin).map_err(|e| usage(format!("error: {e}")))?);
-    for def in defs.iter().filter(|d| d.kind == InputKind::Secret) {
-        out.remove(&def.name);
-        if let Ok(v) = std::env::var(format!("PREFLIGHT_SECRET_{}", def.name.to_uppercase())) {
-            out.insert(def.name.clone(), Value::plain(v, Origin::Environment));
-        }
-    }
-    // Values the profile's lists say to read from the environment or a file.
+    // Values the profile's lists say to read from the environment or a file, and secrets.
     let mut unread = Vec::new();
-    for def in defs {
-        match &def.from {
-            None => {}
-            Some(ValueFrom::Env(var)) => match std::env::var(var) {
-                Ok(v) => {
-                    out.insert(def.name.clone(), Value::plain(v, Origin::Environment));
-                }
-                Err(_) => unread.push(format!(
-                    "error: {} comes from env:{var}, and {var} is not set\n  fix: export {var}=... (read from the environment only, never written), or change its source in {}",
-                    def.prompt,
-                    profile.path.display()
-                )),
-            },
-            Some(ValueFrom::File(path)) => match std::fs::read_to_string(path) {
-                Ok(v) => {
-                    let v = v.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(&v).to_string();
-                    out.insert(def.name.clone(), Value::plain(v, Origin::File));
-                }
-                Err(e) => unread.push(format!(
-                    "error: {} comes from file:{path}, which cannot be read ({e})\n  fix: check the path (a relative one starts where preflight runs), or change its source in {}",
-                    def.prompt,
-                    profile.path.display()
-                )),
-            },
+    for def in defs.iter().filter(|d| inputs::is_value(d)) {
+        out.remove(&def.name);
+        match read_value(def, &profile.path) {
+            Ok(Some(v)) => {
+                out.insert(def.name.clone(), v);
+            }
+            Ok(None) => {}
+            Err(e) => unread.push(e),
         }
     }
     if !unread.is_empty() {
         return Err(usage(unread.join("\n")));
     }
     Ok((out, warnings))
+}
+
+/// A value input's value when it is at hand without asking anyone: its
+/// environment variable or file, or PREFLIGHT_SECRET_<NAME> for a secret asked
+/// at a prompt (Ok(None): only a prompt can give it). Err says why its source
+/// cannot be read, with the fix.
+pub fn read_value(def: &InputDef, profile: &std::path::Path) -> Result<Option<Value>, String> {
+    let secret = |text: String, origin| {
+        if def.kind == InputKind::Secret {
+            Value { text: inputs::Text::Secret(inputs::Secret::new(text)), origin }
+        } else {
+            Value::plain(text, origin)
+        }
+    };
+    match &def.from {
+        None => Ok(std::env::var(format!("PREFLIGHT_SECRET_{}", def.name.to_uppercase()))
+            .ok()
+            .map(|v| secret(v, Origin::Environment))),
+        Some(ValueFrom::Env(var)) => match std::env::var(var) {
+            Ok(v) => Ok(Some(secret(v, Origin::Environment))),
+            Err(_) => Err(format!(
+                "error: {} comes from env:{var}, and {var} is not set\n  fix: export {var}=... (read from the environment only, never written), or change its source in {}",
+                def.prompt,
+                profile.display()
+            )),
+        },
+        Some(ValueFrom::File(path)) => match std::fs::read_to_string(path) {
+            Ok(v) => {
+                let v = v.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(&v).to_string();
+                Ok(Some(secret(v, Origin::File)))
+            }
+            Err(e) => Err(format!(
+                "error: {} comes from file:{path}, which cannot be read ({e})\n  fix: check the path (a relative one starts where preflight runs), or change its source in {}",
+                def.prompt,
+                profile.display()
+            )),
+        },
+    }
 }
 
 /// Fails early, before AWS is contacted, when a required input has no value

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::model::{CONTEXT_NAMES, InputDef, InputKind};
+use super::model::{CONTEXT_NAMES, InputDef, InputKind, ValueFrom};
 use super::order;
 use super::template;
 
@@ -72,7 +72,8 @@ impl Value {
     pub fn plain(text: impl Into<String>, origin: Origin) -> Self {
         Self { text: Text::Plain(text.into()), origin }
     }
-    fn raw(&self) -> &str {
+    /// The value itself (a secret's too): for the code that hands it on, never to show.
+    pub fn raw(&self) -> &str {
         match &self.text {
             Text::Plain(s) => s,
             Text::Secret(s) => s.expose(),
@@ -302,6 +303,22 @@ pub fn missing_error(def: &InputDef) -> InputError {
         message: format!("is required and has no value ({})", def.prompt),
         from: None,
         fix: fix_for(def),
+    }
+}
+
+/// Whether an input carries a value a step writes (a secret, a value read from
+/// `env:` or `file:`): resolved only when a step that writes it runs.
+pub fn is_value(def: &InputDef) -> bool {
+    def.kind == InputKind::Secret || def.from.is_some()
+}
+
+/// Where a value input is read from, for messages: `env:VAR`, `file:PATH`, or
+/// the prompt (and PREFLIGHT_SECRET_<NAME>).
+pub fn source_of(def: &InputDef) -> String {
+    match &def.from {
+        Some(ValueFrom::Env(var)) => format!("env:{var}"),
+        Some(ValueFrom::File(path)) => format!("file:{path}"),
+        None => format!("a prompt (or PREFLIGHT_SECRET_{})", def.name.to_uppercase()),
     }
 }
 

@@ -19,7 +19,7 @@ use crate::aws::exec::{Audit, Change, Exec, Planned, Probing, Sink};
 use crate::aws::shared::Shared;
 use crate::engine::inputs::Values;
 use crate::engine::library::Library;
-use crate::engine::model::{Checklist, Step};
+use crate::engine::model::{Checklist, InputDef, Step};
 use crate::engine::order;
 use crate::engine::outcome::{ProbeResult, Status, step_status};
 use crate::engine::profile::Lists;
@@ -74,6 +74,8 @@ pub struct StepReport {
     pub updated_at: Option<String>,
     /// In a plan: a step it stands on changes first; until then it is not judged.
     pub waits: bool,
+    /// A value its action writes has no source at hand: it fails alone, the run goes on.
+    pub lacks_input: bool,
 }
 
 impl StepReport {
@@ -92,6 +94,7 @@ impl StepReport {
             confirmed: st.is_some_and(|s| s.confirmed_at.is_some()),
             updated_at: st.map(|s| s.updated_at.clone()),
             waits: false,
+            lacks_input: false,
         }
     }
 }
@@ -212,6 +215,16 @@ pub struct Runner {
     /// `--profile-file` and `--set` of the command, which every `preflight …`
     /// a fix names repeats (see `engine::text::with_args`).
     pub invocation: String,
+    /// Values steps write that are not at hand (a prompt's; a source that
+    /// cannot be read, and why): resolved when a step that writes one runs.
+    pub lazy: BTreeMap<String, (InputDef, Option<String>)>,
+    /// Who asks for such a value (None: nobody can be asked).
+    pub ask: Option<Arc<dyn Ask>>,
+}
+
+/// Asks a person for a value a step needs now (a secret's value at a prompt).
+pub trait Ask: Send + Sync {
+    fn ask(&self, def: &InputDef) -> Result<String, String>;
 }
 
 pub fn now() -> String {
@@ -373,8 +386,10 @@ impl Runner {
                 report.updated_at = self.step_state(&checklist.id, &step.id).map(|s| s.updated_at.clone());
             }
             self.front.step_finished(&checklist.id, &report);
+            // A step that lacks a value fails alone: the steps that do not stand on it go on.
             if opts.mode == Mode::Run
                 && halted.is_none()
+                && !report.lacks_input
                 && matches!(report.status, Status::Fail | Status::Error | Status::Blocked)
             {
                 halted = Some(step.id.clone());
@@ -408,6 +423,7 @@ impl Runner {
             confirmed: false,
             updated_at: None,
             waits: false,
+            lacks_input: false,
         };
         if recorded.as_ref().is_some_and(|s| s.phase == state::Phase::Skipped) {
             report.status = Status::Skipped;
@@ -491,6 +507,13 @@ impl Runner {
             return Ok(report);
         };
 
+        // The values the action writes, now that it is to run (asked for only now).
+        if let Err(why) = self.supply(step) {
+            report.status = Status::Error;
+            report.error = Some(self.values.scrub(&why));
+            report.lacks_input = true;
+            return Ok(report);
+        }
         // Look first: the dry run reads what exists and lists the calls that would change it.
         let (plan, planned) = self.action(&checklist.id, step, None, forced).await;
         if let Err(e) = planned {
@@ -549,6 +572,30 @@ impl Runner {
         let inputs = self.probe_inputs(checklist, step);
         self.record(&checklist.id, &step.id, Event::Probed { probes, outputs, blocked: None, inputs })?;
         Ok(report)
+    }
+
+    /// Resolves the values the step's action writes that are not at hand yet:
+    /// asked for (a secret at a prompt), or Err naming what is missing and the fix.
+    fn supply(&mut self, step: &Step) -> Result<(), String> {
+        let Some(action) = &step.action else { return Ok(()) };
+        let names = template::toml_names(&toml::Value::Table(action.params.clone())).unwrap_or_default();
+        for name in names {
+            if self.values.inputs.contains_key(&name) {
+                continue;
+            }
+            let Some((def, why)) = self.lazy.get(&name).cloned() else { continue };
+            if let Some(why) = why {
+                return Err(why.trim_start_matches("error: ").to_string());
+            }
+            let ask = self.ask.clone().ok_or_else(|| crate::engine::inputs::missing_error(&def).to_string())?;
+            let text = ask
+                .ask(&def)
+                .map_err(|e| format!("input `{}` ({}): {e}", def.name, crate::engine::inputs::source_of(&def)))?;
+            crate::engine::inputs::accept(&mut self.values, &def, text, crate::engine::inputs::Origin::Prompt)
+                .map_err(|e| e.to_string())?;
+            self.lazy.remove(&name);
+        }
+        Ok(())
     }
 
     fn failed(

@@ -69,6 +69,9 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
         checklists: Arc::new(all.all.clone()),
         judged: Default::default(),
         invocation: invocation(g),
+        // The wizard asks for the values a run needs before it starts (see `update::start`).
+        lazy: Default::default(),
+        ask: None,
     };
 
     let views = lists

@@ -443,7 +443,11 @@ fn start(app: &mut App, job: Job) -> Vec<Effect> {
         (Some(id), true) => list.checklist.steps.iter().position(|s| &s.id == id).into_iter().collect(),
         _ => order::selection(&list.checklist.steps, job.step.as_deref()),
     };
-    let uses = |s: usize| if job.mode == Mode::Verify { &list.probe_inputs[s] } else { &list.inputs[s] };
+    // A step verified as passing now runs no action: what only its action writes (a secret's
+    // value) is not asked for; a forced re-run (r) is asked for all.
+    let acts =
+        |s: usize| job.mode != Mode::Verify && (job.only || !(list.fresh[s] && list.reports[s].status == Status::Pass));
+    let uses = |s: usize| if acts(s) { &list.inputs[s] } else { &list.probe_inputs[s] };
     let needed: BTreeSet<String> =
         steps.iter().flat_map(|&s| uses(s).iter()).filter(|n| app.missing.contains(*n)).cloned().collect();
     if !needed.is_empty() {
