@@ -209,6 +209,7 @@ pub fn expand(lists: &Checklists, entries: &Lists) -> Result<Checklists, String>
                             id: p.id.clone(),
                             call: call(&p.call, &inst, false),
                             precondition: p.precondition,
+                            repaired_by: p.repaired_by.clone(),
                         })
                         .collect(),
                     for_each: None,
@@ -254,7 +255,12 @@ mod tests {
             explain: String::new(),
             needs: needs.iter().map(|s| s.to_string()).collect(),
             action: Some(call.clone()),
-            probes: vec![super::super::model::ProbeDef { id: "v".into(), call, precondition: false }],
+            probes: vec![super::super::model::ProbeDef {
+                id: "v".into(),
+                call,
+                precondition: false,
+                repaired_by: None,
+            }],
             for_each: for_each.map(str::to_string),
         }
     }

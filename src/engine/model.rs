@@ -101,6 +101,10 @@ pub struct ProbeDef {
     /// A fact the step's action cannot repair (an image, a secret, a subnet
     /// someone else makes): checked before a run's first change.
     pub precondition: bool,
+    /// A later step of the checklist whose action repairs what this probe
+    /// finds (a service moved to other groups is moved back by `service`): a
+    /// run leaves it to that step instead of stopping here.
+    pub repaired_by: Option<String>,
 }
 
 #[derive(Debug, Clone)]

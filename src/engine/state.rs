@@ -105,6 +105,18 @@ impl StepState {
         self.confirmed_at.is_some() && self.confirmed_inputs.as_ref() == Some(inputs)
     }
 
+    /// The inputs this record was made with that have other values now (as
+    /// shown, secrets masked); None when it is this profile's (or says nothing).
+    pub fn other_inputs(&self, now: &BTreeMap<String, String>) -> Option<Vec<(String, String)>> {
+        let recorded = self.inputs.as_ref()?;
+        let other: Vec<(String, String)> = recorded
+            .iter()
+            .filter(|(k, v)| now.get(*k).is_some_and(|n| n != *v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        (!other.is_empty()).then_some(other)
+    }
+
     /// The status shown for this step from what was last recorded.
     pub fn status(&self) -> Status {
         match self.phase {
@@ -348,6 +360,34 @@ mod tests {
         assert!(s.confirmed_for(&inputs));
         let other: BTreeMap<String, String> = [("repo".to_string(), "Other/repo".to_string())].into();
         assert!(!s.confirmed_for(&other), "a confirmation is bound to the values confirmed");
+    }
+
+    #[test]
+    fn a_record_made_with_other_inputs_says_which() {
+        let mut s = StepState::new("t0");
+        let inputs: BTreeMap<String, String> = [("project".to_string(), "ctrlc2".to_string())].into();
+        let event =
+            Event::Probed { probes: vec![probe(Status::Fail)], outputs: BTreeMap::new(), blocked: None, inputs };
+        apply(&mut s, event, "t1").unwrap();
+        let now: BTreeMap<String, String> = [("project".to_string(), "comafi".to_string())].into();
+        assert_eq!(s.other_inputs(&now), Some(vec![("project".to_string(), "ctrlc2".to_string())]));
+        let same: BTreeMap<String, String> = [("project".to_string(), "ctrlc2".to_string())].into();
+        assert_eq!(s.other_inputs(&same), None);
+        assert_eq!(s.other_inputs(&BTreeMap::new()), None, "a value not known now is not a difference");
+    }
+
+    #[test]
+    fn a_blocked_record_is_never_a_pass() {
+        let mut s = StepState::new("t0");
+        let event = Event::Probed {
+            probes: vec![probe(Status::Pass)],
+            outputs: BTreeMap::new(),
+            blocked: Some("needs x, which fails: …".into()),
+            inputs: BTreeMap::new(),
+        };
+        apply(&mut s, event, "t1").unwrap();
+        assert_eq!(s.status(), Status::Blocked);
+        assert_eq!(s.verified, Some(false));
     }
 
     #[test]

@@ -71,5 +71,5 @@ pub(super) fn read(store: &Store) -> Result<(Option<Doc>, Vec<Single>, bool), St
     });
     let bytes = serde_json::to_vec(&manifest).expect("json");
     let doc = Doc { digest: digest_of(&bytes), media_type: "application/vnd.oci.image.manifest.v1+json".into(), bytes };
-    Ok((None, vec![Single { manifest: doc, platform: config_platform(&config_bytes), blobs }], true))
+    Ok((None, vec![Single { manifest: doc, platform: config_platform(&config_bytes), claimed: None, blobs }], true))
 }

@@ -45,7 +45,10 @@ pub struct Blob {
 #[derive(Debug, Clone)]
 pub struct Single {
     pub manifest: Doc,
+    /// What its config says (an index's label is only a claim).
     pub platform: Option<Platform>,
+    /// The index's label, when it claims another platform than the config's.
+    pub claimed: Option<Platform>,
     pub blobs: Vec<Blob>,
 }
 
@@ -142,9 +145,17 @@ impl Image {
         let runs = |m: &&Single| m.platform.as_ref().is_some_and(|p| p.runs(want));
         let Some(chosen) = self.manifests.iter().find(runs) else {
             let has: Vec<String> = self.platforms().iter().map(|p| p.to_string()).collect();
+            let claims: Vec<String> = self
+                .manifests
+                .iter()
+                .filter_map(|m| {
+                    Some(format!("an entry labelled {} is {} by its config", m.claimed.as_ref()?, m.platform.as_ref()?))
+                })
+                .collect();
             return Err(format!(
-                "the image has no {want} variant (it has {}): Fargate would stop the task with CannotPullContainerError: image Manifest does not contain descriptor matching platform '{want}'",
-                if has.is_empty() { "no runnable platform".to_string() } else { has.join(", ") }
+                "the image has no {want} variant (it has {}{}): Fargate would stop the task with CannotPullContainerError: image Manifest does not contain descriptor matching platform '{want}'",
+                if has.is_empty() { "no runnable platform".to_string() } else { has.join(", ") },
+                if claims.is_empty() { String::new() } else { format!("; {}", claims.join("; ")) }
             ));
         };
         let (members, top): (Vec<&Single>, &Doc) = match (&self.index, self.complete) {

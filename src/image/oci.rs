@@ -48,6 +48,11 @@ pub(super) fn config_platform(bytes: &[u8]) -> Option<Platform> {
     Some(Platform { os: field("os")?, architecture: field("architecture")?, variant: field("variant") })
 }
 
+/// Whether two platforms are the same (a missing variant of arm64 is v8).
+fn same_platform(a: &Platform, b: &Platform) -> bool {
+    a.os == b.os && a.architecture == b.architecture && (a.variant == b.variant || a.runs(b) && b.runs(a))
+}
+
 /// A manifest and its blobs, every one present with its size; the config read for its platform.
 fn single(store: &Store, manifest: Doc, listed: Option<&oci_spec::image::Platform>) -> Result<Single, String> {
     let m = ImageManifest::from_reader(manifest.bytes.as_slice())
@@ -75,12 +80,15 @@ fn single(store: &Store, manifest: Doc, listed: Option<&oci_spec::image::Platfor
         architecture: p.architecture().to_string(),
         variant: p.variant().clone(),
     });
-    let platform = listed.or_else(|| config_platform(&config_bytes));
+    // The platform is the config's: an index's label is only a claim. An entry
+    // whose config is no image config (an attestation) runs nowhere.
+    let platform = config_platform(&config_bytes);
+    let claimed = listed.filter(|l| platform.as_ref().is_some_and(|p| !same_platform(p, l)));
     let mut blobs = vec![config];
     for layer in m.layers() {
         blobs.push(present(layer, BlobKind::Layer)?);
     }
-    Ok(Single { manifest, platform, blobs })
+    Ok(Single { manifest, platform, claimed, blobs })
 }
 
 /// The image of an OCI layout: its index (when the top is one), its manifests,

@@ -4,7 +4,7 @@
 use super::bedrock::{access as bedrock_access, invoke, model, use_case};
 use super::ec2::network;
 use super::ecr::{image, repository};
-use super::ecs::{cluster, image as ecs_image, role, secrets as ecs_secrets, service, task};
+use super::ecs::{cluster, image as ecs_image, in_use, role, secrets as ecs_secrets, service, task};
 use super::iam::execution;
 use super::iam::{allows, attach, oidc, policy, principal};
 use super::kind::{Kind, Run, check, parse};
@@ -218,6 +218,11 @@ pub static KINDS: &[Kind] = &[
         network::ensure, calls network::ensure_calls
     ),
     probe!("ec2.network", "the subnets exist and the tasks' group lets in only what it should", network::probe, calls network::probe_calls),
+    probe!(
+        "ecs.network_in_use",
+        "the subnets and security groups the service runs in let in what they should (not only the ones preflight named)",
+        in_use::probe, calls in_use::probe_calls
+    ),
     action!(
         "elb.ensure_load_balancer",
         "internet-facing ALB, target group (ip targets, health path) and listener on 80 (adopted by name)",

@@ -76,9 +76,30 @@ pub struct StepReport {
     pub waits: bool,
     /// A value its action writes has no source at hand: it fails alone, the run goes on.
     pub lacks_input: bool,
+    /// What fails here is repaired by this later step of the run (`repaired_by`):
+    /// the run goes on, and probes this step again after that one.
+    pub deferred: Option<String>,
 }
 
 impl StepReport {
+    /// What the recorded state says of a step, without probing. A record made
+    /// with other values of its inputs than `now`'s is not this profile's: it
+    /// is shown as pending, saying for which values it was made.
+    pub fn recorded_for(step: &Step, st: Option<&StepState>, now: &BTreeMap<String, String>) -> Self {
+        let mut report = Self::recorded(step, st);
+        if let Some(other) = st.and_then(|s| s.other_inputs(now)) {
+            let values: Vec<String> = other.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            report.status = Status::Pending;
+            report.probes.clear();
+            report.outputs.clear();
+            report.error = Some(format!(
+                "recorded for other inputs ({}): not this profile's; `preflight verify` probes it",
+                values.join(", ")
+            ));
+        }
+        report
+    }
+
     /// What the recorded state says of a step, without probing.
     pub fn recorded(step: &Step, st: Option<&StepState>) -> Self {
         Self {
@@ -95,6 +116,7 @@ impl StepReport {
             updated_at: st.map(|s| s.updated_at.clone()),
             waits: false,
             lacks_input: false,
+            deferred: None,
         }
     }
 }
@@ -390,11 +412,32 @@ impl Runner {
             if opts.mode == Mode::Run
                 && halted.is_none()
                 && !report.lacks_input
+                && report.deferred.is_none()
                 && matches!(report.status, Status::Fail | Status::Error | Status::Blocked)
             {
                 halted = Some(step.id.clone());
             }
             reports.push(report);
+        }
+        // Steps left to a later one: probed again now that it has run.
+        if opts.mode == Mode::Run {
+            for i in 0..reports.len() {
+                let Some(by) = reports[i].deferred.clone() else { continue };
+                if !reports.iter().any(|r| r.id == by && r.applied) {
+                    reports[i].error = Some(format!("left to step {by}, which changed nothing: it is still to repair"));
+                    continue;
+                }
+                let step = checklist.step(&reports[i].id).expect("a step of the checklist").clone();
+                let (probes, outputs) = self.prober(opts.probing).settle(&checklist.id, &step).await?;
+                let r = &mut reports[i];
+                r.status = step_status(&probes, r.confirmed);
+                r.probes = probes.clone();
+                r.error = (r.status != Status::Pass).then(|| format!("still failing after step {by} ran"));
+                r.deferred = None;
+                let inputs = self.probe_inputs(checklist, &step);
+                self.record(&checklist.id, &step.id, Event::Probed { probes, outputs, blocked: None, inputs })?;
+                self.front.step_finished(&checklist.id, &reports[i]);
+            }
         }
         // Steps a halted run will not look at.
         self.pending.abort_checklist(&checklist.id);
@@ -424,6 +467,7 @@ impl Runner {
             updated_at: None,
             waits: false,
             lacks_input: false,
+            deferred: None,
         };
         if recorded.as_ref().is_some_and(|s| s.phase == state::Phase::Skipped) {
             report.status = Status::Skipped;
@@ -489,6 +533,30 @@ impl Runner {
             let event =
                 Event::Probed { probes, outputs, blocked: blocking.as_ref().map(|n| n.sentence()), inputs: bound };
             self.record(&checklist.id, &step.id, event)?;
+        }
+        // What fails here only a later step of this run repairs: left to it.
+        let later: Vec<&str> = Self::selection(checklist, opts)
+            .into_iter()
+            .map(|i| checklist.steps[i].id.as_str())
+            .skip_while(|id| *id != step.id)
+            .skip(1)
+            .collect();
+        let failing: Vec<(&ProbeResult, Option<&String>)> = report
+            .probes
+            .iter()
+            .zip(&step.probes)
+            .filter(|(r, _)| matches!(r.status, Status::Fail | Status::Error))
+            .map(|(r, d)| (r, d.repaired_by.as_ref()))
+            .collect();
+        if opts.mode != Mode::Verify
+            && report.status == Status::Fail
+            && let Some(Some(by)) = failing.first().map(|(_, by)| *by)
+            && failing.iter().all(|(_, b)| *b == Some(by))
+            && later.contains(&by.as_str())
+        {
+            report.deferred = Some(by.clone());
+            report.error = Some(format!("left to step {by}, later in this run, which repairs it"));
+            return Ok(report);
         }
         // Done, waiting for a person, or an opt-in probe that was not asked for: nothing to apply
         // (unless this very step is forced: its action runs even though its probes pass).

@@ -64,7 +64,9 @@ fn from_report(name: &str, r: &StepReport, mode: Mode) -> Need {
             .map(|(w, f)| (w, f.or_else(|| r.fix.clone())))
             .unwrap_or_else(|| (r.error.clone().unwrap_or_else(|| "it was not checked".into()), r.fix.clone())),
     };
-    let planned = mode == Mode::Plan && ((matches!(r.status, Status::Fail) && !r.changes.is_empty()) || r.waits);
+    // Changed by this plan first, or left to a later step of this run that repairs it.
+    let planned = (mode == Mode::Plan && ((matches!(r.status, Status::Fail) && !r.changes.is_empty()) || r.waits))
+        || r.deferred.is_some();
     Need { name: name.to_string(), status: r.status, why, fix, planned }
 }
 

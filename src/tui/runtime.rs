@@ -78,7 +78,13 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
         .iter()
         .map(|c| {
             let recorded: Vec<_> = c.steps.iter().map(|s| runner.step_state(&c.id, &s.id)).collect();
-            let reports = c.steps.iter().zip(&recorded).map(|(s, st)| StepReport::recorded(s, *st)).collect();
+            // A record made with other input values is not shown as this profile's.
+            let reports = c
+                .steps
+                .iter()
+                .zip(&recorded)
+                .map(|(s, st)| StepReport::recorded_for(s, *st, &runner.probe_inputs(c, s)))
+                .collect();
             let names = |probes_only| -> Vec<Vec<String>> {
                 (0..c.steps.len())
                     .map(|i| {

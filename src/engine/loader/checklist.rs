@@ -194,6 +194,7 @@ pub(super) fn load_one(
             if role == Role::Probe {
                 params.remove("id");
                 params.remove("precondition");
+                params.remove("repaired_by");
             }
             let mut used_assets = Vec::new();
             // A repeated step's kinds get their entry (and the action its values) when it is expanded.
@@ -280,8 +281,23 @@ pub(super) fn load_one(
                     false
                 }
             };
+            let repaired_by = match p.get_ref().get("repaired_by") {
+                None => None,
+                Some(toml::Value::String(by)) => {
+                    if !raw.steps.iter().any(|x| x.get_ref().id.get_ref() == by) || by == &id {
+                        errs.near(p.span(), "repaired_by", format!(
+                            "`repaired_by` of probe \"{pid}\" names \"{by}\", which is not another step of this checklist"
+                        ));
+                    }
+                    Some(by.clone())
+                }
+                Some(_) => {
+                    errs.near(p.span(), "repaired_by", format!("`repaired_by` of probe \"{pid}\" is a step id"));
+                    None
+                }
+            };
             if let Some(call) = check_call(Role::Probe, p, &mut errs) {
-                probes.push(ProbeDef { id: pid, call, precondition });
+                probes.push(ProbeDef { id: pid, call, precondition, repaired_by });
             }
         }
         if probes.is_empty() && s.probes.is_empty() {

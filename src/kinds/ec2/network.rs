@@ -109,7 +109,7 @@ pub fn port(text: &str) -> Result<i32, AwsError> {
     text.trim().parse().map_err(|_| AwsError::other(format!("container_port must be a number, not \"{text}\"")))
 }
 
-fn ec2_arn(x: &Exec, what: &str) -> String {
+pub fn ec2_arn(x: &Exec, what: &str) -> String {
     format!("arn:{}:ec2:{}:{}:{what}", x.aws.partition(), x.aws.region, x.aws.account_id)
 }
 
@@ -207,7 +207,7 @@ pub async fn resolve(x: &Exec, p: &Params) -> Result<Network, AwsError> {
 }
 
 /// Whether a group lets in `port` from `source` (a group id) or from `cidr`.
-fn lets_in(g: &SecurityGroup, port: i32, source: Option<&str>, cidr: Option<&str>) -> bool {
+pub fn lets_in(g: &SecurityGroup, port: i32, source: Option<&str>, cidr: Option<&str>) -> bool {
     g.ip_permissions().iter().any(|perm| {
         let covers = perm.ip_protocol() == Some("-1")
             || (perm.from_port().is_some_and(|f| f <= port) && perm.to_port().is_some_and(|t| t >= port));

@@ -210,41 +210,89 @@ pub fn tag_key(repository: &str, tag: &str) -> String {
     format!("ecr tag {repository}:{tag}")
 }
 
-/// The platforms of what a tag points to: an index's entries, or the config of one image.
-pub async fn platforms(x: &Exec, d: &Distribution, tag: &str, tagged: &str) -> Result<Option<Vec<Platform>>, AwsError> {
-    let op = Op::new("registry", "GetManifest", tagged);
-    let key = format!("{} {tagged}", d.endpoint);
-    let Some((doc, media_type)) = x.read_shared(op.clone(), &key, x.read_with(op, d.manifest(tag))).await? else {
-        return Ok(None);
-    };
-    let value: serde_json::Value = serde_json::from_slice(&doc).unwrap_or_default();
-    if media_type.contains("index") || media_type.contains("manifest.list") || value.get("manifests").is_some() {
-        let found = value["manifests"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|m| {
-                let p = &m["platform"];
-                Some(Platform {
-                    os: p["os"].as_str()?.to_string(),
-                    architecture: p["architecture"].as_str().filter(|a| *a != "unknown")?.to_string(),
-                    variant: p["variant"].as_str().map(str::to_string),
-                })
-            })
-            .collect();
-        return Ok(Some(found));
+/// The platforms of what a tag points to, each as its image's config says
+/// (an index's label is only a claim); with a sentence for each label that
+/// claims another platform than its config.
+#[derive(Debug, Clone, Default)]
+pub struct Platforms {
+    pub found: Vec<Platform>,
+    pub claims: Vec<String>,
+}
+
+impl Platforms {
+    /// `linux/amd64, linux/arm64/v8` (and what the labels claim otherwise).
+    pub fn list(&self) -> String {
+        let found: Vec<String> = self.found.iter().map(|p| p.to_string()).collect();
+        let list = if found.is_empty() { "of no known platform".to_string() } else { found.join(", ") };
+        if self.claims.is_empty() { list } else { format!("{list} ({})", self.claims.join("; ")) }
     }
-    let Some(config) = value["config"]["digest"].as_str() else { return Ok(Some(Vec::new())) };
+}
+
+/// A manifest's document and media type, read once per command.
+async fn manifest_of(
+    x: &Exec,
+    d: &Distribution,
+    reference: &str,
+    at: &str,
+) -> Result<Option<(Vec<u8>, String)>, AwsError> {
+    let op = Op::new("registry", "GetManifest", at);
+    x.read_shared(op.clone(), &format!("{} {at}", d.endpoint), x.read_with(op, d.manifest(reference))).await
+}
+
+/// What a manifest's config says it runs on.
+async fn config_platform(
+    x: &Exec,
+    d: &Distribution,
+    manifest: &serde_json::Value,
+) -> Result<Option<Platform>, AwsError> {
+    let Some(config) = manifest["config"]["digest"].as_str() else { return Ok(None) };
     let at = format!("{}@{config}", d.uri);
     let op = Op::new("registry", "GetBlob", &at);
     let bytes =
         x.read_shared(op.clone(), &format!("{} {at}", d.endpoint), x.read_with(op, d.small_blob(config))).await?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-    let field = |k: &str| v[k].as_str().map(str::to_string);
-    Ok(Some(match (field("os"), field("architecture")) {
-        (Some(os), Some(architecture)) => vec![Platform { os, architecture, variant: field("variant") }],
-        _ => Vec::new(),
-    }))
+    let field = |k: &str| v[k].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+    Ok(match (field("os"), field("architecture")) {
+        (Some(os), Some(architecture)) => Some(Platform { os, architecture, variant: field("variant") }),
+        _ => None,
+    })
+}
+
+pub async fn platforms(x: &Exec, d: &Distribution, tag: &str, tagged: &str) -> Result<Option<Platforms>, AwsError> {
+    let Some((doc, media_type)) = manifest_of(x, d, tag, tagged).await? else {
+        return Ok(None);
+    };
+    let value: serde_json::Value = serde_json::from_slice(&doc).unwrap_or_default();
+    let mut out = Platforms::default();
+    if media_type.contains("index") || media_type.contains("manifest.list") || value.get("manifests").is_some() {
+        for entry in value["manifests"].as_array().into_iter().flatten() {
+            let label = &entry["platform"];
+            let claimed = match (label["os"].as_str(), label["architecture"].as_str()) {
+                (Some(os), Some(arch)) if arch != "unknown" => Some(Platform {
+                    os: os.to_string(),
+                    architecture: arch.to_string(),
+                    variant: label["variant"].as_str().map(str::to_string),
+                }),
+                // An attestation (unknown/unknown) runs nowhere.
+                _ => continue,
+            };
+            let Some(digest) = entry["digest"].as_str() else { continue };
+            let at = format!("{}@{digest}", d.uri);
+            let Some((bytes, _)) = manifest_of(x, d, digest, &at).await? else { continue };
+            let manifest: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            match (config_platform(x, d, &manifest).await?, claimed) {
+                (Some(own), Some(label)) if !(own.runs(&label) && label.runs(&own)) => {
+                    out.claims.push(format!("an entry labelled {label} is {own} by its config"));
+                    out.found.push(own);
+                }
+                (Some(own), _) => out.found.push(own),
+                (None, _) => {}
+            }
+        }
+        return Ok(Some(out));
+    }
+    out.found.extend(config_platform(x, d, &value).await?);
+    Ok(Some(out))
 }
 
 pub async fn probe_platform(x: &mut Exec, id: String, p: PlatformParams) -> Result<ProbeResult, AwsError> {
@@ -254,16 +302,15 @@ pub async fn probe_platform(x: &mut Exec, id: String, p: PlatformParams) -> Resu
     let Some(found) = platforms(x, &d, &p.tag, &tagged).await? else {
         return Ok(no_tag(&id, &tagged, &x.checklist));
     };
-    let list = found.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ");
-    Ok(if found.iter().any(|f| f.runs(&want)) {
+    let list = found.list();
+    Ok(if found.found.iter().any(|f| f.runs(&want)) {
         ProbeResult::new(&id, Status::Pass, format!("{tagged} runs on {want} ({list})"))
     } else {
         ProbeResult::new(
             &id,
             Status::Fail,
             format!(
-                "{tagged} is {}: no {want} variant; a task would stop with CannotPullContainerError: image Manifest does not contain descriptor matching platform '{want}'",
-                if list.is_empty() { "of no known platform".to_string() } else { list }
+                "{tagged} is {list}: no {want} variant; a task would stop with CannotPullContainerError: image Manifest does not contain descriptor matching platform '{want}'"
             ),
         )
         .with_fix(format!("{}, then preflight run {} --step image", buildx(&want, &d.uri, &p.tag), x.checklist))

@@ -96,9 +96,7 @@ pub async fn described(x: &Exec, image: &str, registry_url: &str) -> String {
         Err(e) => Err(e),
     };
     match found {
-        Ok(Some(found)) => {
-            format!("ECR holds {image} for {}", found.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", "))
-        }
+        Ok(Some(found)) => format!("ECR holds {image} for {}", found.list()),
         Ok(None) => format!("ECR has no {image}"),
         Err(e) => format!("ECR could not be asked for {image}'s platforms: {}", e.message),
     }
@@ -146,8 +144,8 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         .with_fix("preflight run ecr-push"));
     };
     let wanted = Platform::parse(want).expect("a known platform");
-    let list = found.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", ");
-    Ok(if found.iter().any(|f| f.runs(&wanted)) {
+    let list = found.list();
+    Ok(if found.found.iter().any(|f| f.runs(&wanted)) {
         ProbeResult::new(&id, Status::Pass, format!("{} runs on {want} ({list})", p.image))
     } else {
         ProbeResult::new(

@@ -5,6 +5,7 @@
 pub mod cluster;
 pub mod fresh;
 pub mod image;
+pub mod in_use;
 pub mod role;
 pub mod secrets;
 pub mod service;

@@ -13,7 +13,8 @@ use crate::engine::profile::container::SecretRef;
 use crate::kinds::iam::allows::may;
 use crate::kinds::iam::read::{PrincipalKind, policy_reads, principal_policies};
 use crate::kinds::kind::KindParams;
-use crate::kinds::secrets::access::{key_arn, key_pattern};
+use crate::kinds::secrets::access::key_arn_of;
+use crate::kinds::secrets::facts;
 use crate::policy::Requirement;
 
 #[derive(Debug, Deserialize)]
@@ -49,10 +50,17 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
     // The secrets' ARNs, all at once, while the role's policies are read (shared: `may` finds them answered).
     let arns = futures_util::future::join_all(lists.container_secrets.iter().map(|s| value_from(x, &s.from)));
     let (arns, _) = tokio::join!(arns, principal_policies(x, PrincipalKind::Role, &p.role_name));
+    let mut keys = Vec::new();
     for (s, arn) in lists.container_secrets.iter().zip(arns) {
         let arn = arn?;
         match &s.from {
-            SecretRef::Parameter { .. } => required.push(need("ssm:GetParameters", arn, "ParametersRead")),
+            SecretRef::Parameter { name } => {
+                required.push(need("ssm:GetParameters", arn, "ParametersRead"));
+                // A SecureString is decrypted with its key: the one it really has.
+                if let Some(key) = facts::parameter(x, name).await?.and_then(|f| f.key) {
+                    keys.push(key);
+                }
+            }
             SecretRef::Secret { name, key } => {
                 // valueFrom with :KEY:: names the secret's ARN plus a selector: the request's resource is the ARN.
                 let arn = if key.is_some() {
@@ -61,27 +69,29 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
                     arn
                 };
                 required.push(need("secretsmanager:GetSecretValue", arn, "SecretsRead"));
-                if let Some(key_id) = lists.secret(name).and_then(|e| e.kms_key_id.clone()) {
-                    required.push(need("kms:Decrypt", key_arn(x, &key_id).await?, "KeysDecrypt"));
+                // The key the secret is really encrypted with, whether the profile names one or not.
+                if let Some(key) = facts::secret(x, name).await?.and_then(|f| f.key) {
+                    keys.push(key);
                 }
             }
         }
+    }
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        required.push(need("kms:Decrypt", key_arn_of(x, &key, true).await?, "KeysDecrypt"));
     }
     let fixed_by = format!("{} --step execution-role", x.checklist);
     may(x, id, PrincipalKind::Role, &p.role_name, &required, &fixed_by).await
 }
 
-/// The calls of [`probe`]: the role's policies, the secrets' ARNs, their keys'.
+/// The calls of [`probe`]: the role's policies, the secrets' ARNs (and the
+/// keys they are encrypted with, read from the account), the parameters'.
 pub fn probe_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
     let mut out = policy_reads(x, PrincipalKind::Role, &p.role_name);
     out.extend(value_from_calls(x));
-    for s in &x.lists.container_secrets {
-        if let SecretRef::Secret { name, .. } = &s.from
-            && let Some(key) = x.lists.secret(name).and_then(|e| e.kms_key_id.clone())
-            && !(key.starts_with("arn:") && key.contains(":key/"))
-        {
-            out.push(Op::new("kms", "DescribeKey", key_pattern(x, &key)));
-        }
+    if x.lists.container_secrets.iter().any(|s| matches!(s.from, SecretRef::Parameter { .. })) {
+        out.extend(facts::parameter_calls());
     }
     Ok(out)
 }

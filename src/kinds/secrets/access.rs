@@ -11,8 +11,9 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::facts;
 use super::parameter::parameter_arn;
-use super::secret::{arn_pattern, describe, secret_key};
+use super::secret::{arn_pattern, secret_key};
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::{Detail, Exec};
 use crate::engine::outcome::{ProbeResult, Status};
@@ -76,11 +77,18 @@ pub fn key_pattern(x: &Exec, key: &str) -> String {
 
 /// The key ARN behind a key id, key ARN or alias.
 pub async fn key_arn(x: &Exec, key: &str) -> Result<String, AwsError> {
+    key_arn_of(x, key, false).await
+}
+
+/// [`key_arn`] of a key read from the account (`found`: the key a secret is
+/// really encrypted with, which no static declaration names).
+pub async fn key_arn_of(x: &Exec, key: &str, found: bool) -> Result<String, AwsError> {
     if key.starts_with("arn:") && key.contains(":key/") {
         return Ok(key.to_string());
     }
     let kms = x.aws.kms();
     let op = Op::new("kms", "DescribeKey", key_pattern(x, key));
+    let op = if found { op.with_found_key(Some(key_pattern(x, key))) } else { op };
     let out = x.read(op, kms.describe_key().key_id(key).send()).await?;
     out.key_metadata()
         .and_then(|m| m.arn())
@@ -93,34 +101,49 @@ pub async fn key_arn(x: &Exec, key: &str) -> Result<String, AwsError> {
 /// Decrypt on each customer key.
 async fn required(x: &Exec, reader: Reader) -> Result<Vec<Requirement>, AwsError> {
     let mut out = Vec::new();
-    let mut keys = Vec::new();
+    // (key, found in the account): the key each secret and parameter is really
+    // encrypted with, named in the profile or not (the profile's before it exists).
+    let mut keys: Vec<(String, bool)> = Vec::new();
     let lists = x.lists.clone();
     let entries: Vec<_> = lists.secrets.iter().filter(|e| e.readers.contains(&reader)).collect();
-    // Every secret's ARN at once.
-    let arns = futures_util::future::join_all(entries.iter().map(|e| describe(x, &e.name))).await;
-    for (e, arn) in entries.into_iter().zip(arns) {
+    // Every secret at once.
+    let found = futures_util::future::join_all(entries.iter().map(|e| facts::secret(x, &e.name))).await;
+    for (e, found) in entries.into_iter().zip(found) {
         // Not made yet: the one an earlier step of this plan makes, else every
         // version of the name (IAM's NAME-?????? for the random suffix).
-        let resource = match arn? {
-            Some(arn) => arn,
-            None => x.planned(&secret_key(&e.name)).map_or_else(|| arn_pattern(x, &e.name), |l| l.to_string()),
+        let resource = match found? {
+            Some(f) => {
+                keys.extend(f.key.map(|k| (k, true)));
+                f.arn
+            }
+            None => {
+                keys.extend(e.kms_key_id.clone().map(|k| (k, false)));
+                x.planned(&secret_key(&e.name)).map_or_else(|| arn_pattern(x, &e.name), |l| l.to_string())
+            }
         };
         out.push(Requirement {
             action: "secretsmanager:GetSecretValue".into(),
             resource,
             sid: Some("SecretsRead".into()),
         });
-        keys.extend(e.kms_key_id.clone());
     }
     for e in lists.parameters.iter().filter(|e| e.readers.contains(&reader)) {
         let resource = parameter_arn(x, &e.name);
         out.push(Requirement { action: "ssm:GetParameters".into(), resource, sid: Some("ParametersRead".into()) });
-        keys.extend(e.kms_key_id.clone());
+        match facts::parameter(x, &e.name).await? {
+            Some(f) => keys.extend(f.key.map(|k| (k, true))),
+            None => keys.extend(e.kms_key_id.clone().map(|k| (k, false))),
+        }
     }
     keys.sort();
-    keys.dedup();
-    for key in keys {
-        let resource = key_arn(x, &key).await?;
+    keys.dedup_by(|a, b| a.0 == b.0);
+    let mut arns = Vec::new();
+    for (key, found) in keys {
+        arns.push(key_arn_of(x, &key, found).await?);
+    }
+    arns.sort();
+    arns.dedup();
+    for resource in arns {
         out.push(Requirement { action: "kms:Decrypt".into(), resource, sid: Some("KeysDecrypt".into()) });
     }
     Ok(out)
@@ -255,6 +278,9 @@ fn required_calls(x: &Exec, reader: Reader) -> Vec<Op> {
     for e in x.lists.secrets.iter().filter(|e| e.readers.contains(&reader)) {
         out.push(Op::new("secretsmanager", "DescribeSecret", arn_pattern(x, &e.name)));
         keys.extend(e.kms_key_id.clone());
+    }
+    if x.lists.parameters.iter().any(|e| e.readers.contains(&reader)) {
+        out.extend(facts::parameter_calls());
     }
     keys.extend(x.lists.parameters.iter().filter(|e| e.readers.contains(&reader)).filter_map(|e| e.kms_key_id.clone()));
     for key in keys.into_iter().filter(|k| !(k.starts_with("arn:") && k.contains(":key/"))) {

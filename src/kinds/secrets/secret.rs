@@ -61,7 +61,11 @@ pub async fn describe(x: &Exec, name: &str) -> Result<Option<String>, AwsError> 
 /// The current value, or None when there is none (no AWSCURRENT version).
 async fn current(x: &Exec, e: &Entry, arn: &str) -> Result<Option<String>, AwsError> {
     let (sm, name) = (x.aws.secrets(), &e.name);
-    let op = Op::new("secretsmanager", "GetSecretValue", arn).with_key(key_of(x, e));
+    // Decrypted with the key it really has (the caller needs kms:Decrypt on that one).
+    let op = match super::facts::secret(x, name).await?.and_then(|f| f.key) {
+        Some(key) => Op::new("secretsmanager", "GetSecretValue", arn).with_found_key(Some(key_pattern(x, &key))),
+        None => Op::new("secretsmanager", "GetSecretValue", arn).with_key(key_of(x, e)),
+    };
     let out = x.read_opt(op, sm.get_secret_value().secret_id(name).send()).await?;
     Ok(out.and_then(|o| o.secret_string().map(str::to_string)))
 }
@@ -133,6 +137,10 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let sm = x.aws.secrets();
     let (arn, now) = match describe(x, &e.name).await? {
         Some(arn) => {
+            if let Some(deleted) = super::facts::secret(x, &e.name).await?.and_then(|f| f.deleted) {
+                let (fact, restore) = super::facts::scheduled(&e.name, &deleted);
+                return Err(AwsError::other(fact).with_fix(format!("restore it first: {restore}")));
+            }
             let now = current(x, &e, &arn).await?;
             (Later::Known(arn), now)
         }
@@ -167,6 +175,10 @@ pub async fn probe(x: &mut Exec, id: String, p: Check) -> Result<ProbeResult, Aw
     let Some(arn) = describe(x, &e.name).await? else {
         return Ok(ProbeResult::new(&id, Status::Fail, format!("secret {} does not exist", e.name)).with_fix(fix));
     };
+    if let Some(deleted) = super::facts::secret(x, &e.name).await?.and_then(|f| f.deleted) {
+        let (fact, restore) = super::facts::scheduled(&e.name, &deleted);
+        return Ok(ProbeResult::new(&id, Status::Fail, fact).with_fix(restore));
+    }
     x.output("secret_arn", arn.clone());
     let Some(now) = current(x, &e, &arn).await? else {
         return Ok(ProbeResult::new(
