@@ -215,3 +215,18 @@ fn a_step_needs_a_probe() {
 fn a_probe_kind_is_not_an_action_kind() {
     insta::assert_snapshot!(demo(&GOOD.replace("kind = \"iam.ensure_policy\"", "kind = \"iam.allows\"")));
 }
+
+/// The demo checklist beside a second one, `other`, whose step `made` it may need.
+fn with_other(text: &str) -> String {
+    let other = GOOD.replace("id = \"demo\"", "id = \"other\"").replace("id = \"grant\"", "id = \"made\"");
+    load(&[("checklists/inputs.toml", INPUTS), ("checklists/demo.toml", text), ("checklists/other.toml", &other)])
+}
+
+#[test]
+fn needs_a_step_of_another_checklist() {
+    let needs = |n: &str| GOOD.replace("needs = [\"policy\"]", &format!("needs = [\"policy\", \"{n}\"]"));
+    assert_eq!(with_other(&needs("other/made")), "no error");
+    insta::assert_snapshot!("needs_another_checklist_typo", with_other(&needs("othr/made")));
+    insta::assert_snapshot!("needs_another_checklists_unknown_step", with_other(&needs("other/mad")));
+    insta::assert_snapshot!("needs_its_own_checklist_by_name", with_other(&needs("demo/policy")));
+}

@@ -65,6 +65,8 @@ struct Row<'a> {
     /// Why there is no usable value, when there is none (and in a few words, for the table).
     problem: Option<String>,
     short: &'static str,
+    /// Which real thing the value names, when two inputs could seem to name it.
+    note: Option<String>,
 }
 
 fn kind_name(kind: &InputKind) -> &'static str {
@@ -87,8 +89,15 @@ fn rows<'a>(
         .inputs
         .iter()
         .map(|def| {
-            let mut row =
-                Row { def, checklists: lists.users(&def.name), value: None, origin: None, problem: None, short: "" };
+            let mut row = Row {
+                def,
+                checklists: lists.users(&def.name),
+                value: None,
+                origin: None,
+                problem: None,
+                short: "",
+                note: note(&def.name, &res.values),
+            };
             if let Some(from) = &def.from {
                 // Read only when a step needs it: never shown, never kept.
                 let (origin, what) = match from {
@@ -119,6 +128,24 @@ fn rows<'a>(
             row
         })
         .collect()
+}
+
+/// The task role and the runtime principal: one role when the principal is a
+/// role; when it is a user (local development), which role the task role is.
+fn note(name: &str, values: &inputs::Values) -> Option<String> {
+    let kind = values.lookup("runtime_principal_kind").unwrap_or_else(|| "role".into());
+    let role = values.lookup("task_role_name").unwrap_or_default();
+    let principal = values.lookup("runtime_principal_name").unwrap_or_default();
+    match (name, kind.as_str()) {
+        ("task_role_name", "user") => Some(format!(
+            "the ECS task role {role}: not iam-policy's runtime principal, which is the user {principal} (iam-policy makes that user, not this role; make the role yourself)"
+        )),
+        ("task_role_name", _) => Some(format!("the ECS task role {role}, also iam-policy's runtime role")),
+        ("runtime_principal_name", "role") => Some(format!(
+            "a runtime role is the task role: its input is task_role_name ({role}); naming it here is deprecated"
+        )),
+        _ => None,
+    }
 }
 
 async fn list_inputs(g: &Global, lists: &Checklists, profile: &Profile, json: bool) -> Result<u8, Failure> {
@@ -159,6 +186,7 @@ async fn list_inputs(g: &Global, lists: &Checklists, profile: &Profile, json: bo
                 "value": r.value,
                 "origin": r.origin.map(Origin::label),
                 "problem": r.problem,
+                "note": r.note,
             })).collect::<Vec<Json>>(),
         });
         render::emit(serde_json::to_string_pretty(&doc).expect("json"));
@@ -180,6 +208,9 @@ async fn list_inputs(g: &Global, lists: &Checklists, profile: &Profile, json: bo
             render::emit(format_args!("{:<width$}  {value:<40}  {from:<11}  {}", r.def.name, r.checklists.join(", ")));
             if let (Some(p), "invalid") = (&r.problem, r.short) {
                 render::emit(format_args!("{:<width$}  ✘ {p}", ""));
+            }
+            if let Some(n) = &r.note {
+                render::emit(format_args!("{:<width$}  ↳ {n}", ""));
             }
         }
     }

@@ -429,10 +429,23 @@ impl Runner {
                 }
                 let step = checklist.step(&reports[i].id).expect("a step of the checklist").clone();
                 let (probes, outputs) = self.prober(opts.probing).settle(&checklist.id, &step).await?;
+                // What it stands on, as it is now (reported again above it).
+                let failing_need = step
+                    .needs
+                    .iter()
+                    .find(|n| {
+                        reports.iter().any(|r| &&r.id == n && !matches!(r.status, Status::Pass | Status::Skipped))
+                    })
+                    .cloned();
                 let r = &mut reports[i];
                 r.status = step_status(&probes, r.confirmed);
                 r.probes = probes.clone();
                 r.error = (r.status != Status::Pass).then(|| format!("still failing after step {by} ran"));
+                r.fix = None;
+                if let Some(need) = &failing_need {
+                    r.status = Status::Blocked;
+                    r.error = Some(format!("blocked: it needs {need}, which still fails after step {by} ran"));
+                }
                 r.deferred = None;
                 let inputs = self.probe_inputs(checklist, &step);
                 self.record(&checklist.id, &step.id, Event::Probed { probes, outputs, blocked: None, inputs })?;
@@ -523,16 +536,29 @@ impl Runner {
         } else if let Some(need) = needs.iter().find(|n| n.planned)
             && matches!(report.status, Status::Pass | Status::Manual)
         {
-            // In a plan: what it stands on changes first, so what passes now is not yet what will be.
             report.status = Status::Blocked;
-            report.waits = true;
-            report.error = Some(format!("blocked: it {} (this plan changes it first)", need.sentence()));
             report.fix = need.fix.clone();
+            match &need.deferred_to {
+                // In a run: a later step repairs what it stands on; it is judged again after that one.
+                Some(by) => {
+                    report.deferred = Some(by.clone());
+                    report.error =
+                        Some(format!("blocked: it {} (step {by}, later in this run, repairs it)", need.sentence()));
+                }
+                // In a plan: what it stands on changes first, so what passes now is not yet what will be.
+                None => {
+                    report.waits = true;
+                    report.error = Some(format!("blocked: it {} (this plan changes it first)", need.sentence()));
+                }
+            }
         }
         if opts.mode != Mode::Plan {
             let event =
                 Event::Probed { probes, outputs, blocked: blocking.as_ref().map(|n| n.sentence()), inputs: bound };
             self.record(&checklist.id, &step.id, event)?;
+        }
+        if report.deferred.is_some() {
+            return Ok(report);
         }
         // What fails here only a later step of this run repairs: left to it.
         let later: Vec<&str> = Self::selection(checklist, opts)

@@ -21,8 +21,10 @@ pub struct Need {
     /// What does not pass (the first failing probe, or the need it is blocked by).
     pub why: String,
     pub fix: Option<String>,
-    /// In a plan: it fails, and this plan changes it.
+    /// In a plan: it fails, and this plan changes it (or, in a run, a later step repairs it).
     pub planned: bool,
+    /// In a run: the later step that repairs it.
+    pub deferred_to: Option<String>,
 }
 
 impl Need {
@@ -67,7 +69,7 @@ fn from_report(name: &str, r: &StepReport, mode: Mode) -> Need {
     // Changed by this plan first, or left to a later step of this run that repairs it.
     let planned = (mode == Mode::Plan && ((matches!(r.status, Status::Fail) && !r.changes.is_empty()) || r.waits))
         || r.deferred.is_some();
-    Need { name: name.to_string(), status: r.status, why, fix, planned }
+    Need { name: name.to_string(), status: r.status, why, fix, planned, deferred_to: r.deferred.clone() }
 }
 
 type Judging<'a> = crate::BoxFut<'a, Result<Need, Stop>>;
@@ -117,27 +119,18 @@ impl Runner {
                 .and_then(|c| c.steps.iter().find(|s| s.id == step).map(|s| (c.clone(), s.clone())));
             let Some((c, s)) = found else {
                 let why = "no such step for this profile (a repeated step without entries?)".to_string();
-                return Ok(Need { name, status: Status::Pending, why, fix: None, planned: false });
+                return Ok(Need { name, status: Status::Pending, why, fix: None, planned: false, deferred_to: None });
             };
             if !seen.insert(key.clone()) {
                 let why = "the needs go round in a circle".to_string();
-                return Ok(Need { name, status: Status::Error, why, fix: None, planned: false });
+                return Ok(Need { name, status: Status::Error, why, fix: None, planned: false, deferred_to: None });
             }
             let (probes, outputs) = self.probe(&c, &s, probing).await?;
             let confirmed =
                 self.step_state(&c.id, &s.id).is_some_and(|st| st.confirmed_for(&self.probe_inputs(&c, &s)));
-            let mut verdict = match first_failing(&probes) {
-                Some((why, fix)) => {
-                    Need { name: name.clone(), status: step_status(&probes, confirmed), why, fix, planned: false }
-                }
-                None => Need {
-                    name: name.clone(),
-                    status: step_status(&probes, confirmed),
-                    why: String::new(),
-                    fix: None,
-                    planned: false,
-                },
-            };
+            let (why, fix) = first_failing(&probes).unwrap_or_default();
+            let status = step_status(&probes, confirmed);
+            let mut verdict = Need { name: name.clone(), status, why, fix, planned: false, deferred_to: None };
             let mut blocked = None;
             for need in &s.needs {
                 let (nc, ns) =

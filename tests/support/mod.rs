@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod bedrock;
+pub mod deploy;
 pub mod health;
 pub mod image;
 pub mod proxy;
@@ -371,4 +372,27 @@ pub async fn ec2(endpoint: &str) -> aws_sdk_ec2::Client {
 /// An AWS SDK ELBv2 client for the test AWS.
 pub async fn elb(endpoint: &str) -> aws_sdk_elasticloadbalancingv2::Client {
     aws_sdk_elasticloadbalancingv2::Client::new(&sdk_config(endpoint).await)
+}
+
+/// An Application Auto Scaling client for the test AWS (to plant a scalable target).
+pub async fn autoscaling(endpoint: &str) -> aws_sdk_applicationautoscaling::Client {
+    aws_sdk_applicationautoscaling::Client::new(&sdk_config(endpoint).await)
+}
+
+/// The audit log's lines (`.preflight/audit.jsonl`), each a JSON object.
+pub fn audit(sb: &Sandbox) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(sb.dir.join(".preflight/audit.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A probe of a step of the first checklist of a JSON report.
+pub fn probe<'a>(doc: &'a serde_json::Value, step_id: &str, probe_id: &str) -> &'a serde_json::Value {
+    let s = step(doc, step_id);
+    s["probes"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["id"] == probe_id))
+        .unwrap_or_else(|| panic!("no probe {step_id}/{probe_id} in {s}"))
 }

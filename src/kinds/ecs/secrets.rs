@@ -21,18 +21,31 @@ impl KindParams for Params {}
 
 /// What is wrong with one container secret (its fact and fix), or None.
 async fn wrong(x: &Exec, variable: &str, from: &SecretRef) -> Result<Option<(String, String)>, AwsError> {
-    let secrets_fix =
-        "list it under [[secrets]] in the profile and run `preflight run secrets`, or correct [container_secrets]";
+    // Made by the secrets checklist when the profile lists it; else the profile is what to correct.
+    let make = |list: &str, listed: bool, id: String| {
+        if listed {
+            format!("preflight run secrets --step {id}")
+        } else {
+            format!(
+                "list it under [[{list}]] in the profile and run `preflight run secrets`, or correct [container_secrets]"
+            )
+        }
+    };
     match from {
         SecretRef::Parameter { name } => Ok(facts::parameter(x, name).await?.is_none().then(|| {
+            let listed = x.lists.parameter(name).is_some();
             (
                 format!("{variable}: parameter {name} does not exist in SSM Parameter Store"),
-                "list it under [[parameters]] in the profile and run `preflight run secrets`, or correct [container_secrets]".into(),
+                make("parameters", listed, format!("parameter:{name}")),
             )
         })),
         SecretRef::Secret { name, key } => {
             let Some(f) = facts::secret(x, name).await? else {
-                return Ok(Some((format!("{variable}: secret {name} does not exist in Secrets Manager"), secrets_fix.into())));
+                let listed = x.lists.secret(name).is_some();
+                return Ok(Some((
+                    format!("{variable}: secret {name} does not exist in Secrets Manager"),
+                    make("secrets", listed, format!("secret:{name}")),
+                )));
             };
             if let Some(deleted) = &f.deleted {
                 let (fact, fix) = facts::scheduled(name, deleted);
@@ -48,14 +61,18 @@ async fn wrong(x: &Exec, variable: &str, from: &SecretRef) -> Result<Option<(Str
             Ok(match version.keys {
                 None => Some((
                     format!("{variable}: secret {name} is not a JSON object, so it has no key {key}"),
-                    format!("write it as JSON with {key}, or name the whole secret in [container_secrets]: {variable} = \"{name}\""),
+                    format!(
+                        "write it as JSON with {key}, or name the whole secret in [container_secrets]: {variable} = \"{name}\""
+                    ),
                 )),
                 Some(keys) if !keys.contains(key) => Some((
                     format!(
                         "{variable}: secret {name} has no key {key}; it has {}",
                         if keys.is_empty() { "none".to_string() } else { keys.join(", ") }
                     ),
-                    format!("correct [container_secrets] {variable} = \"{name}:KEY\", or add {key} to the secret's keys in [[secrets]] and run `preflight run secrets`"),
+                    format!(
+                        "correct [container_secrets] {variable} = \"{name}:KEY\", or add {key} to the secret's keys in [[secrets]] and run `preflight run secrets`"
+                    ),
                 )),
                 Some(_) => None,
             })

@@ -24,6 +24,9 @@ pub struct Params {
     #[serde(default = "root_path")]
     pub path: String,
     pub description: Option<String>,
+    /// For a probe of a principal another checklist makes: the `run` that
+    /// makes it (`iam-policy --step runtime-principal`); else this step's.
+    pub fixed_by: Option<String>,
 }
 
 impl KindParams for Params {
@@ -154,7 +157,10 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
 pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
     let kind = PrincipalKind::parse(&p.principal_kind)?;
     let arn = principal_arn(x, kind, &p.principal_name);
-    let rerun = format!("preflight run {} --step {}", x.checklist, x.step);
+    let rerun = match &p.fixed_by {
+        Some(by) => format!("preflight run {by}"),
+        None => format!("preflight run {} --step {}", x.checklist, x.step),
+    };
     let iam = x.aws.iam().clone();
     let role = match kind {
         PrincipalKind::User => {

@@ -253,6 +253,7 @@ pub async fn probe(x: &mut Exec, id: String, p: ReaderParams) -> Result<ProbeRes
             trust: Some(TRUST.into()),
             path: "/".into(),
             description: None,
+            fixed_by: None,
         };
         let trusted = principal::probe(x, id.clone(), trust).await?;
         if trusted.status != Status::Pass {
