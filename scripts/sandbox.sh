@@ -10,6 +10,7 @@
 #                                   ecs-service (plan, run --yes, verify)
 #   scripts/sandbox.sh ARGS...      run `preflight ARGS...` against the same emulators (they keep their state)
 #   scripts/sandbox.sh aws ARGS...  the AWS CLI against moto, to change the account by hand
+#   scripts/sandbox.sh new-image    write a new version of the example image (another digest) to push
 #   scripts/sandbox.sh stop         stop the emulators and delete target/sandbox/ (profile, state, logs)
 #   scripts/sandbox.sh stop --keep  stop the emulators, keep the profile and preflight's state
 #
@@ -244,6 +245,13 @@ if [ -n "$started" ]; then
 fi
 
 if [ "${1:-}" = "aws" ]; then shift; exec .venv/bin/aws "$@"; fi
+if [ "${1:-}" = "new-image" ]; then
+  # A new version of the example image (as a new build would make): other bytes, another digest.
+  version=$(( $(cat "$dir/image.version" 2>/dev/null || echo 1) + 1 ))
+  echo "$version" >"$dir/image.version"
+  "$maker" --out "$dir/hello-image.tar" --size $((4096 + version))
+  exit 0
+fi
 if [ $# -gt 0 ]; then exec "$pf" "$@"; fi
 if [ -t 0 ] && [ -t 1 ]; then exec "$pf" tui; fi
 # No terminal: iam-policy, then model-access (its runtime-invoke step checks the runtime role that

@@ -65,7 +65,7 @@ pub fn shell_word(word: &str) -> String {
 
 /// A fix whose `preflight …` commands repeat `args` (the run's own
 /// `--profile-file` and `--set`), so that they act on the same profile and
-/// values: each command runs to the end of its clause (`,`, `;`, `)`, a line's end).
+/// values: each command runs to the end of its clause (`,`, `;`, a parenthesis, a line's end).
 pub fn with_args(fix: &str, args: &str) -> String {
     if args.is_empty() {
         return fix.to_string();
@@ -76,7 +76,7 @@ pub fn with_args(fix: &str, args: &str) -> String {
         let (before, from) = rest.split_at(at);
         out.push_str(before);
         // A command ends at the first clause mark or line end after it.
-        let end = from.find(['\n', ',', ';', ')']).unwrap_or(from.len());
+        let end = from.find(['\n', ',', ';', '(', ')']).unwrap_or(from.len());
         let command = from[..end].trim_end();
         out.push_str(command);
         if !command.contains(args.trim()) {

@@ -557,7 +557,8 @@ impl Runner {
                 Event::Probed { probes, outputs, blocked: blocking.as_ref().map(|n| n.sentence()), inputs: bound };
             self.record(&checklist.id, &step.id, event)?;
         }
-        if report.deferred.is_some() {
+        // Blocked (or waiting for a step that changes what it stands on first): nothing to do here.
+        if report.status == Status::Blocked {
             return Ok(report);
         }
         // What fails here only a later step of this run repairs: left to it.
@@ -589,7 +590,6 @@ impl Runner {
         let forced = opts.force && opts.step.as_deref() == Some(step.id.as_str()) && step.action.is_some();
         if (matches!(report.status, Status::Pass | Status::Manual | Status::Skipped) && !forced)
             || opts.mode == Mode::Verify
-            || blocking.is_some()
         {
             return Ok(report);
         }

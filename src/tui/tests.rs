@@ -569,3 +569,20 @@ fn missing_permissions_are_shown_in_a_dialog_whose_policy_can_be_copied() {
     assert_eq!(app.modal, None);
     assert!(app.log.iter().any(|l| l.text.contains("[permissions] iam:AttachRolePolicy")), "logged too");
 }
+
+#[test]
+fn the_consent_dialog_shows_the_plans_text_of_each_change() {
+    // The dialog wraps to its width (at most 100 columns): its words, in order, are the plan's text.
+    let theme = crate::tui::view::Theme { color: false };
+    let changes = long_plan();
+    let area = ratatui::layout::Rect::new(0, 0, 120, 200);
+    let shown = crate::tui::view::modal::consent_geometry(area, "123456789012", &changes, &theme);
+    let words = |lines: &[String]| lines.join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+    let dialog: Vec<String> = shown.lines.iter().map(|l| l.to_string()).collect();
+    let mut plan = vec!["This step changes the account 123456789012:".to_string()];
+    for (n, c) in changes.iter().enumerate() {
+        plan.push(format!("Change {} of 2:", n + 1));
+        plan.extend(crate::cli::render::changes_text(std::slice::from_ref(c), true, false));
+    }
+    assert_eq!(words(&dialog), words(&plan));
+}

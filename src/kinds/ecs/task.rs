@@ -119,6 +119,28 @@ fn image_moved(want: &Value, have: &Value) -> Option<String> {
     })
 }
 
+/// `have` as `want` is written: only the fields `want` has, in its order (lists
+/// of named items matched by name), so that a diff of the two shows only what differs.
+fn shaped(have: &Value, want: &Value) -> Value {
+    match (have, want) {
+        (Value::Object(h), Value::Object(w)) => {
+            Value::Object(w.keys().filter_map(|k| h.get(k).map(|v| (k.clone(), shaped(v, &w[k])))).collect())
+        }
+        (Value::Array(h), Value::Array(w)) if !w.is_empty() && w.iter().all(|i| i.get("name").is_some()) => {
+            let mut out: Vec<Value> = w
+                .iter()
+                .filter_map(|wi| h.iter().find(|hi| hi.get("name") == wi.get("name")).map(|hi| shaped(hi, wi)))
+                .collect();
+            out.extend(h.iter().filter(|hi| !w.iter().any(|wi| wi.get("name") == hi.get("name"))).cloned());
+            Value::Array(out)
+        }
+        (Value::Array(h), Value::Array(w)) if h.len() == w.len() => {
+            Value::Array(h.iter().zip(w).map(|(a, b)| shaped(a, b)).collect())
+        }
+        _ => have.clone(),
+    }
+}
+
 /// Whether `have` holds everything `want` says (objects key by key, lists of
 /// `name`d items by name); what AWS adds beyond it does not count. Err names the first difference.
 fn holds(want: &Value, have: &Value, at: &str) -> Result<(), String> {
@@ -296,10 +318,14 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                 x.output("task_definition_arn", arn.clone());
                 return Ok(());
             }
-            Err(diff) => format!("the latest revision differs: {diff}"),
+            Err(diff) => match image_moved(&want, have) {
+                Some(moved) => format!("the latest revision {moved}"),
+                None => format!("the latest revision differs: {diff}"),
+            },
         },
     };
-    let before = current.map(|(_, v)| v).unwrap_or(Value::Null);
+    // The latest revision in the asset's terms (its fields, in its order): the diff shows what differs.
+    let before = current.map(|(_, v)| shaped(&v, &want)).unwrap_or(Value::Null);
     let detail =
         crate::aws::exec::Detail::with_diff(format!("register a new revision of {}: {why}", p.family), &before, &want);
     let call = register(x, &want)?.send();
@@ -393,6 +419,13 @@ mod tests {
         assert_eq!(
             holds(&want, &changed, "td").unwrap_err(),
             "td.containerDefinitions[\"app\"].environment[\"A\"].value is \"9\", wanted \"1\""
+        );
+        let have = json!({"cpu": "512", "revision": 7, "containerDefinitions": [{"name": "app", "cpu": 0, "image": "a@1", "environment": [{"name": "B", "value": "2"}, {"name": "A", "value": "1"}]}]});
+        let want = json!({"containerDefinitions": [{"environment": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}], "name": "app", "image": "a@2"}], "cpu": "512"});
+        assert_eq!(
+            serde_json::to_string(&shaped(&have, &want)).unwrap(),
+            r#"{"containerDefinitions":[{"environment":[{"name":"A","value":"1"},{"name":"B","value":"2"}],"name":"app","image":"a@1"}],"cpu":"512"}"#,
+            "what AWS adds is left out, the rest in the asset's order"
         );
         let mut v = json!({"containerDefinitions": [{"portMappings": [{"containerPort": "8000"}], "healthCheck": {"retries": "3"}}]});
         numbers(&mut v);
