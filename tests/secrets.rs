@@ -335,3 +335,36 @@ async fn a_step_run_alone_needs_only_its_own_inputs() {
     assert_eq!(plan.code, 0, "{plan:?}");
     assert_no_leak(&sb, &[&first, &alone, &plan], &[OPENAI, DB_URL, SECURE]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_securestring_made_with_a_key_the_profile_does_not_name_is_decrypted_with_that_key() {
+    // The parameter exists already, encrypted with a customer key; the profile names none.
+    let moto = moto();
+    let mut sb = Sandbox::new("secrets-ssm-kms", &moto.url);
+    let kms = support::kms(&moto.url).await;
+    let key = kms.create_key().send().await.unwrap().key_metadata.unwrap();
+    let ssm = support::ssm(&moto.url).await;
+    ssm.put_parameter()
+        .name("/acme/token")
+        .value(SECURE)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .key_id(key.key_id())
+        .send()
+        .await
+        .unwrap();
+    std::fs::write(
+        sb.dir.join("preflight.toml"),
+        "[inputs]\nproject = \"acme\"\n\n[[parameters]]\nname = \"/acme/token\"\nsource = \"env:SECURE_TOKEN\"\ntype = \"SecureString\"\nreaders = [\"task\"]\n",
+    )
+    .unwrap();
+    sb.env.push(("SECURE_TOKEN".into(), SECURE.into()));
+    assert_eq!(sb.run(&["run", "iam-policy", "--yes"]).code, 0);
+    let run = sb.run(&["run", "secrets", "--yes"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let iam = support::iam(&moto.url).await;
+    let policy =
+        iam.get_role_policy().role_name("acme-ecs-task-role").policy_name("acme-secrets-read").send().await.unwrap();
+    let doc = percent_encoding::percent_decode_str(policy.policy_document()).decode_utf8_lossy().to_string();
+    assert!(doc.contains("kms:Decrypt") && doc.contains(key.arn().unwrap()), "the key it really has: {doc}");
+    assert_no_leak(&sb, &[&run], &[SECURE]);
+}
