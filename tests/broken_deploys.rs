@@ -131,6 +131,33 @@ async fn a_secret_being_deleted_a_service_scaled_to_zero_and_a_service_moved_to_
     let doc = verify(&sb, "ecs-service");
     let in_use = probe(&doc, "network", "in-use")["message"].as_str().unwrap().to_string();
     assert!(in_use.contains(&format!("uses {hand}, which lets in port 8000 from 0.0.0.0/0")), "{in_use}");
+
+    // The operator names a group of their own that does not let the load balancer in: the
+    // service is moved to it (what the profile says), and the network step says why that
+    // cannot work, with the rule that would; no step of the run shows ✔ while it fails.
+    let closed =
+        ec2.create_security_group().group_name("closed").description("no rules").vpc_id(&vpc).send().await.unwrap();
+    let closed = closed.group_id().unwrap().to_string();
+    let run = sb.run(&["run", "ecs-service", "--set", &format!("security_groups={closed}"), "--yes", "--json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let doc = run.json();
+    let network = step(&doc, "network");
+    assert_eq!(network["status"], "fail", "{doc}");
+    let in_use = probe(&doc, "network", "in-use");
+    assert!(
+        in_use["message"].as_str().unwrap().contains(&format!("runs in {closed}, and none lets in port 8000")),
+        "{in_use}"
+    );
+    assert!(
+        in_use["fix"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("--group-id {closed} --protocol tcp --port 8000 --source-group")),
+        "{in_use}"
+    );
+    for s in ["load-balancer", "service", "health"] {
+        assert_eq!(step(&doc, s)["status"], "blocked", "{s} stands on network: {doc}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -140,6 +140,8 @@ pub struct Exec {
     /// In a run after consent: the changes consented to, in order; a change
     /// that is not the next of them is not made.
     pub consented: Option<VecDeque<Change>>,
+    /// The last change, when it failed (action, resource): it may be made once more.
+    pub failed: Option<(String, String)>,
 }
 
 /// Every string of a JSON value with the secret values scrubbed.
@@ -312,6 +314,12 @@ impl Exec {
             return Ok(None);
         }
         let Some(queue) = self.consented.as_mut() else { return Ok(None) };
+        // The same call again right after it failed (a documented retry, e.g. with a
+        // thumbprint an endpoint insists on): the consented change, made once more.
+        if queue.is_empty() && self.failed.as_ref() == Some(&(op.action(), op.resource.clone())) {
+            self.failed = None;
+            return Ok(None);
+        }
         match queue.pop_front() {
             Some(c)
                 if c.service == op.service
@@ -499,6 +507,9 @@ impl Exec {
         drop(permit);
         let params = slot.params().map(|p| self.scrub_json(p));
         if !self.apply {
+            if let Some(why) = slot.refused() {
+                return Err(AwsError::other(why).with_op(op));
+            }
             return match (params, result) {
                 (Some(params), Err(_)) => {
                     self.record_change(&op, detail, params);
@@ -506,7 +517,10 @@ impl Exec {
                 }
                 // The request could not even be made (a missing field, no credentials).
                 (None, Err(e)) => Err(AwsError::from_sdk(e, Some(&op))),
-                (_, Ok(_)) => panic!("{} was sent in a plan: the HTTP client is not the capturing one", op.action()),
+                (_, Ok(_)) => Err(AwsError::other(format!(
+                    "{} answered in a plan without its request being read: the HTTP client is not the capturing one",
+                    op.action()
+                ))),
             };
         }
         self.record_change(&op, detail, params.unwrap_or(Value::Null));
@@ -519,6 +533,7 @@ impl Exec {
         let result = result.map_err(|e| if e.op.is_none() { e.with_op(op.clone()) } else { e });
         self.audited(&op, &result);
         self.report(&op, true, started, &result);
+        self.failed = result.is_err().then(|| (op.action(), op.resource.clone()));
         result.map(Later::Known)
     }
 

@@ -108,6 +108,15 @@ impl HttpConnector for Capturing {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let Ok(slot) = CHANGE.try_with(Arc::clone) else { return self.0.call(request) };
         if !is_the_change(&request, &slot) {
+            // Only credentials may be fetched meanwhile; any other AWS request is refused,
+            // so that nothing a change did not name is ever sent in its place.
+            if signed(&request) && !is_credentials(&request) {
+                *slot.refused.lock().expect("slot") = Some(format!(
+                    "a request other than {}:{} was made while that change was under way: not sent",
+                    slot.service, slot.operation
+                ));
+                return not_sent("not the change under way".into());
+            }
             return self.0.call(request);
         }
         let params = read_params(&request, slot.operation);
@@ -156,6 +165,27 @@ fn is_the_change(request: &HttpRequest, slot: &Slot) -> bool {
     }
     // A REST call: it is ours when it is signed for the change's service.
     headers.get("authorization").is_some_and(|a| a.contains(&format!("/{}/aws4_request", slot.service)))
+}
+
+/// Whether a request is signed for AWS (SigV4).
+fn signed(request: &HttpRequest) -> bool {
+    request.headers().get("authorization").is_some_and(|a| a.starts_with("AWS4-"))
+}
+
+/// Whether a request fetches credentials (STS; SSO's are not signed).
+fn is_credentials(request: &HttpRequest) -> bool {
+    let Some(body) = request.body().bytes() else { return false };
+    form_pairs(body).iter().any(|(k, v)| {
+        k == "Action"
+            && matches!(
+                v.as_str(),
+                "AssumeRole"
+                    | "AssumeRoleWithWebIdentity"
+                    | "AssumeRoleWithSAML"
+                    | "GetSessionToken"
+                    | "GetCallerIdentity"
+            )
+    })
 }
 
 fn form_pairs(body: &[u8]) -> Vec<(String, String)> {

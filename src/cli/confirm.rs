@@ -48,9 +48,18 @@ pub async fn confirm(g: &Global, id: &str, step: &str) -> Result<u8, Failure> {
         );
         return Ok(EXIT_FAIL);
     }
+    let own = report.steps.iter().find(|r| r.id == step).expect("the step was probed");
+    // What it stands on in another checklist must be in place too.
+    if own.status == Status::Blocked {
+        eprintln!(
+            "error: not confirmed: {step} is {}; a step is confirmed only when what it needs is in place{}",
+            own.error.as_deref().unwrap_or("blocked"),
+            own.fix.as_deref().map(|f| format!("\n  fix: {f}")).unwrap_or_default()
+        );
+        return Ok(EXIT_FAIL);
+    }
     // Only what a person must decide can be confirmed: a probe that passes needs
     // nothing, and a confirmation never overrides a probe that fails.
-    let own = report.steps.iter().find(|r| r.id == step).expect("the step was probed");
     if !own.probes.iter().any(|p| p.status == Status::Manual) {
         eprintln!(
             "error: not confirmed: {step} is decided by its probes ({}), not by a person; nothing to confirm\n  fix: {}",

@@ -312,6 +312,12 @@ impl Runner {
         }
     }
 
+    /// Forgets what was probed or judged ahead (a new job of the wizard reads the account afresh).
+    pub fn forget_probes(&mut self) {
+        self.pending.abort_all();
+        self.judged.clear();
+    }
+
     /// A plan remembers what its changes would make, for the steps after them;
     /// nothing else does (a run makes each change before the next step looks).
     fn planning(&mut self, mode: Mode) {
@@ -447,9 +453,38 @@ impl Runner {
                     r.error = Some(format!("blocked: it needs {need}, which still fails after step {by} ran"));
                 }
                 r.deferred = None;
+                let blocked = (r.status == Status::Blocked).then(|| r.error.clone().unwrap_or_default());
                 let inputs = self.probe_inputs(checklist, &step);
-                self.record(&checklist.id, &step.id, Event::Probed { probes, outputs, blocked: None, inputs })?;
+                self.record(&checklist.id, &step.id, Event::Probed { probes, outputs, blocked, inputs })?;
                 self.front.step_finished(&checklist.id, &reports[i]);
+            }
+            // Nothing is ✔ while what it stands on fails: a step that went on because a later
+            // one was to repair what it needs is blocked when that need still fails.
+            for i in 0..reports.len() {
+                let step = checklist.step(&reports[i].id).expect("a step of the checklist");
+                let failing = step.needs.iter().find(|n| {
+                    reports
+                        .iter()
+                        .any(|r| &&r.id == n && matches!(r.status, Status::Fail | Status::Error | Status::Blocked))
+                });
+                if let (Some(need), true) = (failing, matches!(reports[i].status, Status::Pass | Status::Manual)) {
+                    let r = &mut reports[i];
+                    r.status = Status::Blocked;
+                    r.error = Some(format!("blocked: it needs {need}, which does not pass at the end of this run"));
+                    let error = r.error.clone();
+                    let id = r.id.clone();
+                    self.record(
+                        &checklist.id,
+                        &id,
+                        Event::Probed {
+                            probes: r.probes.clone(),
+                            outputs: Default::default(),
+                            blocked: error,
+                            inputs: self.probe_inputs(checklist, step),
+                        },
+                    )?;
+                    self.front.step_finished(&checklist.id, &reports[i]);
+                }
             }
         }
         // Steps a halted run will not look at.
@@ -539,6 +574,10 @@ impl Runner {
             report.status = Status::Blocked;
             report.fix = need.fix.clone();
             match &need.deferred_to {
+                // Left to this very step: it acts, or (nothing to change) it stays blocked by the need.
+                Some(by) if *by == step.id => {
+                    report.error = Some(format!("blocked: it {}", need.sentence()));
+                }
                 // In a run: a later step repairs what it stands on; it is judged again after that one.
                 Some(by) => {
                     report.deferred = Some(by.clone());
@@ -553,8 +592,9 @@ impl Runner {
             }
         }
         if opts.mode != Mode::Plan {
-            let event =
-                Event::Probed { probes, outputs, blocked: blocking.as_ref().map(|n| n.sentence()), inputs: bound };
+            // Recorded as shown: a step blocked now is never recorded as a pass.
+            let blocked = (report.status == Status::Blocked).then(|| report.error.clone().unwrap_or_default());
+            let event = Event::Probed { probes, outputs, blocked, inputs: bound };
             self.record(&checklist.id, &step.id, event)?;
         }
         // Blocked (or waiting for a step that changes what it stands on first): nothing to do here.

@@ -81,6 +81,7 @@ impl Prober {
             outputs: BTreeMap::new(),
             planned: self.planned.clone(),
             consented: None,
+            failed: None,
         }
     }
 

@@ -189,6 +189,7 @@ impl Worker {
             // Each job reads the account afresh: nothing is reused from an earlier job,
             // and a plan starts from what the account has.
             runner.shared.forget();
+            runner.forget_probes();
             runner.planned = None;
             if job.mode != Mode::Verify
                 && let Err(e) = permitted(&mut runner, checklist, &opts, strict, &tx).await

@@ -96,6 +96,12 @@ pub async fn push(x: &mut Exec, p: Params) -> Result<(), AwsError> {
         let detail = format!("build or save {} for {want} with Docker, then push what is missing", p.source);
         let params = serde_json::json!({ "source": p.source, "platform": want.to_string(), "tag": p.tag });
         x.change_with(op, detail, params, async { Ok::<(), AwsError>(()) }).await?;
+        // What the tag will resolve to is known only once the image is built.
+        let pending = crate::aws::exec::Pending {
+            what: format!("digest of the image built from {}", p.source),
+            step: x.step.clone(),
+        };
+        x.remember(&tag_key(&p.repository, &p.tag), &crate::aws::exec::Later::After(pending));
         return Ok(());
     }
     let opened = open(x, &p, true)?.expect("built or read");

@@ -86,9 +86,12 @@ pub async fn stale(x: &Exec, s: &Service, image: &str, registry_url: &str) -> Re
     let Some(started) = started(s) else { return Ok(out) };
     for c in &x.lists.container_secrets {
         let written = match &c.from {
+            // A secret that is gone or being deleted is the task definition's finding, not an age.
             SecretRef::Secret { name, .. } => match facts::secret(x, name).await? {
-                Some(f) => facts::version(x, &f).await?.and_then(|v| v.created).map(|t| (format!("secret {name}"), t)),
-                None => None,
+                Some(f) if f.deleted.is_none() => {
+                    facts::version(x, &f).await?.and_then(|v| v.created).map(|t| (format!("secret {name}"), t))
+                }
+                _ => None,
             },
             SecretRef::Parameter { name } => {
                 facts::parameter(x, name).await?.and_then(|p| p.modified).map(|t| (format!("parameter {name}"), t))

@@ -95,7 +95,7 @@ pub async fn ensure_provider(x: &mut Exec, p: ProviderParams) -> Result<(), AwsE
             x.output("provider_arn", &arn);
             let call = iam.create_open_id_connect_provider().url(&url).client_id_list(&p.client_id).send();
             let detail = format!(
-                "create the provider {url} for client id {} (no thumbprint: AWS checks GitHub's certificate against its trusted CAs)",
+                "create the provider {url} for client id {} (no thumbprint: AWS checks GitHub's certificate against its trusted CAs; an endpoint that still requires one is asked once more with GitHub's)",
                 p.client_id
             );
             match x.change(Op::new("iam", "CreateOpenIDConnectProvider", &arn), detail, call).await {

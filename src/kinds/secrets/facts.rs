@@ -12,6 +12,9 @@ use super::secret::arn_pattern;
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 
+/// At most this many pages of DescribeParameters are read for one name.
+const PAGES: usize = 20;
+
 /// AWS's own keys need no grant of the reader: their key policies allow use through the service.
 pub fn customer_key(key: Option<&str>) -> Option<String> {
     key.filter(|k| !k.is_empty() && !k.starts_with("alias/aws/") && !k.contains(":alias/aws/")).map(str::to_string)
@@ -99,11 +102,26 @@ pub async fn parameter(x: &Exec, name: &str) -> Result<Option<ParameterFacts>, A
         .values(name)
         .build()
         .map_err(|e| AwsError::other(e.to_string()))?;
-    // DescribeParameters has no resource-level permissions: it is asked of `*`.
+    // DescribeParameters has no resource-level permissions: it is asked of `*`. It filters on a
+    // best-effort basis: a page may be empty with more to come, so pages are read (boundedly).
     let op = Op::new("ssm", "DescribeParameters", "*");
-    let read = x.read(op.clone(), ssm.describe_parameters().parameter_filters(filter).send());
-    let out = x.read_shared(op, name, read).await?;
-    Ok(out.parameters().iter().find(|p| p.name() == Some(name)).map(|p| ParameterFacts {
+    let read = async {
+        let mut token: Option<String> = None;
+        for _ in 0..PAGES {
+            let call = ssm.describe_parameters().parameter_filters(filter.clone()).set_next_token(token.take()).send();
+            let out = x.read(op.clone(), call).await?;
+            if let Some(found) = out.parameters().iter().find(|p| p.name() == Some(name)) {
+                return Ok(Some(found.clone()));
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok(None),
+            }
+        }
+        Ok::<_, AwsError>(None)
+    };
+    let found = x.read_shared(op.clone(), name, read).await?;
+    Ok(found.as_ref().map(|p| ParameterFacts {
         secure: p.r#type().is_some_and(|t| t.as_str() == "SecureString"),
         key: customer_key(p.key_id()).filter(|_| p.r#type().is_some_and(|t| t.as_str() == "SecureString")),
         modified: p.last_modified_date().copied(),
