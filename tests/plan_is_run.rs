@@ -93,60 +93,23 @@ fn same(checklist: &str, plan: &[Change], run: &[Change]) {
     }
 }
 
-const PROFILE: &str = r#"[inputs]
-project = "acme"
-github_repository = "Acme/acme-api"
-companyName = "Acme"
-companyWebsite = "https://acme.example"
-intendedUsers = "0"
-industryOption = "Technology"
-useCases = "Support assistant"
-access_poll_seconds = 1
-access_poll_tries = 5
-health_expect = "ok"
-
-[[secrets]]
-name = "acme-app"
-keys = ["DB_URL", "SESSION_SECRET"]
-source = { DB_URL = "env:ACME_DB_URL", SESSION_SECRET = "generate:hex32" }
-readers = ["execution", "task"]
-
-[[parameters]]
-name = "/acme/brands"
-value = "a,b,c"
-readers = ["execution", "task"]
-
-[environment]
-WORKERS = "2"
-
-[container_secrets]
-DB_URL = "acme-app:DB_URL"
-BRANDS = "ssm:/acme/brands"
-"#;
+/// The deploy profile, with what oidc-provider and model-access ask (the repository, the
+/// answers to Anthropic's use-case form, a short wait for access to propagate).
+fn profile() -> String {
+    support::deploy::PROFILE.replacen(
+        "[inputs]\n",
+        "[inputs]\ngithub_repository = \"Acme/acme-api\"\ncompanyName = \"Acme\"\ncompanyWebsite = \"https://acme.example\"\nintendedUsers = \"0\"\nindustryOption = \"Technology\"\nuseCases = \"Support assistant\"\naccess_poll_seconds = 1\naccess_poll_tries = 5\n",
+        1,
+    )
+}
 
 #[test]
 fn every_checklist_runs_exactly_what_its_plan_says() {
-    let moto = Moto::start_with(&[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true"), ("MOTO_ECS_SERVICE_RUNNING", "1")]);
-    let registry = Registry::start();
     let bedrock = BedrockDouble::start(Scenario::sandbox());
-    let health = Health::start(200, r#"{"status":"ok"}"#);
-    let mut sb = Sandbox::new("plan-is-run", &moto.url);
-    let image = sb.dir.join("image.tar");
-    write_docker_archive(&image, &[&build("amd64", 2, 512)]);
-    let profile = PROFILE.replacen(
-        "health_expect = \"ok\"\n",
-        &format!(
-            "health_expect = \"ok\"\necr_registry_url = \"{}\"\nimage_source = \"{}\"\nhealth_url = \"{}\"\n",
-            registry.url,
-            image.display(),
-            health.url
-        ),
-        1,
-    );
-    std::fs::write(sb.dir.join("preflight.toml"), profile).unwrap();
+    let support::deploy::Deployed { moto: _moto, registry: _registry, health: _health, mut sb } =
+        support::deploy::account("plan-is-run", &profile());
     sb.env.push(("AWS_ENDPOINT_URL_BEDROCK".into(), bedrock.url.clone()));
     sb.env.push(("AWS_ENDPOINT_URL_BEDROCK_RUNTIME".into(), bedrock.url.clone()));
-    sb.env.push(("ACME_DB_URL".into(), "postgres://db.internal/acme".into()));
 
     let mut pending_seen = false;
     for checklist in ["iam-policy", "model-access", "oidc-provider", "ecr-push", "secrets", "ecs-service"] {

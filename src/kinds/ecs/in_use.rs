@@ -6,7 +6,7 @@
 use aws_sdk_ec2::types::SecurityGroup;
 use serde::Deserialize;
 
-use super::service::describe;
+use super::service::{describe, service_arn};
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::outcome::{ProbeResult, Status};
@@ -131,18 +131,7 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
 
 /// The calls of [`probe`]: the service, its groups, the network by name.
 pub fn probe_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
-    let mut out = vec![Op::new(
-        "ecs",
-        "DescribeServices",
-        format!(
-            "arn:{}:ecs:{}:{}:service/{}/{}",
-            x.aws.partition(),
-            x.aws.region,
-            x.aws.account_id,
-            p.cluster,
-            p.service
-        ),
-    )];
+    let mut out = vec![Op::new("ecs", "DescribeServices", service_arn(x, &p.cluster, &p.service))];
     out.extend(network::resolve_calls(x));
     Ok(out)
 }

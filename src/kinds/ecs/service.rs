@@ -111,7 +111,7 @@ fn number(text: &str, what: &str) -> Result<i32, AwsError> {
         .map_err(|_| AwsError::new(ErrorKind::Input, format!("{what} must be a whole number, not \"{text}\"")))
 }
 
-fn service_arn(x: &Exec, cluster: &str, service: &str) -> String {
+pub fn service_arn(x: &Exec, cluster: &str, service: &str) -> String {
     format!("arn:{}:ecs:{}:{}:service/{cluster}/{service}", x.aws.partition(), x.aws.region, x.aws.account_id)
 }
 
