@@ -31,11 +31,6 @@ impl Runner {
                 let Some((probes, acts)) = self.will_act(checklist, step, opts).await else { continue };
                 changes |= acts;
                 let who = format!("{}/{}", checklist.id, step.id);
-                for (def, r) in step.probes.iter().zip(&probes) {
-                    if def.precondition && matches!(r.status, Status::Fail | Status::Error) {
-                        unmet.push(Unmet { step: who.clone(), fact: r.message.clone(), fix: r.fix.clone() });
-                    }
-                }
                 for (other, id) in step.needs.iter().filter_map(|n| foreign(n)) {
                     let need =
                         self.judge_step(other.to_string(), id.to_string(), opts.probing, Default::default()).await?;
@@ -44,11 +39,19 @@ impl Runner {
                         unmet.push(Unmet { step: who.clone(), fact, fix: need.fix.clone() });
                     }
                 }
+                for (def, r) in step.probes.iter().zip(&probes) {
+                    if def.precondition && matches!(r.status, Status::Fail | Status::Error) {
+                        unmet.push(Unmet { step: who.clone(), fact: r.message.clone(), fix: r.fix.clone() });
+                    }
+                }
             }
         }
         if !changes {
             unmet.clear();
         }
+        // The same fact seen twice (a probe, and the need of another checklist) is said once.
+        let mut seen = std::collections::BTreeSet::new();
+        unmet.retain(|u| u.fix.is_none() || seen.insert((u.step.clone(), u.fix.clone())));
         Ok(unmet)
     }
 }
