@@ -234,6 +234,14 @@ async fn what_a_run_depends_on_is_checked_before_its_first_change() {
         v2.stdout.contains("preflight run ecr-push --step image --profile-file preflight.toml --set image_tag=v2"),
         "{v2:?}"
     );
+    // verify names what does not exist, not only that the revision differs.
+    let v9 = sb.run(&["verify", "ecs-service", "--set", "image_tag=v9", "--json"]);
+    assert_eq!(v9.code, 1);
+    let latest = probe(&v9.json(), "task-definition", "latest")["message"].as_str().unwrap().to_string();
+    assert_eq!(
+        latest,
+        "the image 123456789012.dkr.ecr.us-east-1.amazonaws.com/acme:v9 does not exist in ECR: a task would stop with CannotPullContainerError"
+    );
     // A project whose task role nobody made.
     let other = sb.run(&["run", "ecs-service", "--set", "project=newapp", "--yes"]);
     assert_eq!(other.code, 1, "{other:?}");
