@@ -125,3 +125,96 @@ fn secrets_are_masked_in_list_inputs() {
         }
     }
 }
+
+/// Fargate runs only some CPU and memory pairs: a pair it refuses is an input
+/// error (exit 2) naming both inputs, where each came from and what the CPU
+/// takes, before any AWS call (moto's recorder sees none) and before anything
+/// is written; the defaults (512 / 1024) and a valid pair pass.
+#[test]
+fn a_fargate_size_ecs_refuses_is_an_input_error_before_any_call() {
+    let moto = Moto::start();
+    let sb = Sandbox::new("fargate-size", &moto.url);
+    moto.start_recording();
+    let out = sb.run(&["plan", "ecs-service", "--set", "task_cpu=256", "--set", "task_memory=8192"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    for said in [
+        "error: input `task_memory`: task_cpu 256 takes task_memory 512, 1024 or 2048, not 8192",
+        "(task_cpu 256 from --set, task_memory 8192 from --set;",
+        "Task size",
+        "fix: a task_memory that task_cpu 256 takes: pass --set task_memory=512",
+        "or a task_cpu that takes task_memory 8192: 1024, 2048 or 4096 (pass --set task_cpu=1024)",
+    ] {
+        assert!(out.stderr.contains(said), "{said}: {out:?}");
+    }
+    assert_eq!(moto.recorded_operations(), Vec::<String>::new(), "no AWS call may be made: {out:?}");
+    assert!(!sb.dir.join(".preflight").exists(), "nothing may be written: {out:?}");
+
+    // From the profile: its file and line.
+    std::fs::write(sb.dir.join("preflight.toml"), "[inputs]\nproject = \"comafi\"\ntask_memory = 8192\n").unwrap();
+    moto.start_recording();
+    let out = sb.run(&["verify", "ecs-service", "--set", "task_cpu=512"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "task_cpu 512 takes task_memory 1024, 2048, 3072 or 4096, not 8192 (task_cpu 512 from --set, task_memory 8192 from the profile (preflight.toml:3);"
+        ) && out.stderr.contains("change task_memory in the profile (preflight.toml:3), or pass --set task_memory=1024"),
+        "{out:?}"
+    );
+    assert_eq!(moto.recorded_operations(), Vec::<String>::new(), "{out:?}");
+
+    // The defaults pass, and so does a pair Fargate runs; `list --inputs` shows a pair it does not.
+    std::fs::write(sb.dir.join("preflight.toml"), "[inputs]\nproject = \"comafi\"\n").unwrap();
+    let problem = |args: &[&str]| {
+        let out = sb.run(&[&["list", "--inputs", "--json"], args].concat());
+        assert_eq!(out.code, 0, "{out:?}");
+        let doc = out.json();
+        let memory = doc["inputs"].as_array().unwrap().iter().find(|i| i["name"] == "task_memory").unwrap().clone();
+        memory["problem"].clone()
+    };
+    assert_eq!(problem(&[]), serde_json::Value::Null, "the defaults, 512 and 1024");
+    assert_eq!(problem(&["--set", "task_cpu=1024", "--set", "task_memory=8192"]), serde_json::Value::Null);
+    let refused = problem(&["--set", "task_cpu=16384", "--set", "task_memory=30720"]);
+    assert!(
+        refused
+            .as_str()
+            .unwrap_or_default()
+            .contains("task_cpu 16384 takes task_memory 32768 to 122880 in steps of 8192"),
+        "{refused}"
+    );
+}
+
+/// A name preflight makes from an input (the target group `{{project}}-tg`) is
+/// checked against what AWS accepts when the inputs are resolved: a project
+/// that makes it longer than 32 characters is an input error before any call,
+/// where a load balancer is made; not where none is.
+#[test]
+fn a_name_made_too_long_by_its_input_is_an_input_error_before_any_call() {
+    let project = "comafi-platform-europe-west-01"; // 30 characters: comafi-…-tg has 33
+    let moto = Moto::start();
+    let sb = Sandbox::new("name-too-long", &moto.url);
+    moto.start_recording();
+    let out = sb.run(&["plan", "ecs-service", "--set", &format!("project={project}")]);
+    assert_eq!(out.code, 2, "{out:?}");
+    for said in [
+        format!(
+            "error: input `project`: the target group ecs-service makes \"{project}-tg\" (made from project \"{project}\") is 33 characters long, at most 32"
+        ),
+        "a target group name is 1 to 32 letters, digits and hyphens".into(),
+        "(Elastic Load Balancing API reference: CreateTargetGroup, Name) (from --set)".into(),
+        "fix: choose a project of at most 29 characters that makes a valid name: pass --set project=VALUE; or make the load balancer yourself and give its target group: --set load_balancer=TARGET_GROUP_ARN".into(),
+        format!("the load balancer ecs-service makes \"{project}-alb\""),
+    ] {
+        assert!(out.stderr.contains(&said), "{said}: {out:?}");
+    }
+    assert_eq!(moto.recorded_operations(), Vec::<String>::new(), "no AWS call may be made: {out:?}");
+    assert!(!sb.dir.join(".preflight").exists(), "nothing may be written: {out:?}");
+
+    // Without a load balancer no target group is made; a checklist that makes none is not concerned.
+    let listed =
+        sb.run(&["list", "--inputs", "--json", "--set", &format!("project={project}"), "--set", "load_balancer=none"]);
+    let doc = listed.json();
+    let row = doc["inputs"].as_array().unwrap().iter().find(|i| i["name"] == "project").unwrap().clone();
+    assert_eq!((row["value"].as_str(), &row["problem"]), (Some(project), &serde_json::Value::Null), "{listed:?}");
+    let out = sb.run(&["plan", "iam-policy", "--set", &format!("project={project}")]);
+    assert_eq!(out.code, 0, "iam-policy makes no load balancer: {out:?}");
+}

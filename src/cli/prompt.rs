@@ -12,9 +12,39 @@ pub fn ask(def: &InputDef) -> Result<String, String> {
 
 /// Asks with `current` as the starting text (editing an input).
 pub fn ask_with(def: &InputDef, current: Option<&str>) -> Result<String, String> {
+    ask_checked(def, current, |_: &str| Ok(()))
+}
+
+/// [`ask_with`], the answer also checked by `check` (with the other values:
+/// `inputs::check_answer`); a choice that `check` refuses is said and asked again.
+pub fn ask_checked(
+    def: &InputDef,
+    current: Option<&str>,
+    check: impl Fn(&str) -> Result<(), String> + Clone + 'static,
+) -> Result<String, String> {
+    if let InputKind::Choice(_) = def.kind {
+        // A selection has no validator: check it after it is made.
+        let mut current = current.map(str::to_string);
+        loop {
+            let answer = ask_unchecked(def, current.as_deref(), |_: &str| Ok(()))?;
+            match check(&answer) {
+                Ok(()) => return Ok(answer),
+                Err(e) => eprintln!("{e}"),
+            }
+            current = Some(answer);
+        }
+    }
+    ask_unchecked(def, current, check)
+}
+
+fn ask_unchecked(
+    def: &InputDef,
+    current: Option<&str>,
+    check: impl Fn(&str) -> Result<(), String> + Clone + 'static,
+) -> Result<String, String> {
     let checker = def.clone();
     let validator = move |v: &str| {
-        Ok(match validate(&checker, v) {
+        Ok(match validate(&checker, v).and_then(|()| check(v)) {
             Ok(()) => Validation::Valid,
             Err(e) => Validation::Invalid(e.into()),
         })

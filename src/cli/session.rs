@@ -86,7 +86,7 @@ impl Session {
         let unvalued: Vec<String> = value_defs.iter().filter(|_| !values).map(|d| d.name.clone()).collect();
         let (provided, warnings) = setup::provided(g, &profile, &defs, &lists)?;
         warnings.iter().for_each(|w| eprintln!("{w}"));
-        setup::precheck(&defs, &provided)?;
+        setup::precheck(&defs, &provided, &profile)?;
         let aws = Arc::new(setup::connect(g, &lists).await?);
         if let Some(m) = profile.expect.mismatch(&aws.account_id, &aws.region) {
             // Reading the wrong account is harmless; changing it is not.

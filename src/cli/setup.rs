@@ -238,18 +238,25 @@ pub fn read_value(def: &InputDef, profile: &std::path::Path) -> Result<Option<Va
     }
 }
 
-/// Fails early, before AWS is contacted, when a required input has no value
-/// and nobody can be asked for it.
-pub fn precheck(defs: &[InputDef], provided: &BTreeMap<String, Value>) -> Result<(), Failure> {
-    let invalid: Vec<String> = defs
+/// Where a value came from, for the errors of the checks across inputs: `--set`,
+/// the profile with its file and line, `its default`.
+pub fn origin_in(profile: &Profile) -> impl Fn(&str, &Value) -> String + '_ {
+    move |name, v| match (v.origin, profile.inputs.get(name)) {
+        (Origin::Profile, Some(e)) => format!("the profile ({}:{})", profile.path.display(), e.line),
+        (Origin::Profile, None) => format!("the profile ({})", profile.path.display()),
+        _ => inputs::plain_origin(name, v),
+    }
+}
+
+/// Fails early, before AWS is contacted: a value that is invalid alone or with
+/// the others (Fargate's CPU and memory, a name made from inputs: engine::limits),
+/// as far as it is known without the AWS context; a required input that has no
+/// value when nobody can be asked for it.
+pub fn precheck(defs: &[InputDef], provided: &BTreeMap<String, Value>, profile: &Profile) -> Result<(), Failure> {
+    // Defaults that need the AWS context ({{account_id}}) have no value yet, and are not checked here.
+    let invalid: Vec<String> = inputs::resolve_in(defs, provided, &BTreeMap::new(), &origin_in(profile))
+        .invalid
         .iter()
-        .filter_map(|d| provided.get(&d.name).map(|v| (d, v)))
-        .filter_map(|(d, v)| {
-            inputs::resolve(std::slice::from_ref(d), &BTreeMap::from([(d.name.clone(), v.clone())]), &BTreeMap::new())
-                .invalid
-                .into_iter()
-                .next()
-        })
         .map(|e| format!("error: {e}"))
         .collect();
     if !invalid.is_empty() {
@@ -280,7 +287,11 @@ pub fn resolve(
 ) -> Result<Values, Failure> {
     let context: BTreeMap<String, String> =
         [("account_id".to_string(), aws.account_id.clone()), ("region".to_string(), aws.region.clone())].into();
-    let mut res = inputs::resolve(defs, provided, &context);
+    // The profile again, for the file and line an error names (read before: it reads).
+    let profile = Profile::read(&g.profile_path(), false)
+        .unwrap_or_else(|_| Profile { path: g.profile_path(), ..Profile::default() });
+    let origin = origin_in(&profile);
+    let mut res = inputs::resolve_in(defs, provided, &context, &origin);
     name_context_origins(&mut res.invalid, aws);
     if !res.invalid.is_empty() {
         return Err(usage(res.invalid.iter().map(|e| format!("error: {e}")).collect::<Vec<_>>().join("\n")));
@@ -296,7 +307,12 @@ pub fn resolve(
     let mut answers = Vec::new();
     let mut given = provided.clone();
     for def in &res.missing {
-        let text = prompt::ask(def).map_err(|e| usage(format!("input `{}`: {e}", def.name)))?;
+        // An answer is checked with the other values too (engine::limits), before it is saved.
+        let check = {
+            let (defs, given, context, name) = (defs.to_vec(), given.clone(), context.clone(), def.name.clone());
+            move |text: &str| inputs::check_answer(&defs, &given, &context, &name, text)
+        };
+        let text = prompt::ask_checked(def, None, check).map_err(|e| usage(format!("input `{}`: {e}", def.name)))?;
         if def.kind != InputKind::Secret {
             answers.push((def.name.clone(), text.clone()));
         }
@@ -311,7 +327,7 @@ pub fn resolve(
         );
     }
     // Defaults may depend on the answers: resolve again with them.
-    res = inputs::resolve(defs, &given, &context);
+    res = inputs::resolve_in(defs, &given, &context, &origin);
     name_context_origins(&mut res.invalid, aws);
     match (res.invalid.first(), res.missing.first()) {
         (Some(e), _) => Err(usage(format!("error: {e}"))),

@@ -188,11 +188,19 @@ pub fn validate(def: &InputDef, value: &str) -> Result<(), String> {
         _ => {}
     }
     if value.is_empty() {
-        // An optional input may be left empty on purpose.
-        return if def.required { Err("the value is empty".into()) } else { Ok(()) };
+        // An optional input may be left empty on purpose (not a resource's name).
+        return if def.required || super::limits::for_input(&def.name).is_some() {
+            Err("the value is empty".into())
+        } else {
+            Ok(())
+        };
     }
     if !matches(value) {
         return Err(format!("\"{value}\" {}", rule()));
+    }
+    // An input that is a resource's name: what AWS accepts of it (engine::limits).
+    if let Some(row) = super::limits::for_input(&def.name) {
+        row.check_name(value).map_err(|why| format!("\"{value}\" {why}"))?;
     }
     Ok(())
 }
@@ -217,12 +225,44 @@ pub struct Resolution {
     pub invalid: Vec<InputError>,
 }
 
+/// Where a value came from, as an error names it: `--set`, `the profile`,
+/// `its default`… (None: a prompt, which needs no saying).
+pub fn origin_text(origin: Origin) -> Option<&'static str> {
+    match origin {
+        Origin::Set => Some("--set"),
+        Origin::Profile => Some("the profile"),
+        Origin::Default => Some("its default"),
+        Origin::Context => Some("the AWS context"),
+        Origin::Environment => Some("the environment"),
+        Origin::File => Some("a file"),
+        Origin::Prompt => None,
+    }
+}
+
+/// [`origin_text`] for the checks that name several inputs (a prompt included).
+pub fn plain_origin(_: &str, v: &Value) -> String {
+    origin_text(v.origin).unwrap_or("a prompt").to_string()
+}
+
 /// Resolves `defs` (deduplicated by name) from the provided values (`--set`
-/// over the profile), then the defaults, in the order the defaults need.
+/// over the profile), then the defaults, in the order the defaults need; then
+/// checks what AWS accepts of them together (engine::limits: Fargate's CPU and
+/// memory, names made from inputs).
 pub fn resolve(
     defs: &[InputDef],
     provided: &BTreeMap<String, Value>,
     context: &BTreeMap<String, String>,
+) -> Resolution {
+    resolve_in(defs, provided, context, &plain_origin)
+}
+
+/// [`resolve`], with `origin_of` saying where a value came from in the errors
+/// of the checks across inputs (the CLI names the profile's file and line).
+pub fn resolve_in(
+    defs: &[InputDef],
+    provided: &BTreeMap<String, Value>,
+    context: &BTreeMap<String, String>,
+    origin_of: super::limits::OriginOf,
 ) -> Resolution {
     let mut res =
         Resolution { values: Values { inputs: BTreeMap::new(), context: context.clone() }, ..Default::default() };
@@ -259,19 +299,10 @@ pub fn resolve(
                         res.values.inputs.insert(def.name.clone(), v);
                     }
                     Err(message) => {
-                        let from = match v.origin {
-                            Origin::Set => Some("--set"),
-                            Origin::Profile => Some("the profile"),
-                            Origin::Default => Some("its default"),
-                            Origin::Context => Some("the AWS context"),
-                            Origin::Environment => Some("the environment"),
-                            Origin::File => Some("a file"),
-                            Origin::Prompt => None,
-                        };
                         res.invalid.push(InputError {
                             input: def.name.clone(),
                             message,
-                            from: from.map(str::to_string),
+                            from: origin_text(v.origin).map(str::to_string),
                             fix: fix_for(def),
                         });
                     }
@@ -279,7 +310,30 @@ pub fn resolve(
             }
         }
     }
+    for e in super::limits::check(&res.values, origin_of) {
+        res.values.inputs.remove(&e.input);
+        res.invalid.push(e);
+    }
     res
+}
+
+/// Whether `text`, answered at a prompt for `name`, is valid with the other
+/// values (`given`: what was provided, earlier answers included): Err says why.
+/// The prompts of both front ends check an answer with it, so an answer that
+/// breaks a check across inputs is refused there, not saved.
+pub fn check_answer(
+    defs: &[InputDef],
+    given: &BTreeMap<String, Value>,
+    context: &BTreeMap<String, String>,
+    name: &str,
+    text: &str,
+) -> Result<(), String> {
+    let mut given = given.clone();
+    given.insert(name.to_string(), Value::plain(text, Origin::Prompt));
+    match resolve(defs, &given, context).invalid.into_iter().find(|e| e.input == name) {
+        Some(e) => Err(e.message),
+        None => Ok(()),
+    }
 }
 
 /// A default that only names a context value takes its origin from the context.
@@ -322,7 +376,8 @@ pub fn source_of(def: &InputDef) -> String {
     }
 }
 
-/// Adds a value obtained later (a prompt), validated.
+/// Adds a value obtained later (a prompt, an `env:` or `file:` source),
+/// validated alone and with the values already resolved (engine::limits).
 pub fn accept(values: &mut Values, def: &InputDef, text: String, origin: Origin) -> Result<(), InputError> {
     validate(def, &text).map_err(|message| InputError {
         input: def.name.clone(),
@@ -331,7 +386,12 @@ pub fn accept(values: &mut Values, def: &InputDef, text: String, origin: Origin)
         fix: fix_for(def),
     })?;
     let text = if def.kind == InputKind::Secret { Text::Secret(Secret::new(text)) } else { Text::Plain(text) };
-    values.inputs.insert(def.name.clone(), Value { text, origin });
+    let mut with = values.clone();
+    with.inputs.insert(def.name.clone(), Value { text, origin });
+    if let Some(e) = super::limits::check(&with, &plain_origin).into_iter().find(|e| e.input == def.name) {
+        return Err(e);
+    }
+    *values = with;
     Ok(())
 }
 

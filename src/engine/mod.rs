@@ -5,6 +5,7 @@
 pub mod expand;
 pub mod inputs;
 pub mod library;
+pub mod limits;
 pub mod loader;
 pub mod model;
 pub mod order;

@@ -41,7 +41,7 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
     }
     let defs: Vec<InputDef> = defs.into_values().collect();
     let (provided, warnings) = setup::provided(g, &profile, &defs, &all)?;
-    setup::precheck(&defs, &provided)?;
+    setup::precheck(&defs, &provided, &profile)?;
     let aws = Arc::new(setup::connect(g, &all).await?);
     let context = BTreeMap::from([
         ("account_id".to_string(), aws.account_id.clone()),

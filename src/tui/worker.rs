@@ -108,7 +108,13 @@ impl InputSources {
             let def =
                 self.defs.iter().find(|d| &d.name == name).ok_or_else(|| format!("`{name}` is not an input"))?.clone();
             let current = if def.kind == InputKind::Secret { None } else { shown.get(name).map(String::as_str) };
-            let text = prompt::ask_with(&def, current)?;
+            // The answer is checked with the other values too (engine::limits), before it is saved.
+            let check = {
+                let (defs, given, context, name) =
+                    (self.defs.clone(), self.provided.clone(), self.context.clone(), name.clone());
+                move |text: &str| inputs::check_answer(&defs, &given, &context, &name, text)
+            };
+            let text = prompt::ask_checked(&def, current, check)?;
             if def.kind != InputKind::Secret {
                 answers.push((name.clone(), text.clone()));
             }

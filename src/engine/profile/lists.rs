@@ -164,15 +164,13 @@ fn check_fields(table: &dyn TableLike, allowed: &[&str], what: &str, at: At, err
     }
 }
 
-fn valid_secret_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 512 && name.chars().all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c))
-}
-
-fn valid_parameter_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 1011
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "/_.-".contains(c))
-        && !name.to_lowercase().trim_start_matches('/').starts_with("aws")
+/// A secret's or parameter's name against its row of engine::limits: Err is the message.
+fn check_name(row: &str, kind: &str, name: &str, example: &str) -> Result<(), String> {
+    let row = crate::engine::limits::row(row);
+    if name.is_empty() {
+        return Err(format!("a {kind} needs a name: {} is {} (e.g. name = \"{example}\")", row.what, row.words));
+    }
+    row.check_name(name).map_err(|why| format!("{kind} name \"{name}\" {why}"))
 }
 
 /// One `[[secrets]]` entry.
@@ -186,10 +184,8 @@ pub(super) fn secret(
     let before = errors.len();
     check_fields(table, &["name", "keys", "source", "readers", "kms_key_id"], "[[secrets]]", at, errors);
     let name = table.get("name").and_then(string).unwrap_or_default();
-    if !valid_secret_name(&name) {
-        errors.push(format!(
-            "{here}: a secret needs a name: 1 to 512 letters, digits and /_+=.@- (e.g. name = \"acme-prod-app\")"
-        ));
+    if let Err(e) = check_name("secretsmanager.secret_name", "secret", &name, "acme-prod-app") {
+        errors.push(format!("{here}: {e}"));
     }
     let keys: Option<Vec<String>> = table.get("keys").map(|k| {
         k.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default()
@@ -258,10 +254,8 @@ pub(super) fn parameter(
     let before = errors.len();
     check_fields(table, &["name", "value", "source", "type", "readers", "kms_key_id"], "[[parameters]]", at, errors);
     let name = table.get("name").and_then(string).unwrap_or_default();
-    if !valid_parameter_name(&name) {
-        errors.push(format!(
-            "{here}: a parameter needs a name: letters, digits and /_.- not starting with aws (e.g. name = \"/acme-prod/brands\")"
-        ));
+    if let Err(e) = check_name("ssm.parameter_name", "parameter", &name, "/acme-prod/brands") {
+        errors.push(format!("{here}: {e}"));
     }
     let value = match (table.get("value").and_then(|v| v.as_value()), table.get("source").and_then(string)) {
         (Some(TomlValue::String(v)), None) => Some(ParamValue::Literal(v.value().clone())),

@@ -346,6 +346,23 @@ mod tests {
     }
 
     #[test]
+    fn secret_and_parameter_names_are_what_aws_accepts() {
+        let bad = |text: &str| parse(text).unwrap_err();
+        let e = bad("[[secrets]]\nname = \"acme app\"\nsource = \"prompt\"\n");
+        assert!(e.contains("p.toml:1:1: secret name \"acme app\" holds ' ', which it may not"), "{e}");
+        assert!(e.contains("CreateSecret"), "the source is named: {e}");
+        let e = bad(&format!("[[secrets]]\nname = \"{}\"\nsource = \"prompt\"\n", "s".repeat(513)));
+        assert!(e.contains("is 513 characters long, at most 512"), "{e}");
+        assert!(bad("[[secrets]]\nsource = \"prompt\"\n").contains("a secret needs a name"));
+        let param = |name: &str| format!("[[parameters]]\nname = \"{name}\"\nvalue = \"x\"\n");
+        assert!(bad(&param("/ssm/x")).contains("starts with ssm (in any case)"));
+        assert!(bad(&param("/AWS/x")).contains("starts with aws (in any case)"));
+        assert!(bad(&param("acme/x")).contains("does not have the form AWS takes"), "a path starts with /");
+        assert!(bad(&param(&"/l".repeat(16))).contains("has 16 levels, at most 15"));
+        assert!(parse(&param(&"/l".repeat(15))).is_ok());
+    }
+
+    #[test]
     fn expectations_name_what_differs() {
         let expect = parse("[expect]\naccount_id = \"111111111111\"\nregion = \"us-east-1\"\n").unwrap().expect;
         assert_eq!(expect.mismatch("111111111111", "us-east-1"), None);
