@@ -45,8 +45,9 @@ fn runtime_policy(edit: impl Fn(String) -> String) -> String {
     doc.to_string()
 }
 
-/// Item 6: logs:GetQueryResults, StopQuery, DescribeLogGroups and cloudwatch:PutMetricData
-/// have no resource-level permissions; their request's resource is `*`.
+/// Item 6: logs:StopQuery, DescribeLogGroups and cloudwatch:PutMetricData have no
+/// resource-level permissions; their request's resource is `*` (GetQueryResults has one: the
+/// log group, by AWS's Service Authorization Reference).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deny_on_other_log_groups_does_not_deny_actions_whose_resource_is_star() {
     let moto = Moto::start();
@@ -69,18 +70,27 @@ async fn a_deny_on_other_log_groups_does_not_deny_actions_whose_resource_is_star
     let (code, p) = verify(&sb, &["iam-policy"], "grant", "effective");
     assert_eq!((code, p["status"].as_str().unwrap()), (1, "fail"), "{p}");
     assert!(
-        message(&p).contains("logs:GetQueryResults, logs:StopQuery, logs:DescribeLogGroups on *: explicitly denied by statement \"OnlyOurs\" of inline policy guard"),
+        message(&p).contains("logs:StopQuery, logs:DescribeLogGroups on *: explicitly denied by statement \"OnlyOurs\" of inline policy guard"),
         "{p}"
     );
+    // StartQuery and GetQueryResults are authorized on the log group (AWS's Service Authorization
+    // Reference), which is inside what that Deny spares.
     assert!(!message(&p).contains("logs:StartQuery"), "StartQuery on /comafi/* is outside that Deny: {p}");
+    assert!(!message(&p).contains("logs:GetQueryResults"), "{p}");
+    let pairs = p["pairs"].as_array().unwrap();
+    let stop = pairs.iter().find(|x| x["action"] == "logs:StopQuery").unwrap();
+    assert_eq!(stop["verdict"], "explicitly denied", "{stop}");
+    assert_eq!(stop["resource"], "*");
+    let results = pairs.iter().find(|x| x["action"] == "logs:GetQueryResults").unwrap();
+    assert_eq!(results["verdict"], "allowed", "{results}");
 
     // So does a Deny on `*` itself.
-    guard(document(json!([{"Sid": "NoResults", "Effect": "Deny", "Action": "logs:GetQueryResults", "Resource": "*"}])))
+    guard(document(json!([{"Sid": "NoStop", "Effect": "Deny", "Action": "logs:StopQuery", "Resource": "*"}])))
         .await
         .unwrap();
     let (code, p) = verify(&sb, &["iam-policy"], "grant", "effective");
     assert_eq!((code, p["status"].as_str().unwrap()), (1, "fail"), "{p}");
-    assert!(message(&p).contains("logs:GetQueryResults on *: explicitly denied by statement \"NoResults\""), "{p}");
+    assert!(message(&p).contains("logs:StopQuery on *: explicitly denied by statement \"NoStop\""), "{p}");
 
     // An Allow scoped to log groups does not grant them (the seed's §3.1 trap).
     iam.delete_role_policy().role_name(ROLE).policy_name("guard").send().await.unwrap();
@@ -96,11 +106,7 @@ async fn a_deny_on_other_log_groups_does_not_deny_actions_whose_resource_is_star
     iam.put_role_policy().role_name(ROLE).policy_name("scoped").policy_document(scoped).send().await.unwrap();
     let (code, p) = verify(&sb, &["iam-policy"], "grant", "effective");
     assert_eq!((code, p["status"].as_str().unwrap()), (1, "fail"), "{p}");
-    assert!(
-        message(&p)
-            .contains("logs:GetQueryResults, logs:StopQuery, logs:DescribeLogGroups on *: not allowed by any policy"),
-        "{p}"
-    );
+    assert!(message(&p).contains("logs:StopQuery, logs:DescribeLogGroups on *: not allowed by any policy"), "{p}");
 }
 
 /// Item 7: policy variables are resolved from what is known of the principal;
@@ -123,11 +129,10 @@ async fn policy_variables_are_resolved_or_reported() {
     iam.detach_user_policy().user_name("comafi").policy_arn(arn).send().await.unwrap();
     let with_variables = runtime_policy(|t| {
         t.replace(
-            "arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*\"\n      ]\n    },\n    {\n      \"Sid\": \"CloudWatchLogsQueryResults\"",
-            "arn:aws:logs:us-east-1:123456789012:log-group:/${aws:username}/*\"\n      ]\n    },\n    {\n      \"Sid\": \"CloudWatchLogsQueryResults\"",
+            "arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*\"\n      ]\n    },\n    {\n      \"Sid\": \"CloudWatchLogsNoResource\"",
+            "arn:aws:logs:us-east-1:123456789012:log-group:/${aws:username}/*\"\n      ]\n    },\n    {\n      \"Sid\": \"CloudWatchLogsNoResource\"",
         )
         .replace("log-group:/comafi/*", "log-group:/${aws:PrincipalTag/project}/*")
-        .replace(":123456789012:log-group", ":${aws:PrincipalAccount}:log-group")
     });
     assert!(with_variables.contains("/${aws:username}/*") && with_variables.contains("${aws:PrincipalTag/project}"));
     iam.put_user_policy().user_name("comafi").policy_name("vars").policy_document(with_variables).send().await.unwrap();
@@ -143,7 +148,7 @@ async fn policy_variables_are_resolved_or_reported() {
         .unwrap();
     let (code, p) = verify(&sb, &user, "grant", "effective");
     assert_eq!((code, p["status"].as_str().unwrap()), (1, "fail"), "{p}");
-    assert!(message(&p).contains("logs:PutLogEvents on arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*, arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*:log-stream:*: explicitly denied by statement \"TagGuard\""), "{p}");
+    assert!(message(&p).contains("logs:PutLogEvents on arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*:log-stream:*: explicitly denied by statement \"TagGuard\""), "{p}");
 
     // A tag the user lacks, without a default: the Resource matches nothing, the Deny applies to nothing.
     guard(document(json!([{"Sid": "Quarantine", "Effect": "Deny", "Action": "logs:*", "Resource": "arn:aws:logs:*:*:log-group:/${aws:PrincipalTag/quarantine}/*"}])))
@@ -177,6 +182,21 @@ async fn policy_variables_are_resolved_or_reported() {
     assert_eq!((code, p["status"].as_str().unwrap()), (1, "fail"), "{p}");
     assert!(message(&p).contains("bedrock:InvokeModel, bedrock:InvokeModelWithResponseStream on arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0: not proven"), "{p}");
     assert!(message(&p).contains("${aws:RequestedRegion}"), "{p}");
+
+    // A variable before the ARN's resource part is never substituted by IAM: even one whose value
+    // preflight knows (this account) proves nothing there.
+    let account = runtime_policy(|t| t.replace(":123456789012:log-group", ":${aws:PrincipalAccount}:log-group"));
+    iam.put_user_policy().user_name("comafi").policy_name("vars").policy_document(account).send().await.unwrap();
+    let (code, p) = verify(&sb, &user, "grant", "effective");
+    assert_eq!((code, p["status"].as_str().unwrap()), (1, "fail"), "{p}");
+    assert!(
+        message(&p)
+            .contains("${aws:PrincipalAccount} (before the ARN's resource part, where IAM substitutes no variable)"),
+        "{p}"
+    );
+    let pairs = p["pairs"].as_array().unwrap();
+    let start = pairs.iter().find(|x| x["action"] == "logs:StartQuery").unwrap();
+    assert_eq!(start["verdict"], "unknown", "{start}");
 }
 
 fn ecs_trust(extra: Value, condition: Value) -> String {

@@ -8,23 +8,8 @@ mod support;
 use support::bedrock::{Agreement, BedrockDouble, Converse, Scenario};
 use support::{Moto, Sandbox, step};
 
-const PROFILE: &str = r#"[inputs]
-project = "comafi"
-companyName = "Comafi"
-companyWebsite = "https://www.comafi.com.ar"
-intendedUsers = "1"
-industryOption = "Financial Services"
-useCases = "Customer support assistant for bank benefits"
-access_poll_seconds = 1
-access_poll_tries = 5
-"#;
-
 fn sandbox(name: &str, moto: &Moto, bedrock: &BedrockDouble) -> Sandbox {
-    let mut sb = Sandbox::new(name, &moto.url);
-    std::fs::write(sb.dir.join("preflight.toml"), PROFILE).unwrap();
-    sb.env.push(("AWS_ENDPOINT_URL_BEDROCK".into(), bedrock.url.clone()));
-    sb.env.push(("AWS_ENDPOINT_URL_BEDROCK_RUNTIME".into(), bedrock.url.clone()));
-    sb
+    support::bedrock_sandbox(name, &moto.url, &bedrock.url)
 }
 
 fn status(doc: &serde_json::Value, id: &str) -> String {

@@ -357,3 +357,82 @@ async fn deep_asks_iams_simulator_too_and_its_denial_stops_the_run_before_any_ch
     assert_eq!(out.json()["permissions"]["missing"], json!([]));
     assert_eq!(out.json()["permissions"]["simulator"], Value::Null);
 }
+
+/// A customer key named by its alias: granted on the key behind it when the alias can be read
+/// (kms:DescribeKey), else on the account's keys only under `kms:ResourceAliases` — never on
+/// every key without a condition. And a Secrets Manager write under it needs kms:Decrypt too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_named_by_its_alias_is_granted_on_that_key_only() {
+    let moto = Moto::start();
+    let sb = Sandbox::new("kms-alias", &moto.url);
+    let kms = support::kms(&moto.url).await;
+    let key = kms.create_key().send().await.unwrap().key_metadata.unwrap();
+    kms.create_alias().alias_name("alias/acme").target_key_id(key.key_id()).send().await.unwrap();
+    let profile = |alias: &str| {
+        format!(
+            "[inputs]\nproject = \"acme\"\n\n[[secrets]]\nname = \"acme-kms\"\nsource = \"generate:hex32\"\nkms_key_id = \"{alias}\"\n"
+        )
+    };
+    let kms_statements = |doc: &Value| -> Vec<Value> {
+        doc["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|d| d["Statement"].as_array().unwrap().clone())
+            .filter(|st| list(&st["Action"]).iter().any(|a| a.starts_with("kms:")))
+            .collect()
+    };
+
+    std::fs::write(sb.dir.join("preflight.toml"), profile("alias/acme")).unwrap();
+    let out = sb.run(&["permissions", "secrets", "--json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let statements = kms_statements(&out.json());
+    assert!(!statements.is_empty(), "{out:?}");
+    for st in &statements {
+        assert_eq!(list(&st["Resource"]), vec![key.arn().unwrap().to_string()], "the key itself: {st}");
+        assert!(st.get("Condition").is_none(), "{st}");
+    }
+    let actions: Vec<String> = statements.iter().flat_map(|st| list(&st["Action"])).collect();
+    for action in ["kms:GenerateDataKey", "kms:Decrypt"] {
+        assert!(actions.contains(&action.to_string()), "{action}: {actions:?}");
+    }
+    assert!(!actions.contains(&"kms:Encrypt".to_string()), "Secrets Manager asks GenerateDataKey, not Encrypt");
+
+    // An alias that cannot be read (here: none such): the account's keys, under its alias only.
+    std::fs::write(sb.dir.join("preflight.toml"), profile("alias/elsewhere")).unwrap();
+    let out = sb.run(&["permissions", "secrets", "--json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let statements = kms_statements(&out.json());
+    assert!(!statements.is_empty(), "{out:?}");
+    for st in &statements {
+        assert_eq!(list(&st["Resource"]), vec!["arn:aws:kms:us-east-1:123456789012:key/*"], "{st}");
+        assert_eq!(
+            st["Condition"],
+            json!({"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/elsewhere"}}),
+            "never every key without a condition: {st}"
+        );
+    }
+}
+
+/// `verify --invoke` makes one Converse call, authorized as bedrock:InvokeModel: the policy to
+/// verify includes it, on the model the profile names.
+#[test]
+fn the_policy_to_verify_includes_the_one_real_model_call() {
+    let moto = Moto::start();
+    let sb = Sandbox::new("verify-invoke", &moto.url);
+    let doc = sb.run(&["permissions", "model-access", "--verify", "--json"]).json();
+    let grants: Vec<(String, String)> = doc["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["Statement"].as_array().unwrap().clone())
+        .flat_map(|st| {
+            let resources = list(&st["Resource"]);
+            list(&st["Action"])
+                .into_iter()
+                .flat_map(move |a| resources.clone().into_iter().map(move |r| (a.clone(), r)))
+        })
+        .collect();
+    let model = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0".to_string();
+    assert!(grants.contains(&("bedrock:InvokeModel".to_string(), model)), "{grants:?}");
+}

@@ -84,7 +84,12 @@ async fn run_the_checklist_with_keys_then_break_it_verify_and_repair() {
     let mut tty = Tty::open(&sb, "tui iam-policy");
     tty.wait_for(&["✘ runtime-policy", "⊘ grant", "1/3", "3 steps · 1 pass · 1 fail · 1 blocked"]);
     tty.press("j");
-    tty.wait_for(&["does not grant", "logs:StartQuery on", "fix:", "\"Sid\": \"CloudWatchLogsQuery\""]);
+    tty.wait_for(&[
+        "does not grant",
+        "logs:StartQuery, logs:GetQueryResults on",
+        "fix:",
+        "\"Sid\": \"CloudWatchLogsQuery\"",
+    ]);
     tty.press("r");
     tty.wait_for(&["iam-policy / runtime-policy: apply 1 change?", "CreatePolicyVersion"]);
     tty.press("\x1b[F");

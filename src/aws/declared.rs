@@ -55,7 +55,7 @@ mod tests {
     use super::*;
 
     fn need(action: &str, resource: &str) -> Need {
-        Need { action: action.into(), resource: resource.into(), why: None }
+        Need::new(action, resource)
     }
 
     #[test]

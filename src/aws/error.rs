@@ -26,6 +26,11 @@ pub struct Op {
     pub key_found: bool,
 }
 
+/// A key the customer manages (not empty, not an AWS managed key's `alias/aws/…`).
+fn customer_key(key: &str) -> bool {
+    !key.is_empty() && !key.starts_with("alias/aws/") && !key.contains(":alias/aws/")
+}
+
 impl Op {
     pub fn new(service: &'static str, operation: &'static str, resource: impl Into<String>) -> Self {
         Self {
@@ -48,12 +53,12 @@ impl Op {
     }
     /// The call uses this customer-managed KMS key (None or an AWS-managed key: no KMS permission).
     pub fn with_key(mut self, key: Option<String>) -> Self {
-        self.key = key.filter(|k| !k.is_empty() && !k.starts_with("alias/aws/"));
+        self.key = key.filter(|k| customer_key(k));
         self
     }
     /// The call uses the customer-managed key this resource was found to be encrypted with.
     pub fn with_found_key(mut self, key: Option<String>) -> Self {
-        self.key = key.filter(|k| !k.is_empty() && !k.starts_with("alias/aws/"));
+        self.key = key.filter(|k| customer_key(k));
         self.key_found = self.key.is_some();
         self
     }

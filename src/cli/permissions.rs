@@ -16,6 +16,7 @@ use crate::aws::exec::Probing;
 use crate::engine::inputs::{Origin, Value};
 use crate::engine::state::RunState;
 use crate::kinds::iam::allows::caller_reads;
+use crate::kinds::secrets::access::resolve_aliases;
 use crate::policy::actions::Need;
 use crate::policy::generate::{Generated, MANAGED_POLICY_LIMIT, generate};
 use crate::runner::PermissionCheck;
@@ -31,9 +32,13 @@ fn needs(s: &Session, verify: bool) -> Vec<Need> {
     let mut out = Vec::new();
     for c in s.checklists() {
         for step in &c.steps {
-            let calls = step.probes.iter().map(|p| &p.call).chain(step.action.iter().filter(|_| !verify));
-            for call in calls {
-                out.extend(runner.declared_calls(&c.id, step, call, Probing::default()).iter().flat_map(Op::needs));
+            // To verify: every probe as `verify --invoke` runs it (one real model call included).
+            let probing = Probing { invoke: verify, ..Probing::default() };
+            for probe in &step.probes {
+                out.extend(runner.declared_calls(&c.id, step, &probe.call, probing).iter().flat_map(Op::needs));
+            }
+            if !verify && let Some(action) = &step.action {
+                out.extend(runner.declared_calls(&c.id, step, action, Probing::default()).iter().flat_map(Op::needs));
             }
         }
         if !verify {
@@ -47,7 +52,15 @@ fn needs(s: &Session, verify: bool) -> Vec<Need> {
 
 pub async fn permissions(g: &Global, ids: Vec<String>, verify: bool, json: bool) -> Result<u8, Failure> {
     let s = Session::open_without_values(g, &ids, verify).await?;
-    let generated = generate(&needs(&s, verify), MANAGED_POLICY_LIMIT);
+    let mut wanted = needs(&s, verify);
+    // A KMS key named by its alias: granted on the key behind it when the alias can be read.
+    {
+        let front = std::sync::Arc::new(super::front::CliFront::new(true, false, false));
+        let runner = s.runner(front, None, RunState::default());
+        let x = runner.exec("", "permissions", false, Probing::default());
+        resolve_aliases(&x, wanted.iter_mut().collect()).await;
+    }
+    let generated = generate(&wanted, MANAGED_POLICY_LIMIT);
     let Generated { documents, on_any_resource } = &generated;
     if json {
         let doc = json!({

@@ -110,7 +110,11 @@ pub fn checklist_heading(id: &str, title: &str) -> String {
 }
 
 fn probe_json(p: &ProbeResult) -> Value {
-    json!({ "id": p.id, "status": p.status, "message": p.message, "fix": p.fix })
+    let mut out = json!({ "id": p.id, "status": p.status, "message": p.message, "fix": p.fix });
+    if let Some(pairs) = &p.pairs {
+        out["pairs"] = json!(pairs);
+    }
+    out
 }
 
 pub fn step_json(s: &StepReport) -> Value {

@@ -39,11 +39,19 @@ pub struct ProbeResult {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// What tools read besides the message: a permission probe's verdict on each
+    /// (action, resource) pair it judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<Vec<serde_json::Value>>,
 }
 
 impl ProbeResult {
     pub fn new(id: &str, status: Status, message: impl Into<String>) -> Self {
-        Self { id: id.to_string(), status, message: message.into(), fix: None }
+        Self { id: id.to_string(), status, message: message.into(), fix: None, pairs: None }
+    }
+    pub fn with_pairs(mut self, pairs: Vec<serde_json::Value>) -> Self {
+        self.pairs = Some(pairs);
+        self
     }
     pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());

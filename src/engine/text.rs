@@ -75,8 +75,8 @@ pub fn with_args(fix: &str, args: &str) -> String {
     while let Some(at) = rest.find("preflight ") {
         let (before, from) = rest.split_at(at);
         out.push_str(before);
-        // A command ends at the first clause mark or line end after it.
-        let end = from.find(['\n', ',', ';', '(', ')']).unwrap_or(from.len());
+        // A command ends at the first clause mark, closing backtick or line end after it.
+        let end = from.find(['\n', ',', ';', '(', ')', '`']).unwrap_or(from.len());
         let command = from[..end].trim_end();
         out.push_str(command);
         if !command.contains(args.trim()) {
@@ -104,6 +104,10 @@ mod args_tests {
             "preflight run ecs-service --step load-balancer --profile-file p.toml --set image_tag=v2, or set health_url"
         );
         assert_eq!(with_args("aws ecs update-service", args), "aws ecs update-service");
+        assert_eq!(
+            with_args("or run `preflight run iam-policy`):", args),
+            "or run `preflight run iam-policy --profile-file p.toml --set image_tag=v2`):"
+        );
         assert_eq!(with_args("preflight run x", ""), "preflight run x");
         assert_eq!(shell_word("a b"), "'a b'");
         assert_eq!(shell_word("image_tag=v2"), "image_tag=v2");

@@ -4,6 +4,8 @@
 //! KMS keys, tags, service-linked roles, actions without resource-level
 //! permissions) are the rows of one table, [`TABLE`].
 
+pub use super::resources::star_why;
+
 /// One call as the code makes it: the service (its IAM prefix, or `registry`
 /// for the container registry API, `http` for a plain GET), the operation, the
 /// resource it names, and what else it hands over.
@@ -21,13 +23,48 @@ pub struct Call<'a> {
 }
 
 /// One permission a call needs: an action on a resource (`*` for actions
-/// without resource-level permissions).
+/// without resource-level permissions), under a condition when the resource
+/// alone would grant too much.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Need {
     pub action: String,
     pub resource: String,
     /// Why the action is needed when it is not the call's own.
     pub why: Option<&'static str>,
+    /// What the request carries that the grant is limited to (`iam:PassedToService`).
+    pub condition: Vec<Cond>,
+}
+
+/// One test of a Condition block that the request always passes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cond {
+    pub operator: &'static str,
+    pub key: &'static str,
+    pub value: String,
+}
+
+impl Need {
+    pub fn new(action: impl Into<String>, resource: impl Into<String>) -> Self {
+        Self { action: action.into(), resource: resource.into(), why: None, condition: Vec::new() }
+    }
+
+    /// The Condition block of a statement granting it, None without one.
+    pub fn condition_json(&self) -> Option<serde_json::Value> {
+        condition_json(&self.condition)
+    }
+}
+
+/// A Condition block: `{"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}`.
+pub fn condition_json(tests: &[Cond]) -> Option<serde_json::Value> {
+    if tests.is_empty() {
+        return None;
+    }
+    let mut block = serde_json::Map::new();
+    for c in tests {
+        let op = block.entry(c.operator).or_insert_with(|| serde_json::json!({}));
+        op[c.key] = serde_json::json!(c.value);
+    }
+    Some(serde_json::Value::Object(block))
 }
 
 /// Where an action applies.
@@ -37,6 +74,9 @@ pub enum On {
     Call,
     /// `*`: the action has no resource-level permissions.
     Star,
+    /// `*` under `ArnEquals KEY = the call's resource`: the action's resource
+    /// type is not what the call names (ecs:ListTasks by `ecs:cluster`).
+    StarWhere(&'static str),
     /// Each role the call hands over.
     Roles,
     /// The customer-managed KMS key.
@@ -71,6 +111,8 @@ pub struct Extra {
     pub on: On,
     pub when: When,
     pub why: &'static str,
+    /// `(operator, key, value)` tests the grant is limited to.
+    pub condition: &'static [(&'static str, &'static str, &'static str)],
 }
 
 /// An exception: the call's own action (None: it needs no IAM permission) and its extras.
@@ -91,28 +133,40 @@ const fn star(service: &'static str, operation: &'static str) -> Row {
     row(service, operation, Some(On::Star), &[])
 }
 
-const PASS_ROLE: Extra =
-    Extra { actions: &["iam:PassRole"], on: On::Roles, when: When::Roles, why: "hands the roles to the service" };
+/// ECS tasks get the roles: the grant holds only for roles handed to ECS tasks
+/// (IAM user guide, "Granting a user permissions to pass a role": iam:PassedToService).
+const PASS_ROLE: Extra = Extra {
+    actions: &["iam:PassRole"],
+    on: On::Roles,
+    when: When::Roles,
+    why: "hands the roles to ECS tasks",
+    condition: &[("StringEquals", "iam:PassedToService", "ecs-tasks.amazonaws.com")],
+};
 const fn tag(actions: &'static [&'static str]) -> Extra {
-    Extra { actions, on: On::Call, when: When::Tags, why: "tags what it creates" }
+    Extra { actions, on: On::Call, when: When::Tags, why: "tags what it creates", condition: &[] }
 }
+/// Secrets Manager encrypts a new value with a data key it asks KMS for, and
+/// decrypts the current one to compare (Secrets Manager user guide, "Secret
+/// encryption and decryption": kms:GenerateDataKey and kms:Decrypt).
 const ENCRYPT: Extra = Extra {
-    actions: &["kms:GenerateDataKey", "kms:Encrypt"],
+    actions: &["kms:GenerateDataKey", "kms:Decrypt"],
     on: On::Key,
     when: When::Key,
     why: "encrypts the value with the customer-managed key",
+    condition: &[],
 };
 const DECRYPT: Extra = Extra {
     actions: &["kms:Decrypt"],
     on: On::Key,
     when: When::Key,
     why: "decrypts the value with the customer-managed key",
+    condition: &[],
 };
 const fn registry(operation: &'static str, actions: &'static [Extra]) -> Row {
     row("registry", operation, None, actions)
 }
 const fn ecr(actions: &'static [&'static str], why: &'static str) -> Extra {
-    Extra { actions, on: On::Repository, when: When::Always, why }
+    Extra { actions, on: On::Repository, when: When::Always, why, condition: &[] }
 }
 
 /// The exceptions, one row each (each has a test in this file).
@@ -155,8 +209,8 @@ pub static TABLE: &[Row] = &[
     ),
     star("ecr", "GetAuthorizationToken"),
     row("ecr", "CreateRepository", Some(On::Call), &[tag(&["ecr:TagResource"])]),
-    // Task definitions have no resource-level permissions for registering; the roles are passed.
-    row("ecs", "RegisterTaskDefinition", Some(On::Star), &[PASS_ROLE]),
+    // A task definition is registered as a revision of its family (`task-definition/FAMILY:*`); the roles are passed.
+    row("ecs", "RegisterTaskDefinition", Some(On::Call), &[PASS_ROLE]),
     row("ecs", "CreateService", Some(On::Call), &[PASS_ROLE, tag(&["ecs:TagResource"])]),
     row("ecs", "UpdateService", Some(On::Call), &[PASS_ROLE]),
     row(
@@ -168,10 +222,12 @@ pub static TABLE: &[Row] = &[
             on: On::ServiceLinkedRole("ecs.amazonaws.com/AWSServiceRoleForECS"),
             when: When::Always,
             why: "ECS creates its service-linked role on first use",
+            condition: &[],
         }],
     ),
     star("ecs", "DescribeTaskDefinition"),
-    star("ecs", "ListTasks"),
+    // Authorized on container instances (Fargate has none): `*` limited to the cluster the call names.
+    row("ecs", "ListTasks", Some(On::StarWhere("ecs:cluster")), &[]),
     star("elasticloadbalancing", "DescribeLoadBalancers"),
     star("elasticloadbalancing", "DescribeTargetGroups"),
     star("elasticloadbalancing", "DescribeListeners"),
@@ -185,6 +241,7 @@ pub static TABLE: &[Row] = &[
             on: On::ServiceLinkedRole("elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing"),
             when: When::Always,
             why: "Elastic Load Balancing creates its service-linked role on first use",
+            condition: &[],
         }],
     ),
     star("ec2", "DescribeVpcs"),
@@ -199,6 +256,7 @@ pub static TABLE: &[Row] = &[
             on: On::Vpcs,
             when: When::Always,
             why: "creates the group in a VPC",
+            condition: &[],
         }],
     ),
     row("ec2", "AuthorizeSecurityGroupIngress", Some(On::SecurityGroups), &[]),
@@ -216,6 +274,7 @@ pub static TABLE: &[Row] = &[
             on: On::Key,
             when: When::Key,
             why: "encrypts the value with the customer-managed key",
+            condition: &[],
         }],
     ),
     row("ssm", "GetParameter", Some(On::Call), &[DECRYPT]),
@@ -239,6 +298,7 @@ pub static TABLE: &[Row] = &[
             on: On::Star,
             when: When::Always,
             why: "a model's agreement is an AWS Marketplace subscription",
+            condition: &[],
         }],
     ),
 ];
@@ -289,7 +349,7 @@ fn resolve(on: On, call: &Call) -> Vec<String> {
     match on {
         On::Call if call.resource.is_empty() => vec!["*".into()],
         On::Call => vec![call.resource.to_string()],
-        On::Star => vec!["*".into()],
+        On::Star | On::StarWhere(_) => vec!["*".into()],
         On::Roles => call.roles.to_vec(),
         On::Key => call.key.map(str::to_string).into_iter().collect(),
         On::Repository => vec![repository_arn(call.resource).unwrap_or_else(|| "*".into())],
@@ -316,6 +376,33 @@ pub fn row_of(service: &str, operation: &str) -> Option<&'static Row> {
     TABLE.iter().find(|r| r.service == service && r.operation == operation)
 }
 
+/// The condition key naming a KMS key by one of its aliases (AWS KMS developer guide, "kms:ResourceAliases").
+pub const KMS_ALIASES: &str = "kms:ResourceAliases";
+
+/// A KMS action on a key named by its alias ARN is granted on the account's
+/// keys under `kms:ResourceAliases`: IAM checks KMS actions on the key, never
+/// on the alias (until the alias is resolved to its key, which is better).
+fn by_alias(mut need: Need) -> Need {
+    if !need.action.starts_with("kms:") {
+        return need;
+    }
+    let Some((prefix, alias)) = need.resource.split_once(":alias/") else { return need };
+    let alias = format!("alias/{alias}");
+    need.resource = format!("{prefix}:key/*");
+    need.condition.push(Cond { operator: "ForAnyValue:StringEquals", key: KMS_ALIASES, value: alias });
+    need
+}
+
+/// The tests a grant of `on` is limited to: `ArnEquals KEY = the call's resource` for [`On::StarWhere`].
+fn scoped(on: On, call: &Call) -> Vec<Cond> {
+    match on {
+        On::StarWhere(key) if !call.resource.is_empty() && call.resource != "*" => {
+            vec![Cond { operator: "ArnEquals", key, value: call.resource.to_string() }]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Every permission the call needs, its own action first.
 pub fn needs(call: &Call) -> Vec<Need> {
     let mut out = Vec::new();
@@ -325,16 +412,26 @@ pub fn needs(call: &Call) -> Vec<Need> {
     };
     if let Some(on) = own {
         for resource in resolve(on, call) {
-            out.push(Need { action: format!("{}:{}", call.service, call.operation), resource, why: None });
+            let mut need = Need::new(format!("{}:{}", call.service, call.operation), resource);
+            need.condition = scoped(on, call);
+            out.push(by_alias(need));
         }
     }
     for extra in row_of(call.service, call.operation).map_or(&[][..], |r| r.extra) {
         if !applies(extra.when, call) {
             continue;
         }
+        let condition: Vec<Cond> = extra
+            .condition
+            .iter()
+            .map(|(operator, key, value)| Cond { operator, key, value: value.to_string() })
+            .collect();
         for resource in resolve(extra.on, call) {
             for action in extra.actions {
-                out.push(Need { action: action.to_string(), resource: resource.clone(), why: Some(extra.why) });
+                let mut need = Need::new(*action, resource.clone());
+                need.why = Some(extra.why);
+                need.condition = condition.clone();
+                out.push(by_alias(need));
             }
         }
     }
@@ -490,21 +587,25 @@ mod tests {
     #[test]
     fn registering_a_task_definition_passes_its_roles() {
         let roles = roles();
-        let c = Call {
-            roles: &roles,
-            ..call("ecs", "RegisterTaskDefinition", "arn:aws:ecs:us-east-1:1:task-definition/app")
-        };
+        let family = "arn:aws:ecs:us-east-1:1:task-definition/app:*";
+        let c = Call { roles: &roles, ..call("ecs", "RegisterTaskDefinition", family) };
         assert_eq!(
             pairs(&needs(&c)),
             vec![
-                own("ecs:RegisterTaskDefinition", "*"),
+                own("ecs:RegisterTaskDefinition", family),
                 own("iam:PassRole", &roles[0]),
                 own("iam:PassRole", &roles[1])
             ]
         );
-        assert_eq!(needs(&c)[1].why, Some("hands the roles to the service"));
-        let none = call("ecs", "RegisterTaskDefinition", "");
-        assert_eq!(pairs(&needs(&none)), vec![own("ecs:RegisterTaskDefinition", "*")], "no roles: no PassRole");
+        assert_eq!(needs(&c)[1].why, Some("hands the roles to ECS tasks"));
+        // Only to ECS tasks (iam:PassedToService), never to any service.
+        assert_eq!(
+            needs(&c)[1].condition_json(),
+            Some(serde_json::json!({"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}))
+        );
+        assert_eq!(needs(&c)[0].condition_json(), None);
+        let none = call("ecs", "RegisterTaskDefinition", family);
+        assert_eq!(pairs(&needs(&none)), vec![own("ecs:RegisterTaskDefinition", family)], "no roles: no PassRole");
     }
 
     const SERVICE: &str = "arn:aws:ecs:us-east-1:123456789012:service/main/app";
@@ -538,13 +639,17 @@ mod tests {
     }
 
     #[test]
-    fn describing_task_definitions_and_listing_tasks_have_no_resource() {
-        let family = "arn:aws:ecs:us-east-1:123456789012:task-definition/app";
+    fn describing_task_definitions_has_no_resource_and_listing_tasks_is_scoped_by_cluster() {
+        let family = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:*";
         assert_eq!(
             pairs(&needs(&call("ecs", "DescribeTaskDefinition", family))),
             vec![own("ecs:DescribeTaskDefinition", "*")]
         );
-        assert_eq!(pairs(&needs(&call("ecs", "ListTasks", family))), vec![own("ecs:ListTasks", "*")]);
+        let cluster = "arn:aws:ecs:us-east-1:123456789012:cluster/main";
+        let list = needs(&call("ecs", "ListTasks", cluster));
+        assert_eq!(pairs(&list), vec![own("ecs:ListTasks", "*")]);
+        assert_eq!(list[0].condition_json(), Some(serde_json::json!({"ArnEquals": {"ecs:cluster": cluster}})));
+        assert!(star_why("ecs:ListTasks").is_some(), "a grant on * of an action with resource types says why");
     }
 
     #[test]
@@ -624,7 +729,7 @@ mod tests {
         assert_eq!(pairs(&needs(&call("secretsmanager", "CreateSecret", SECRET))).len(), 1, "no key: no kms");
         let c = Call { key: Some(KEY), tags: true, ..call("secretsmanager", "CreateSecret", SECRET) };
         let got = pairs(&needs(&c));
-        assert!(got.contains(&own("kms:GenerateDataKey", KEY)) && got.contains(&own("kms:Encrypt", KEY)), "{got:?}");
+        assert!(got.contains(&own("kms:GenerateDataKey", KEY)) && got.contains(&own("kms:Decrypt", KEY)), "{got:?}");
         assert!(got.contains(&own("secretsmanager:TagResource", SECRET)), "{got:?}");
     }
 
@@ -636,7 +741,7 @@ mod tests {
             vec![
                 own("secretsmanager:PutSecretValue", SECRET),
                 own("kms:GenerateDataKey", KEY),
-                own("kms:Encrypt", KEY)
+                own("kms:Decrypt", KEY)
             ]
         );
     }

@@ -1,21 +1,24 @@
 //! Local evaluation of identity policies, the way IAM decides within one
 //! account: an explicit Deny wins, then any Allow grants, otherwise the request
 //! is implicitly denied; a permissions boundary must allow it as well.
-//! Conditions cannot be decided offline, so a conditional Allow never counts as
-//! a grant and a conditional Deny counts as a possible denial; policy variables
-//! are resolved from what is known of the principal, and one that is not known
-//! weighs like a condition.
+//! A Condition is decided against what the request is known to carry (the
+//! requirement's own Condition says it: `iam:PassedToService` of a PassRole);
+//! one that cannot be decided never counts as a grant and counts as a possible
+//! denial. Policy variables are resolved from what is known of the principal,
+//! and one that is not known weighs like a condition.
 //!
-//! A required resource of exactly `*` is the request of an action without
-//! resource-level permissions (logs:GetQueryResults, cloudwatch:PutMetricData):
-//! its resource is the text `*`, which only a Resource matching that text
-//! grants or denies. Any other required resource is a pattern, and every
-//! resource it matches must be allowed.
+//! What a request names is what AWS checks ([`super::resources`]): an action
+//! without resource-level permissions is requested on the text `*`, which only
+//! a Resource matching that text grants or denies; any other required resource
+//! is a pattern, narrowed to the ARNs of the action's resource types that it
+//! matches, and every resource in it must be allowed.
 
 use serde_json::{Value, json};
 
+use super::condition::{Holds, Known, all_hold, tests};
 use super::document::{Effect, Patterns, PolicyDocument, Statement};
 use super::pattern::{Pattern, covers, overlaps};
+use super::resources::{Scope, scope};
 use super::variables::{Expanded, Variables, expand};
 
 /// One policy that applies to the principal, named for the operator.
@@ -32,6 +35,36 @@ pub struct Requirement {
     pub action: String,
     pub resource: String,
     pub sid: Option<String>,
+    /// The desired statement's Condition: what the request carries (and what a fix must keep).
+    pub condition: Option<Value>,
+}
+
+impl Requirement {
+    pub fn new(action: impl Into<String>, resource: impl Into<String>, sid: Option<String>) -> Self {
+        Self { action: action.into(), resource: resource.into(), sid, condition: None }
+    }
+
+    /// The request carries what this Condition block tests (`StringEquals iam:PassedToService …`).
+    pub fn with_condition(mut self, condition: Option<Value>) -> Self {
+        self.condition = condition;
+        self
+    }
+
+    /// What the request is known to carry: each key the Condition pins to one value.
+    pub fn context(&self) -> Vec<(String, Known)> {
+        let mut out = Vec::new();
+        for t in tests(self.condition.as_ref()) {
+            // A set key (kms:ResourceAliases) carries at least this value: ForAnyValue tests hold on it.
+            let lower = t.operator.to_ascii_lowercase();
+            let op = lower.strip_prefix("foranyvalue:").unwrap_or(&lower);
+            let exact = matches!(op, "stringequals" | "arnequals")
+                || (matches!(op, "stringlike" | "arnlike") && t.values.iter().all(|v| !v.contains(['*', '?'])));
+            if let ([value], true) = (t.values.as_slice(), exact) {
+                out.push((t.key.to_ascii_lowercase(), Known::Exact(value.clone())));
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,9 +92,26 @@ impl Verdict {
     pub fn is_allowed(&self) -> bool {
         matches!(self, Verdict::Allowed { .. })
     }
+
+    /// The verdict as tools read it: `allowed`, `implicitly denied`, `explicitly denied`,
+    /// `possibly denied`, `unknown` or `outside the boundary`, and by what.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Verdict::Allowed { by } => json!({ "verdict": "allowed", "by": by }),
+            Verdict::Denied { by, doubt: None, .. } => json!({ "verdict": "explicitly denied", "by": by }),
+            Verdict::Denied { by, doubt: Some(why), .. } => {
+                json!({ "verdict": "possibly denied", "by": by, "because": why })
+            }
+            Verdict::Unproven { by } => json!({ "verdict": "unknown", "because": by }),
+            Verdict::NotAllowed => json!({ "verdict": "implicitly denied" }),
+            Verdict::OutsideBoundary { boundary } => json!({ "verdict": "outside the boundary", "by": boundary }),
+        }
+    }
 }
 
-/// Every (action, resource) pair that the Allow statements of `doc` grant.
+/// Every (action, resource) pair that the Allow statements of `doc` grant and
+/// AWS checks: a pair of an action and a resource of none of its types (a
+/// stream for `logs:CreateLogGroup`) is no requirement.
 pub fn requirements(doc: &PolicyDocument) -> Result<Vec<Requirement>, String> {
     let mut out = Vec::new();
     for st in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
@@ -69,8 +119,11 @@ pub fn requirements(doc: &PolicyDocument) -> Result<Vec<Requirement>, String> {
             return Err(format!("{} uses NotAction/NotResource, which cannot be a requirement", st.label()));
         };
         for action in actions {
-            for resource in resources {
-                out.push(Requirement { action: action.clone(), resource: resource.clone(), sid: st.sid.clone() });
+            for resource in resources.iter().filter(|r| super::resources::checked(action, r)) {
+                out.push(
+                    Requirement::new(action.clone(), resource.clone(), st.sid.clone())
+                        .with_condition(st.condition.clone()),
+                );
             }
         }
     }
@@ -100,8 +153,14 @@ enum Request {
 }
 
 impl Request {
-    fn of(resource: &str) -> Self {
-        if resource == "*" { Request::Star } else { Request::Every(Pattern::glob(resource)) }
+    /// The requests AWS makes for `action` within `resource`, one per shape.
+    fn of(action: &str, resource: &str) -> Vec<Self> {
+        match scope(action, resource) {
+            Scope::Star => vec![Request::Star],
+            Scope::Within(pieces) if !pieces.is_empty() => pieces.into_iter().map(Request::Every).collect(),
+            // A pair AWS never checks is judged as written: no verdict stands on nothing.
+            Scope::Within(_) | Scope::AsWritten => vec![Request::Every(Pattern::glob(resource))],
+        }
     }
 }
 
@@ -180,13 +239,44 @@ enum Bearing {
     Maybe(String),
 }
 
-fn bearing(st: &Statement, action: &str, req: &Request, vars: Option<&Variables>) -> Bearing {
+/// Whether a statement's Condition holds for the request: None when surely,
+/// Some(why not sure) when it may, Err(()) when it never does.
+fn condition_holds(st: &Statement, context: &[(String, Known)]) -> Result<Option<String>, ()> {
+    if st.condition.is_none() {
+        return Ok(None);
+    }
+    let known = |key: &str| {
+        let key = key.to_ascii_lowercase();
+        context
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| Known::Unknown(format!("preflight cannot know the request's {key}")))
+    };
+    match all_hold(&tests(st.condition.as_ref()), known) {
+        (Holds::Always, _) => Ok(None),
+        (Holds::Never, _) => Err(()),
+        (Holds::Sometimes, _) | (Holds::Unknown(_), _) => Ok(Some(String::new())),
+    }
+}
+
+fn bearing(
+    st: &Statement,
+    action: &str,
+    req: &Request,
+    vars: Option<&Variables>,
+    context: &[(String, Known)],
+) -> Bearing {
     let fit = match st.effect {
         Effect::Allow if grants_action(&st.actions, action) => grants_resource(&st.resources, req, vars),
         Effect::Deny if touches_action(&st.actions, action) => touches_resource(&st.resources, req, vars),
         _ => Fit::No,
     };
-    match (fit, st.condition.is_some(), &st.effect) {
+    if fit == Fit::No {
+        return Bearing::Not;
+    }
+    let Ok(doubt) = condition_holds(st, context) else { return Bearing::Not };
+    match (fit, doubt.is_some(), &st.effect) {
         (Fit::No, _, _) => Bearing::Not,
         (Fit::Yes, false, _) => Bearing::Surely,
         (Fit::Yes, true, Effect::Deny) => Bearing::Maybe("a conditional Deny".into()),
@@ -208,13 +298,12 @@ fn where_(source: &Source, st: &Statement) -> String {
     format!("{} of {}", st.label(), source.name)
 }
 
-fn decide(sources: &[Source], vars: &Variables, action: &str, resource: &str) -> Verdict {
-    let req = Request::of(resource);
+fn decide(sources: &[Source], vars: &Variables, action: &str, req: &Request, context: &[(String, Known)]) -> Verdict {
     let vars_of = |s: &Source| s.doc.supports_variables().then_some(vars);
     let mut possible_denial = None;
     for source in sources {
         for st in source.doc.statements.iter().filter(|s| s.effect == Effect::Deny) {
-            match bearing(st, action, &req, vars_of(source)) {
+            match bearing(st, action, req, vars_of(source), context) {
                 Bearing::Surely => {
                     return Verdict::Denied { by: where_(source, st), statement: st.raw.clone(), doubt: None };
                 }
@@ -232,7 +321,7 @@ fn decide(sources: &[Source], vars: &Variables, action: &str, resource: &str) ->
     let (mut allowed, mut unproven) = (Vec::new(), Vec::new());
     for source in sources {
         for st in source.doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
-            match bearing(st, action, &req, vars_of(source)) {
+            match bearing(st, action, req, vars_of(source), context) {
                 Bearing::Surely => allowed.push(where_(source, st)),
                 Bearing::Maybe(why) => unproven.push(format!("{} allows it {why}", where_(source, st))),
                 Bearing::Not => {}
@@ -258,15 +347,43 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The verdict on `action` over `resource`, nothing known of the request's context.
     pub fn evaluate(&self, action: &str, resource: &str) -> Verdict {
-        let verdict = decide(&self.policies, &self.vars, action, resource);
+        self.evaluate_in(action, resource, &[])
+    }
+
+    /// The verdict on a requirement: its action, over its resource, with what its Condition says the request carries.
+    pub fn judge(&self, req: &Requirement) -> Verdict {
+        self.evaluate_in(&req.action, &req.resource, &req.context())
+    }
+
+    /// Every request AWS makes within `resource` must be allowed; the first one that is not decides.
+    pub fn evaluate_in(&self, action: &str, resource: &str, context: &[(String, Known)]) -> Verdict {
+        let mut by: Vec<String> = Vec::new();
+        for req in Request::of(action, resource) {
+            match self.one(action, &req, context) {
+                Verdict::Allowed { by: more } => {
+                    for b in more {
+                        if !by.contains(&b) {
+                            by.push(b);
+                        }
+                    }
+                }
+                other => return other,
+            }
+        }
+        Verdict::Allowed { by }
+    }
+
+    fn one(&self, action: &str, req: &Request, context: &[(String, Known)]) -> Verdict {
+        let verdict = decide(&self.policies, &self.vars, action, req, context);
         let Some(boundary) = &self.boundary else {
             return verdict;
         };
         if !verdict.is_allowed() {
             return verdict;
         }
-        match decide(std::slice::from_ref(boundary), &self.vars, action, resource) {
+        match decide(std::slice::from_ref(boundary), &self.vars, action, req, context) {
             Verdict::Allowed { .. } => verdict,
             other @ (Verdict::Denied { .. } | Verdict::Unproven { .. }) => other,
             _ => Verdict::OutsideBoundary { boundary: boundary.name.clone() },
@@ -277,26 +394,27 @@ impl Principal {
 /// The smallest policy document that grants the given missing requirements,
 /// one statement per statement of the desired document they come from.
 pub fn fix_document(missing: &[&Requirement]) -> Value {
-    let mut groups: Vec<(Option<String>, Vec<String>, Vec<String>)> = Vec::new();
+    type Group = (Option<String>, Option<Value>, Vec<String>, Vec<String>);
+    let mut groups: Vec<Group> = Vec::new();
     for req in missing {
-        let idx = match groups.iter().position(|g| g.0 == req.sid) {
+        let idx = match groups.iter().position(|g| g.0 == req.sid && g.1 == req.condition) {
             Some(i) => i,
             None => {
-                groups.push((req.sid.clone(), Vec::new(), Vec::new()));
+                groups.push((req.sid.clone(), req.condition.clone(), Vec::new(), Vec::new()));
                 groups.len() - 1
             }
         };
         let group = &mut groups[idx];
-        if !group.1.contains(&req.action) {
-            group.1.push(req.action.clone());
+        if !group.2.contains(&req.action) {
+            group.2.push(req.action.clone());
         }
-        if !group.2.contains(&req.resource) {
-            group.2.push(req.resource.clone());
+        if !group.3.contains(&req.resource) {
+            group.3.push(req.resource.clone());
         }
     }
     let statements: Vec<Value> = groups
         .into_iter()
-        .map(|(sid, actions, resources)| {
+        .map(|(sid, condition, actions, resources)| {
             let mut st = serde_json::Map::new();
             if let Some(sid) = sid {
                 st.insert("Sid".into(), json!(sid));
@@ -304,6 +422,9 @@ pub fn fix_document(missing: &[&Requirement]) -> Value {
             st.insert("Effect".into(), json!("Allow"));
             st.insert("Action".into(), json!(actions));
             st.insert("Resource".into(), json!(resources));
+            if let Some(condition) = condition {
+                st.insert("Condition".into(), condition);
+            }
             Value::Object(st)
         })
         .collect();
@@ -363,7 +484,8 @@ pub fn summarize(items: &[(&Requirement, String)]) -> Vec<String> {
 }
 
 /// What `actual` allows beyond `desired`, one line per statement of `actual`:
-/// the action and resource patterns that no Allow statement of `desired` covers.
+/// the action and resource patterns that no Allow statement of `desired` covers
+/// (a desired statement under a Condition covers only statements under the same one).
 pub fn beyond(actual: &PolicyDocument, desired: &PolicyDocument) -> Vec<String> {
     let mut out = Vec::new();
     for st in actual.statements.iter().filter(|s| s.effect == Effect::Allow) {
@@ -376,7 +498,7 @@ pub fn beyond(actual: &PolicyDocument, desired: &PolicyDocument) -> Vec<String> 
             for resource in resources {
                 let covered = desired.statements.iter().any(|d| {
                     d.effect == Effect::Allow
-                        && d.condition.is_none()
+                        && (d.condition.is_none() || d.condition == st.condition)
                         && grants_action(&d.actions, action)
                         && match &d.resources {
                             Patterns::Only(list) => list.iter().any(|r| covers(r, resource, false)),
@@ -530,7 +652,7 @@ mod tests {
 
     #[test]
     fn summaries_name_shared_resources_once() {
-        let r = |a: &str, res: &str| Requirement { action: a.into(), resource: res.into(), sid: None };
+        let r = |a: &str, res: &str| Requirement::new(a, res, None);
         let (a, b, c) = (r("logs:GetQueryResults", "*"), r("logs:StopQuery", "*"), r("logs:StartQuery", "arn:g"));
         let denied = "denied".to_string();
         let items = vec![(&a, String::new()), (&b, String::new()), (&c, String::new()), (&c, denied.clone())];
@@ -644,7 +766,7 @@ mod tests {
         );
         assert_eq!(
             allow.evaluate("logs:StartQuery", QUERY.replace("123456789012", "1").as_str()),
-            Verdict::Unproven { by: vec!["statement \"R\" of m allows it only if ${aws:RequestedRegion} has a matching value, which preflight cannot resolve".into()] }
+            Verdict::Unproven { by: vec!["statement \"R\" of m allows it only if ${aws:RequestedRegion} (before the ARN's resource part, where IAM substitutes no variable) has a matching value, which preflight cannot resolve".into()] }
         );
         // A value that could never match is no candidate at all.
         assert_eq!(
@@ -677,5 +799,110 @@ mod tests {
         assert_eq!(p.evaluate("s3:GetObject", "arn:aws:s3:::b/x"), Verdict::NotAllowed);
         // The request's resource `*` is the text `*`: `${*}` is exactly that.
         assert!(p.evaluate("logs:StopQuery", "*").is_allowed());
+    }
+
+    #[test]
+    fn a_variable_before_the_resource_part_never_proves_a_grant() {
+        let allow = with_vars(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"logs:CreateLogGroup","Resource":"arn:aws:logs:us-east-1:${aws:PrincipalAccount}:log-group:/P/*"}]}"#,
+        );
+        // The account is known, and still IAM does not substitute it there.
+        match allow.evaluate("logs:CreateLogGroup", "arn:aws:logs:us-east-1:123456789012:log-group:/P/*") {
+            Verdict::Unproven { by } => assert!(by[0].contains("before the ARN's resource part"), "{by:?}"),
+            other => panic!("{other:?}"),
+        }
+        let deny = with_vars(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"D","Effect":"Deny","Action":"logs:*","Resource":"arn:aws:logs:${aws:RequestedRegion}:123456789012:log-group:/P/*"}]}"#,
+        );
+        match deny.evaluate("logs:CreateLogGroup", "arn:aws:logs:us-east-1:123456789012:log-group:/P/*") {
+            Verdict::Denied { doubt: Some(why), .. } => assert!(why.contains("${aws:RequestedRegion}"), "{why}"),
+            other => panic!("a possible denial, named as such: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_deny_on_streams_does_not_touch_log_groups() {
+        let p = principal(vec![source(
+            "m",
+            r#"{"Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"},{"Sid":"NoStreams","Effect":"Deny","Action":"logs:*","Resource":"arn:aws:logs:us-east-1:1:log-group:/P/*:log-stream:*"}]}"#,
+        )]);
+        // A log group name holds no colon: the streams pattern never matches a group.
+        assert!(p.evaluate("logs:CreateLogGroup", "arn:aws:logs:us-east-1:1:log-group:/P/*").is_allowed());
+        assert!(matches!(
+            p.evaluate("logs:PutLogEvents", "arn:aws:logs:us-east-1:1:log-group:/P/*:log-stream:*"),
+            Verdict::Denied { doubt: None, .. }
+        ));
+    }
+
+    #[test]
+    fn requirements_are_the_pairs_aws_checks() {
+        let desired = PolicyDocument::parse(
+            r#"{"Statement":[{"Sid":"W","Effect":"Allow","Action":["logs:CreateLogGroup","logs:PutLogEvents"],"Resource":["arn:aws:logs:us-east-1:1:log-group:/P/*","arn:aws:logs:us-east-1:1:log-group:/P/*:log-stream:*"]}]}"#,
+        )
+        .unwrap();
+        let reqs: Vec<(String, String)> =
+            requirements(&desired).unwrap().into_iter().map(|r| (r.action, r.resource)).collect();
+        let group = "arn:aws:logs:us-east-1:1:log-group:/P/*".to_string();
+        let streams = "arn:aws:logs:us-east-1:1:log-group:/P/*:log-stream:*".to_string();
+        assert_eq!(
+            reqs,
+            vec![
+                ("logs:CreateLogGroup".into(), group.clone()),
+                ("logs:PutLogEvents".into(), group.clone()),
+                ("logs:PutLogEvents".into(), streams.clone())
+            ],
+            "CreateLogGroup is never checked on a stream"
+        );
+        // Exactly what AWS checks: groups for CreateLogGroup, streams for PutLogEvents.
+        let exact = principal(vec![source(
+            "exact",
+            r#"{"Statement":[{"Effect":"Allow","Action":"logs:CreateLogGroup","Resource":"arn:aws:logs:us-east-1:1:log-group:/P/*:*"},{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"arn:aws:logs:us-east-1:1:log-group:/P/*:log-stream:*"}]}"#,
+        )]);
+        for r in requirements(&desired).unwrap() {
+            assert!(exact.judge(&r).is_allowed(), "{} on {}: {:?}", r.action, r.resource, exact.judge(&r));
+        }
+        // A log group ARN without `:*` grants nothing AWS checks.
+        let bare = principal(vec![source(
+            "bare",
+            r#"{"Statement":[{"Effect":"Allow","Action":"logs:CreateLogGroup","Resource":"arn:aws:logs:us-east-1:1:log-group:/P/app"}]}"#,
+        )]);
+        assert_eq!(
+            bare.evaluate("logs:CreateLogGroup", "arn:aws:logs:us-east-1:1:log-group:/P/app:*"),
+            Verdict::NotAllowed
+        );
+    }
+
+    #[test]
+    fn a_condition_the_request_is_known_to_pass_grants() {
+        let desired = PolicyDocument::parse(
+            r#"{"Statement":[{"Sid":"Pass","Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::1:role/app","Condition":{"StringEquals":{"iam:PassedToService":"ecs-tasks.amazonaws.com"}}}]}"#,
+        )
+        .unwrap();
+        let req = &requirements(&desired).unwrap()[0];
+        let to = |service: &str| {
+            principal(vec![source(
+                "deploy",
+                &format!(
+                    r#"{{"Statement":[{{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::1:role/*","Condition":{{"StringEquals":{{"iam:PassedToService":"{service}"}}}}}}]}}"#
+                ),
+            )])
+        };
+        assert!(to("ecs-tasks.amazonaws.com").judge(req).is_allowed());
+        assert_eq!(to("lambda.amazonaws.com").judge(req), Verdict::NotAllowed);
+        // Without the request's context the condition cannot be decided.
+        assert!(matches!(
+            to("ecs-tasks.amazonaws.com").evaluate("iam:PassRole", "arn:aws:iam::1:role/app"),
+            Verdict::Unproven { .. }
+        ));
+        // A fix keeps the condition.
+        assert_eq!(fix_document(&[req])["Statement"][0]["Condition"], desired.statements[0].raw["Condition"]);
+    }
+
+    #[test]
+    fn verdicts_read_as_json() {
+        assert_eq!(Verdict::NotAllowed.to_json(), json!({"verdict": "implicitly denied"}));
+        let denied = Verdict::Denied { by: "statement \"D\" of m".into(), statement: json!({}), doubt: None };
+        assert_eq!(denied.to_json()["verdict"], "explicitly denied");
+        assert_eq!(Verdict::Unproven { by: vec!["x".into()] }.to_json()["verdict"], "unknown");
     }
 }

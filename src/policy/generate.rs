@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::actions::Need;
+use super::actions::{Cond, Need, condition_json};
 use super::pattern::covers;
 
 /// IAM's limit on a managed policy's size, in characters without whitespace.
@@ -18,7 +18,7 @@ pub const MANAGED_POLICY_LIMIT: usize = 6144;
 pub struct Generated {
     /// One document, or several when the statements do not fit in one.
     pub documents: Vec<Value>,
-    /// The actions granted on `*` (no resource-level permissions).
+    /// The actions granted on `*` without a condition (no resource-level permissions).
     pub on_any_resource: Vec<String>,
 }
 
@@ -27,11 +27,12 @@ pub fn size(doc: &Value) -> usize {
     doc.to_string().chars().filter(|c| !c.is_whitespace()).count()
 }
 
-/// Each action with the resources it needs, covered resources dropped.
-fn per_action(needs: &[Need]) -> BTreeMap<String, BTreeSet<String>> {
-    let mut map: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+/// Each action (under each condition it is needed with) and the resources it
+/// needs, covered resources dropped.
+fn per_action(needs: &[Need]) -> BTreeMap<(String, Vec<Cond>), BTreeSet<String>> {
+    let mut map: BTreeMap<(String, Vec<Cond>), BTreeSet<String>> = BTreeMap::new();
     for n in needs {
-        map.entry(n.action.clone()).or_default().insert(n.resource.clone());
+        map.entry((n.action.clone(), n.condition.clone())).or_default().insert(n.resource.clone());
     }
     for resources in map.values_mut() {
         let all: Vec<String> = resources.iter().cloned().collect();
@@ -75,28 +76,48 @@ fn sid(actions: &[String], resources: &[String], taken: &mut BTreeSet<String>) -
     name
 }
 
-fn statement(sid: &str, actions: &[String], resources: &[String]) -> Value {
+fn statement(sid: &str, actions: &[String], resources: &[String], condition: &[Cond]) -> Value {
     let one_or_list = |v: &[String]| if v.len() == 1 { json!(v[0]) } else { json!(v) };
-    json!({ "Sid": sid, "Effect": "Allow", "Action": one_or_list(actions), "Resource": one_or_list(resources) })
+    let mut st =
+        json!({ "Sid": sid, "Effect": "Allow", "Action": one_or_list(actions), "Resource": one_or_list(resources) });
+    if let Some(block) = condition_json(condition) {
+        st["Condition"] = block;
+    }
+    st
 }
 
 fn document(statements: Vec<Value>) -> Value {
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
-/// The statements for the needs: actions with the same resources together.
+/// What a statement grants on: its resources, under its condition.
+type Scope = (Vec<String>, Vec<Cond>);
+
+/// The statements for the needs: actions with the same resources (and condition) together.
 pub fn statements(needs: &[Need]) -> Vec<Value> {
-    let mut by_resources: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
-    for (action, resources) in per_action(needs) {
-        by_resources.entry(resources.into_iter().collect()).or_default().push(action);
+    let mut by_resources: BTreeMap<Scope, Vec<String>> = BTreeMap::new();
+    for ((action, condition), resources) in per_action(needs) {
+        by_resources.entry((resources.into_iter().collect(), condition)).or_default().push(action);
     }
     let mut taken = BTreeSet::new();
     // Statements on `*` last: the scoped ones are what a reader checks first.
-    let mut groups: Vec<(Vec<String>, Vec<String>)> = by_resources.into_iter().collect();
-    groups.sort_by_key(|(resources, actions)| (resources == &["*"], actions.first().cloned(), resources.clone()));
+    let mut groups: Vec<(Scope, Vec<String>)> = by_resources.into_iter().collect();
+    groups.sort_by_key(|((resources, condition), actions)| {
+        (resources == &["*"] && condition.is_empty(), actions.first().cloned(), resources.clone())
+    });
     groups
         .into_iter()
-        .map(|(resources, actions)| statement(&sid(&actions, &resources, &mut taken), &actions, &resources))
+        .map(|((resources, condition), actions)| {
+            // On `*` under a condition: named for its services and its condition keys (`EcsCluster`).
+            let name = match condition.first() {
+                Some(c) if resources == ["*"] => {
+                    let key = c.key.split(':').next_back().unwrap_or(c.key).to_string();
+                    sid(&actions, &[format!("arn:aws:x:::{key}")], &mut taken)
+                }
+                _ => sid(&actions, &resources, &mut taken),
+            };
+            statement(&name, &actions, &resources, &condition)
+        })
         .collect()
 }
 
@@ -114,6 +135,7 @@ fn fit(st: Value, limit: usize) -> Vec<Value> {
     };
     let (sid, actions, resources) =
         (st["Sid"].as_str().unwrap_or("").to_string(), list(&st["Action"]), list(&st["Resource"]));
+    let condition = st.get("Condition").cloned();
     let (halves, by_actions) = if actions.len() > 1 {
         (actions.split_at(actions.len() / 2), true)
     } else if resources.len() > 1 {
@@ -124,7 +146,12 @@ fn fit(st: Value, limit: usize) -> Vec<Value> {
     let (a, b) = halves;
     let part = |half: &[String], n: usize| {
         let name = format!("{sid}Part{n}");
-        if by_actions { statement(&name, half, &resources) } else { statement(&name, &actions, half) }
+        let mut part =
+            if by_actions { statement(&name, half, &resources, &[]) } else { statement(&name, &actions, half, &[]) };
+        if let Some(c) = &condition {
+            part["Condition"] = c.clone();
+        }
+        part
     };
     let (a, b) = (part(a, 1), part(b, 2));
     let mut out = fit(a, limit);
@@ -138,7 +165,12 @@ fn fit(st: Value, limit: usize) -> Vec<Value> {
 
 /// The least-privilege documents for `needs`, each within `limit` characters.
 pub fn generate(needs: &[Need], limit: usize) -> Generated {
-    let on_any_resource = per_action(needs).into_iter().filter(|(_, r)| r.contains("*")).map(|(a, _)| a).collect();
+    let mut on_any_resource: Vec<String> = per_action(needs)
+        .into_iter()
+        .filter(|((_, c), r)| c.is_empty() && r.contains("*"))
+        .map(|((a, _), _)| a)
+        .collect();
+    on_any_resource.dedup();
     let mut documents: Vec<Vec<Value>> = Vec::new();
     for st in statements(needs).into_iter().flat_map(|st| fit(st, limit)) {
         match documents.iter_mut().find(|d| {
@@ -161,7 +193,7 @@ mod tests {
     use super::*;
 
     fn need(action: &str, resource: &str) -> Need {
-        Need { action: action.into(), resource: resource.into(), why: None }
+        Need::new(action, resource)
     }
 
     const ROLE: &str = "arn:aws:iam::123456789012:role/app";

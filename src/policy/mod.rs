@@ -5,8 +5,10 @@ pub mod condition;
 pub mod document;
 pub mod eval;
 pub mod generate;
+pub mod intersect;
 pub mod oidc;
 pub mod pattern;
+pub mod resources;
 pub mod trust;
 pub mod variables;
 

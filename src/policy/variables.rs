@@ -155,10 +155,11 @@ fn parse(rest: &[char]) -> Option<(String, Option<String>, usize)> {
 /// as a variable stays text.
 pub fn expand(text: &str, vars: &Variables) -> Expanded {
     let chars: Vec<char> = text.chars().collect();
-    let (mut toks, mut unknown, mut i) = (Vec::new(), Vec::new(), 0);
+    let (mut toks, mut unknown, mut i, mut colons) = (Vec::new(), Vec::new(), 0, 0);
     while i < chars.len() {
         let var = if chars[i] == '$' && chars.get(i + 1) == Some(&'{') { parse(&chars[i + 2..]) } else { None };
         let Some((key, default, used)) = var else {
+            colons += usize::from(chars[i] == ':');
             toks.extend(Pattern::glob(&chars[i].to_string()).0);
             i += 1;
             continue;
@@ -167,6 +168,13 @@ pub fn expand(text: &str, vars: &Variables) -> Expanded {
         i += 2 + used;
         match (key.as_str(), &default) {
             ("*" | "?" | "$", None) => toks.push(Tok::Lit(key.chars().next().expect("one character"))),
+            // IAM substitutes variables only in an ARN's resource part, after its fifth colon
+            // (IAM user guide, "Policy variables": "Where you can use policy variables"):
+            // what one stands for before it is not known.
+            _ if colons < 5 && text.starts_with("arn:") => {
+                toks.push(Tok::Any);
+                unknown.push(format!("{written} (before the ARN's resource part, where IAM substitutes no variable)"));
+            }
             _ => match vars.lookup(&key) {
                 Lookup::Value(v) => toks.extend(Pattern::literal(&v).0),
                 Lookup::Absent => match default {
@@ -214,7 +222,18 @@ mod tests {
         assert_eq!(pattern(expand("arn:aws:s3:::home/${aws:username}/*", &v)), "arn:aws:s3:::home/ana/*");
         assert_eq!(pattern(expand("x/${AWS:UserName}", &v)), "x/ana");
         assert_eq!(pattern(expand("${aws:PrincipalTag/team}-${aws:userid}", &v)), "ai-AIDAEXAMPLE");
-        assert_eq!(pattern(expand("arn:aws:logs:*:${aws:PrincipalAccount}:*", &v)), "arn:aws:logs:*:123456789012:*");
+        assert_eq!(
+            pattern(expand("arn:aws:logs:*:*:log-group:${aws:PrincipalAccount}", &v)),
+            "arn:aws:logs:*:*:log-group:123456789012"
+        );
+        // Before an ARN's resource part IAM substitutes nothing: not known, whatever the value.
+        match expand("arn:aws:logs:*:${aws:PrincipalAccount}:*", &v) {
+            Expanded::Unknown { variables, widest } => {
+                assert!(variables[0].starts_with("${aws:PrincipalAccount} (before the ARN's resource part"));
+                assert_eq!(widest.to_string(), "arn:aws:logs:*:*:*");
+            }
+            other => panic!("{other:?}"),
+        }
         assert_eq!(pattern(expand("${ aws:username , 'x' }", &v)), "ana");
     }
 
@@ -257,10 +276,10 @@ mod tests {
     #[test]
     fn unknown_keys_stand_for_any_value() {
         let v = user();
-        match expand("arn:aws:logs:${aws:RequestedRegion}:1:x", &v) {
+        match expand("arn:aws:logs:us-east-1:1:log-group:${aws:RequestedRegion}", &v) {
             Expanded::Unknown { variables, widest } => {
                 assert_eq!(variables, vec!["${aws:RequestedRegion}"]);
-                assert_eq!(widest.to_string(), "arn:aws:logs:*:1:x");
+                assert_eq!(widest.to_string(), "arn:aws:logs:us-east-1:1:log-group:*");
             }
             other => panic!("{other:?}"),
         }

@@ -17,6 +17,7 @@ use crate::engine::state;
 use crate::engine::template;
 use crate::kinds::iam::allows::{Caller, caller_reads, read_caller, reason, simulate};
 use crate::kinds::registry;
+use crate::kinds::secrets::access::{alias_reads, resolve_aliases};
 use crate::policy::actions::Need;
 use crate::policy::generate::{Generated, MANAGED_POLICY_LIMIT, generate};
 use crate::policy::{Requirement, Verdict};
@@ -143,9 +144,13 @@ impl Runner {
         add(&mut needs, &self.shared.calls_seen(), "the probes so far");
 
         let mut x = self.exec("", "permissions", false, opts.probing);
+        let all: Vec<Need> = needs.values().map(|(n, _)| n.clone()).collect();
         if crate::aws::declared::checking() {
-            x.declared = Some(std::sync::Arc::new(caller_reads(&x).iter().flat_map(Op::needs).collect()));
+            let reads = caller_reads(&x).into_iter().chain(alias_reads(&x, &all));
+            x.declared = Some(std::sync::Arc::new(reads.flat_map(|op| op.needs()).collect()));
         }
+        // A key named by its alias: the key itself where the alias can be read.
+        resolve_aliases(&x, needs.values_mut().map(|(n, _)| n).collect()).await;
         let caller = self.aws.principal_arn.clone();
         let mut check = PermissionCheck {
             caller: caller.clone(),
@@ -172,8 +177,9 @@ impl Runner {
             .values()
             .map(|entry| {
                 let resource = for_caller(&entry.0.resource, &caller);
-                let req = Requirement { action: entry.0.action.clone(), resource, sid: None };
-                let verdict = principal.evaluate(&req.action, &req.resource);
+                let req =
+                    Requirement::new(entry.0.action.clone(), resource, None).with_condition(entry.0.condition_json());
+                let verdict = principal.judge(&req);
                 (req, verdict, entry)
             })
             .collect();

@@ -133,7 +133,7 @@ fn running_with_spinner() {
 #[test]
 fn failed_step_with_fix() {
     let mut app = app();
-    let probe = ProbeResult::new("effective", Status::Fail, "role comafi-ecs-task-role may not do 1 of 15 required actions: logs:StartQuery on arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*: explicitly denied by statement \"NoInsights\" of inline policy guard of role comafi-ecs-task-role")
+    let probe = ProbeResult::new("effective", Status::Fail, "role comafi-ecs-task-role may not do 1 of 11 required actions: logs:StartQuery on arn:aws:logs:us-east-1:123456789012:log-group:/comafi/*: explicitly denied by statement \"NoInsights\" of inline policy guard of role comafi-ecs-task-role")
         .with_fix("remove or narrow the Deny (statement \"NoInsights\" of inline policy guard):\n{\n  \"Sid\": \"NoInsights\",\n  \"Effect\": \"Deny\",\n  \"Action\": \"logs:StartQuery\",\n  \"Resource\": \"*\"\n}");
     update(
         &mut app,

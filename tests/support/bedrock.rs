@@ -6,7 +6,9 @@
 //! SigV4 credential scope, so "which regions have this model" can be asked.
 //!
 //! GetFoundationModel, GetFoundationModelAvailability, Get/PutUseCaseForModelAccess,
-//! ListFoundationModelAgreementOffers, CreateFoundationModelAgreement, Converse.
+//! ListFoundationModelAgreementOffers, CreateFoundationModelAgreement, GetInferenceProfile
+//! (the system-defined `us.` and `global.` profiles of the model), Converse (with the model id
+//! or a profile id).
 //!
 //! One copy serves both the tests (`mod support`) and the sandbox: the program
 //! examples/bedrock_double.rs includes this file and runs it as a server that
@@ -35,6 +37,8 @@ pub struct Scenario {
     pub model: String,
     /// Regions where the model exists (ACTIVE).
     pub regions: Vec<String>,
+    /// Regions the model's `us.` and `global.` inference profiles route to (offered where the model is).
+    pub profile_regions: Vec<String>,
     pub on_demand: bool,
     pub agreement: Agreement,
     pub authorized: bool,
@@ -52,6 +56,7 @@ impl Scenario {
         Self {
             model: "anthropic.claude-3-haiku-20240307-v1:0".into(),
             regions: vec!["us-east-1".into()],
+            profile_regions: vec!["us-east-1".into(), "us-east-2".into(), "us-west-2".into()],
             on_demand: true,
             agreement: Agreement::Available,
             authorized: true,
@@ -199,11 +204,17 @@ fn serve(
         ("POST", ["use-case-for-model-access"]) => "PutUseCaseForModelAccess",
         ("GET", ["list-foundation-model-agreement-offers", _]) => "ListFoundationModelAgreementOffers",
         ("POST", ["create-foundation-model-agreement"]) => "CreateFoundationModelAgreement",
+        ("GET", ["inference-profiles", _]) => "GetInferenceProfile",
         ("POST", ["model", _, "converse"]) => "Converse",
         _ => return error(404, "UnknownOperationException", &format!("{method} {path}")),
     };
     s.calls.push(format!("{op} {region}"));
     let model_ok = segments.get(1).is_none_or(|m| *m == s.model);
+    // The model's system-defined inference profiles, offered where the model is.
+    let profile = segments
+        .get(1)
+        .and_then(|m| m.split_once('.'))
+        .is_some_and(|(geo, base)| matches!(geo, "us" | "global") && base == s.model && here);
     match op {
         "GetFoundationModel" if here && model_ok => (
             200,
@@ -273,6 +284,32 @@ fn serve(
             // Access then takes a while to propagate: two checks see it pending.
             s.agreement = Agreement::Pending(2);
             (202, None, json!({"modelId": s.model}))
+        }
+        "GetInferenceProfile" if profile => {
+            let id = segments[1];
+            let models: Vec<serde_json::Value> = s
+                .profile_regions
+                .iter()
+                .map(|r| json!({"modelArn": format!("arn:aws:bedrock:{r}::foundation-model/{}", s.model)}))
+                .collect();
+            (
+                200,
+                None,
+                json!({
+                    "inferenceProfileName": format!("US {}", s.model),
+                    "inferenceProfileArn": format!("arn:aws:bedrock:{region}:123456789012:inference-profile/{id}"),
+                    "inferenceProfileId": id,
+                    "status": "ACTIVE",
+                    "type": "SYSTEM_DEFINED",
+                    "models": models,
+                }),
+            )
+        }
+        "GetInferenceProfile" => {
+            error(404, "ResourceNotFoundException", "The specified inference profile does not exist.")
+        }
+        "Converse" if !(model_ok || profile) => {
+            error(400, "ValidationException", "The provided model identifier is invalid.")
         }
         "Converse" => match s.converse {
             Converse::Answer => (

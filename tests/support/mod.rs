@@ -7,6 +7,7 @@
 pub mod bedrock;
 pub mod deploy;
 pub mod health;
+pub mod iam_reference;
 pub mod image;
 pub mod proxy;
 pub mod pty;
@@ -395,4 +396,36 @@ pub fn probe<'a>(doc: &'a serde_json::Value, step_id: &str, probe_id: &str) -> &
         .as_array()
         .and_then(|p| p.iter().find(|p| p["id"] == probe_id))
         .unwrap_or_else(|| panic!("no probe {step_id}/{probe_id} in {s}"))
+}
+
+/// The default version of a managed policy's document, read from IAM (URL-decoded).
+pub async fn managed_policy_document(endpoint: &str, arn: &str) -> String {
+    let iam = iam(endpoint).await;
+    let policy = iam.get_policy().policy_arn(arn).send().await.unwrap().policy.unwrap();
+    let version =
+        iam.get_policy_version().policy_arn(arn).version_id(policy.default_version_id().unwrap()).send().await.unwrap();
+    percent_encoding::percent_decode_str(version.policy_version().unwrap().document().unwrap())
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// The profile model-access needs: the use-case form's answers, and access re-checked every second.
+pub const MODEL_ACCESS_PROFILE: &str = r#"[inputs]
+project = "comafi"
+companyName = "Comafi"
+companyWebsite = "https://www.comafi.com.ar"
+intendedUsers = "1"
+industryOption = "Financial Services"
+useCases = "Customer support assistant for bank benefits"
+access_poll_seconds = 1
+access_poll_tries = 5
+"#;
+
+/// A sandbox with [`MODEL_ACCESS_PROFILE`] whose Bedrock calls go to the double at `bedrock_url`.
+pub fn bedrock_sandbox(name: &str, endpoint: &str, bedrock_url: &str) -> Sandbox {
+    let mut sb = Sandbox::new(name, endpoint);
+    std::fs::write(sb.dir.join("preflight.toml"), MODEL_ACCESS_PROFILE).unwrap();
+    sb.env.push(("AWS_ENDPOINT_URL_BEDROCK".into(), bedrock_url.to_string()));
+    sb.env.push(("AWS_ENDPOINT_URL_BEDROCK_RUNTIME".into(), bedrock_url.to_string()));
+    sb
 }

@@ -7,6 +7,7 @@ use aws_sdk_bedrock::types::{AgreementStatus, AuthorizationStatus, EntitlementAv
 use serde::Deserialize;
 
 use super::model_arn;
+use super::profile::base_model;
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::outcome::{ProbeResult, Status};
@@ -72,7 +73,9 @@ impl Availability {
     }
 }
 
+/// Access is the foundation model's, also when it is invoked through an inference profile.
 async fn availability(x: &Exec, region: &str, model: &str) -> Result<Availability, AwsError> {
+    let model = base_model(model);
     let client = x.aws.bedrock(region);
     let op = Op::new("bedrock", "GetFoundationModelAvailability", model_arn(x, region, model));
     // Shared by the command; the propagation wait (Exec::wait) forgets it before reading again.
@@ -166,11 +169,11 @@ pub async fn ensure_agreement(x: &mut Exec, p: AgreementParams) -> Result<(), Aw
         return Ok(());
     }
     let client = x.aws.bedrock(&p.region);
-    let arn = model_arn(x, &p.region, &p.model_id);
+    let arn = model_arn(x, &p.region, base_model(&p.model_id));
     let offers = x
         .read(
             Op::new("bedrock", "ListFoundationModelAgreementOffers", &arn),
-            client.list_foundation_model_agreement_offers().model_id(&p.model_id).send(),
+            client.list_foundation_model_agreement_offers().model_id(base_model(&p.model_id)).send(),
         )
         .await?;
     let Some(offer) = offers.offers().first() else {
@@ -184,19 +187,23 @@ pub async fn ensure_agreement(x: &mut Exec, p: AgreementParams) -> Result<(), Aw
         offer.offer_id().unwrap_or("?"),
         p.model_id
     );
-    let call = client.create_foundation_model_agreement().model_id(&p.model_id).offer_token(offer.offer_token()).send();
+    let call = client
+        .create_foundation_model_agreement()
+        .model_id(base_model(&p.model_id))
+        .offer_token(offer.offer_token())
+        .send();
     x.change(Op::new("bedrock", "CreateFoundationModelAgreement", &arn), detail, call).await?;
     Ok(())
 }
 
 /// The calls of [`probe_availability`].
 pub fn probe_availability_calls(x: &Exec, p: &AvailabilityParams) -> Result<Vec<Op>, AwsError> {
-    Ok(vec![Op::new("bedrock", "GetFoundationModelAvailability", model_arn(x, &p.region, &p.model_id))])
+    Ok(vec![Op::new("bedrock", "GetFoundationModelAvailability", model_arn(x, &p.region, base_model(&p.model_id)))])
 }
 
 /// The calls of [`ensure_agreement`]: the availability, the offers, the agreement.
 pub fn ensure_agreement_calls(x: &Exec, p: &AgreementParams) -> Result<Vec<Op>, AwsError> {
-    let arn = model_arn(x, &p.region, &p.model_id);
+    let arn = model_arn(x, &p.region, base_model(&p.model_id));
     Ok(["GetFoundationModelAvailability", "ListFoundationModelAgreementOffers", "CreateFoundationModelAgreement"]
         .iter()
         .map(|op| Op::new("bedrock", op, &arn))

@@ -41,8 +41,9 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         .messages(message)
         .inference_config(InferenceConfiguration::builder().max_tokens(1).build())
         .send();
-    // Converse is authorized as bedrock:InvokeModel on the model: that is what an AccessDenied fix must name.
-    let arn = format!("arn:{}:bedrock:{}::foundation-model/{}", x.aws.partition(), p.region, p.model_id);
+    // Converse is authorized as bedrock:InvokeModel on the model (on a profile id: the profile and its
+    // models): that is what an AccessDenied fix must name.
+    let arn = invoked_arn(x, &p);
     let started = Instant::now();
     let result = x.read(Op::new("bedrock", "InvokeModel", &arn), call).await;
     let millis = started.elapsed().as_millis();
@@ -69,10 +70,7 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
             "the caller lacks bedrock:InvokeModel on {arn}, or the account has no access to the model yet: preflight run {} (and check iam-policy for the runtime role)",
             x.checklist
         ),
-        _ if on_demand => {
-            let geo = p.region.split('-').next().unwrap_or("us");
-            format!("invoke it through an inference profile: set bedrock_model_id to {geo}.{0} (or global.{0})", p.model_id)
-        }
+        _ if on_demand => super::profile::use_a_profile(&p.region, &p.model_id),
         "ThrottlingException" | "ServiceQuotaExceededException" => "the account's Bedrock quota for this model is exhausted: retry later, or ask for a higher quota (Service Quotas)".to_string(),
         "ResourceNotFoundException" => "the model id is not offered in this region: see step region-model".to_string(),
         _ => return Ok(ProbeResult::new(&id, Status::Error, format!("{class} after {millis} ms: {}", e.message))),
@@ -85,6 +83,14 @@ pub fn probe_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
     if !x.probing.invoke {
         return Ok(Vec::new());
     }
-    let arn = format!("arn:{}:bedrock:{}::foundation-model/{}", x.aws.partition(), p.region, p.model_id);
-    Ok(vec![Op::new("bedrock", "InvokeModel", arn)])
+    Ok(vec![Op::new("bedrock", "InvokeModel", invoked_arn(x, p))])
+}
+
+/// What the call invokes: the foundation model, or the inference profile its id names.
+fn invoked_arn(x: &Exec, p: &Params) -> String {
+    if super::profile::split(&p.model_id).is_some() {
+        super::profile::profile_arn(x, &p.region, &p.model_id)
+    } else {
+        super::model_arn(x, &p.region, &p.model_id)
+    }
 }

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod invoke;
 pub mod model;
+pub mod profile;
 pub mod use_case;
 
 use crate::aws::exec::Exec;

@@ -59,7 +59,52 @@ async fn model_in(
     }
 }
 
+/// A profile id: the profile is offered and ACTIVE in the region, and names the regions it routes to.
+async fn probe_profile(x: &mut Exec, id: String, p: &Params) -> Result<ProbeResult, AwsError> {
+    let Some(profile) = super::profile::read(x, &p.region, &p.model_id).await? else {
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Fail,
+            format!("{} is not an inference profile offered in {}", p.model_id, p.region),
+        )
+        .with_fix(format!(
+            "check the profile id and its prefix (us., eu., apac., global., …): aws bedrock list-inference-profiles --region {}",
+            p.region
+        )));
+    };
+    x.output("model_arn", &profile.arn);
+    if profile.status != "ACTIVE" {
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Fail,
+            format!("inference profile {} is {} in {}, not ACTIVE", p.model_id, profile.status, p.region),
+        )
+        .with_fix(format!("choose an ACTIVE profile: aws bedrock list-inference-profiles --region {}", p.region)));
+    }
+    if profile.models.is_empty() {
+        return Ok(ProbeResult::new(
+            &id,
+            Status::Fail,
+            format!("inference profile {} in {} names no model to route to", p.model_id, p.region),
+        ));
+    }
+    Ok(ProbeResult::new(
+        &id,
+        Status::Pass,
+        format!(
+            "inference profile {} is ACTIVE in {} and routes {} to {}",
+            p.model_id,
+            p.region,
+            super::profile::base_model(&p.model_id),
+            profile.regions().join(", ")
+        ),
+    ))
+}
+
 pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
+    if super::profile::split(&p.model_id).is_some() {
+        return probe_profile(x, id, &p).await;
+    }
     let Some(details) = model_in(x, &p.region, &p.model_id).await? else {
         let mut elsewhere = Vec::new();
         for region in BEDROCK_REGIONS.iter().filter(|r| **r != p.region) {
@@ -95,9 +140,8 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
     }
     let types = details.inference_types_supported();
     if !types.contains(&InferenceType::OnDemand) {
-        let geo = p.region.split('-').next().unwrap_or("us");
         return Ok(ProbeResult::new(&id, Status::Fail, format!("model {} is ACTIVE in {} but not for on-demand use with its model id: calls with it fail with a ValidationException about on-demand throughput", p.model_id, p.region))
-            .with_fix(format!("invoke it through an inference profile: set bedrock_model_id to {geo}.{0} (or global.{0})", p.model_id)));
+            .with_fix(super::profile::use_a_profile(&p.region, &p.model_id)));
     }
     Ok(ProbeResult::new(
         &id,
@@ -111,7 +155,15 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
     ))
 }
 
-/// The calls of [`probe`]: the model in its region and, when it is not there, in the others.
+/// The calls of [`probe`]: the model in its region and, when it is not there, in the others;
+/// for a profile id, the profile in its region.
 pub fn probe_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    if super::profile::split(&p.model_id).is_some() {
+        return Ok(vec![Op::new(
+            "bedrock",
+            "GetInferenceProfile",
+            super::profile::profile_arn(x, &p.region, &p.model_id),
+        )]);
+    }
     Ok(vec![Op::new("bedrock", "GetFoundationModel", model_arn(x, "*", &p.model_id))])
 }

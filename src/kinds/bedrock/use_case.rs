@@ -35,12 +35,7 @@ impl KindParams for Check {}
 
 /// Only Anthropic's models need the use-case form.
 fn needs_use_case(model: &str) -> bool {
-    model
-        .trim_start_matches("us.")
-        .trim_start_matches("eu.")
-        .trim_start_matches("apac.")
-        .trim_start_matches("global.")
-        .starts_with("anthropic.")
+    super::profile::base_model(model).starts_with("anthropic.")
 }
 
 /// The submitted form, if the account has one.

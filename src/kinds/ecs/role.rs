@@ -28,7 +28,7 @@ pub struct Params {
 impl KindParams for Params {}
 
 fn need(action: &str, resource: String, sid: &str) -> Requirement {
-    Requirement { action: action.into(), resource, sid: Some(sid.into()) }
+    Requirement::new(action, resource, Some(sid.into()))
 }
 
 pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {

@@ -599,7 +599,7 @@ pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
     ];
     out.extend(network::resolve_calls(x));
     out.extend([
-        Op::new("ecs", "ListTasks", "*"),
+        Op::new("ecs", "ListTasks", cluster_arn(x, &p.cluster)),
         Op::new("ecs", "DescribeTasks", tasks_pattern(x, &p.cluster)),
         Op::new("ecs", "DescribeServices", &arn),
         Op::new("elasticloadbalancing", "DescribeTargetGroups", "*"),

@@ -32,8 +32,9 @@ impl KindParams for Params {
     }
 }
 
+/// Every revision of the family, as IAM names them (`task-definition/FAMILY:*`).
 fn family_arn(x: &Exec, family: &str) -> String {
-    format!("arn:{}:ecs:{}:{}:task-definition/{family}", x.aws.partition(), x.aws.region, x.aws.account_id)
+    format!("arn:{}:ecs:{}:{}:task-definition/{family}:*", x.aws.partition(), x.aws.region, x.aws.account_id)
 }
 
 /// Numbers in the asset are written as templates ("{{container_port}}"): the
@@ -92,6 +93,9 @@ pub async fn wanted(x: &Exec, p: &Params) -> Result<Value, AwsError> {
             c["secrets"] = secrets.into();
         }
     }
+    // ECS refuses a task definition over its size limit; the emulator does not: say so before any call.
+    crate::engine::limits::task_definition_size(&v)
+        .map_err(|e| AwsError::new(crate::aws::error::ErrorKind::Input, e.message).with_fix(e.fix))?;
     Ok(v)
 }
 

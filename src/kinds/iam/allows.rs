@@ -12,6 +12,7 @@ use super::read::{PrincipalKind, policy_reads, principal_arn, principal_policies
 use crate::aws::error::{AwsError, ErrorKind, Op};
 use crate::aws::exec::Exec;
 use crate::engine::outcome::{ProbeResult, Status};
+use crate::kinds::bedrock::profile;
 use crate::kinds::kind::KindParams;
 use crate::policy::{PolicyDocument, Principal, Requirement, Verdict, fix_document, requirements, summarize};
 
@@ -63,21 +64,35 @@ impl KindParams for Params {
     }
 }
 
-fn wanted(x: &Exec, document: &Option<String>, require: &[Require]) -> Result<Vec<Requirement>, AwsError> {
+async fn wanted(x: &Exec, document: &Option<String>, require: &[Require]) -> Result<Vec<Requirement>, AwsError> {
     let mut out = Vec::new();
     if let Some(path) = document {
-        let json = x.asset_json(path)?;
+        let json = profile::expand_document(x, x.asset_json(path)?).await?;
         let doc = PolicyDocument::from_value(&json).map_err(|e| AwsError::other(format!("asset {path}: {e}")))?;
         out.extend(requirements(&doc).map_err(AwsError::other)?);
     }
     for r in require {
+        let mut resources = Vec::new();
+        for resource in &r.resources {
+            resources.extend(profile::expand_resource(x, resource).await?);
+        }
         for action in &r.actions {
-            for resource in &r.resources {
-                out.push(Requirement { action: action.clone(), resource: resource.clone(), sid: r.sid.clone() });
+            // Only the pairs AWS checks (an action on a resource of one of its types).
+            for resource in resources.iter().filter(|res| crate::policy::resources::checked(action, res)) {
+                out.push(Requirement::new(action.clone(), resource.clone(), r.sid.clone()));
             }
         }
     }
     Ok(out)
+}
+
+/// What [`wanted`] reads: the models of an inference profile named where a model goes.
+fn wanted_calls(x: &Exec, document: &Option<String>, require: &[Require]) -> Result<Vec<Op>, AwsError> {
+    let mut resources: Vec<String> = require.iter().flat_map(|r| r.resources.clone()).collect();
+    if let Some(path) = document {
+        resources.extend(profile::resources_of(&x.asset_json(path)?));
+    }
+    Ok(profile::expand_calls(x, resources.iter().map(String::as_str)))
 }
 
 pub fn reason(v: &Verdict) -> String {
@@ -112,7 +127,7 @@ pub async fn may(
 pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
     let kind = PrincipalKind::parse(&p.principal_kind)?;
     let who = format!("{} {}", kind.word(), p.principal_name);
-    let required = wanted(x, &p.document, &p.require)?;
+    let required = wanted(x, &p.document, &p.require).await?;
     let Some(principal) = principal_policies(x, kind, &p.principal_name).await? else {
         return Ok(ProbeResult::new(&id, Status::Fail, format!("{who} does not exist"))
             .with_fix(format!("create it: preflight run {}", p.fixed_by.as_deref().unwrap_or(&x.checklist))));
@@ -200,7 +215,7 @@ pub async fn read_caller(x: &Exec) -> Result<Caller, AwsError> {
 /// `iam.caller_allows` (probe): the same judgement for whoever runs preflight.
 /// When their policies cannot be read, the probe is manual, not failed.
 pub async fn probe_caller(x: &mut Exec, id: String, p: CallerParams) -> Result<ProbeResult, AwsError> {
-    let required = wanted(x, &p.document, &p.require)?;
+    let required = wanted(x, &p.document, &p.require).await?;
     let (kind, name, principal) = match read_caller(x).await? {
         Caller::Root => {
             return Ok(ProbeResult::new(
@@ -246,9 +261,25 @@ async fn judge(
 ) -> Result<ProbeResult, AwsError> {
     let Wanted { required, limits, fixed_by } = wanted;
     let who = format!("{} {name}", kind.word());
-    let verdicts: Vec<(&Requirement, Verdict)> =
-        required.iter().map(|r| (r, principal.evaluate(&r.action, &r.resource))).collect();
+    let verdicts: Vec<(&Requirement, Verdict)> = required.iter().map(|r| (r, principal.judge(r))).collect();
     let failed: Vec<&(&Requirement, Verdict)> = verdicts.iter().filter(|(_, v)| !v.is_allowed()).collect();
+    // Each pair's verdict, for tools (`verify --json`): the message says the same in words.
+    let pairs: Vec<serde_json::Value> = verdicts
+        .iter()
+        .map(|(r, v)| {
+            let mut pair = serde_json::json!({ "action": r.action, "resource": r.resource });
+            if let Some(sid) = &r.sid {
+                pair["statement"] = serde_json::json!(sid);
+            }
+            if let Some(c) = &r.condition {
+                pair["condition"] = c.clone();
+            }
+            if let serde_json::Value::Object(more) = v.to_json() {
+                pair.as_object_mut().expect("an object").extend(more);
+            }
+            pair
+        })
+        .collect();
     let second = if x.probing.deep { Some(simulate(x, kind, name, &verdicts).await) } else { None };
 
     if !failed.is_empty() {
@@ -278,7 +309,7 @@ async fn judge(
         if let Some(second) = second {
             message.push_str(&format!(" [simulator: {}]", second.summary));
         }
-        return Ok(ProbeResult::new(&id, Status::Fail, message).with_fix(fixes.join("\n")));
+        return Ok(ProbeResult::new(&id, Status::Fail, message).with_fix(fixes.join("\n")).with_pairs(pairs));
     }
 
     let too_broad: Vec<String> = limits.iter().flat_map(|l| principal.grants_beyond(&l.action, &l.resources)).collect();
@@ -290,7 +321,8 @@ async fn judge(
             Status::Fail,
             format!("{who} has every required permission, but too broadly: {}", too_broad.join("; ")),
         )
-        .with_fix(format!("narrow those statements to {}", allowed.join("; "))));
+        .with_fix(format!("narrow those statements to {}", allowed.join("; ")))
+        .with_pairs(pairs));
     }
     let sources: BTreeSet<String> = principal
         .policies
@@ -310,13 +342,15 @@ async fn judge(
     if let Some(second) = second {
         message.push_str(&format!(" [simulator: {}]", second.summary));
         if !second.disagreements.is_empty() {
-            return Ok(ProbeResult::new(&id, Status::Fail, message).with_fix(format!(
-                "IAM's policy simulator denies what the local evaluation allows ({}); look for SCPs, session policies or conditions",
-                second.disagreements.join("; ")
-            )));
+            return Ok(ProbeResult::new(&id, Status::Fail, message)
+                .with_fix(format!(
+                    "IAM's policy simulator denies what the local evaluation allows ({}); look for SCPs, session policies or conditions",
+                    second.disagreements.join("; ")
+                ))
+                .with_pairs(pairs));
         }
     }
-    Ok(ProbeResult::new(&id, Status::Pass, message))
+    Ok(ProbeResult::new(&id, Status::Pass, message).with_pairs(pairs))
 }
 
 pub struct SecondOpinion {
@@ -404,7 +438,9 @@ pub fn judge_calls(x: &Exec, kind: PrincipalKind, name: &str) -> Vec<Op> {
 
 /// The calls of [`probe`].
 pub fn probe_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
-    Ok(judge_calls(x, PrincipalKind::parse(&p.principal_kind)?, &p.principal_name))
+    let mut out = wanted_calls(x, &p.document, &p.require)?;
+    out.extend(judge_calls(x, PrincipalKind::parse(&p.principal_kind)?, &p.principal_name));
+    Ok(out)
 }
 
 /// The principal whose policies the caller's reads name: a user by the policy
@@ -429,6 +465,8 @@ pub fn caller_reads(x: &Exec) -> Vec<Op> {
 }
 
 /// The calls of [`probe_caller`].
-pub fn probe_caller_calls(x: &Exec, _: &CallerParams) -> Result<Vec<Op>, AwsError> {
-    Ok(caller_reads(x))
+pub fn probe_caller_calls(x: &Exec, p: &CallerParams) -> Result<Vec<Op>, AwsError> {
+    let mut out = wanted_calls(x, &p.document, &p.require)?;
+    out.extend(caller_reads(x));
+    Ok(out)
 }

@@ -32,8 +32,9 @@ impl KindParams for Params {
     }
 }
 
-fn desired(x: &Exec, p: &Params) -> Result<(serde_json::Value, PolicyDocument), AwsError> {
-    let json = x.asset_json(&p.document)?;
+/// The asset as it is meant (an inference profile id where a model goes: the profile and its models).
+async fn desired(x: &Exec, p: &Params) -> Result<(serde_json::Value, PolicyDocument), AwsError> {
+    let json = crate::kinds::bedrock::profile::expand_document(x, x.asset_json(&p.document)?).await?;
     let doc = PolicyDocument::from_value(&json).map_err(|e| AwsError::other(format!("asset {}: {e}", p.document)))?;
     Ok((json, doc))
 }
@@ -53,7 +54,7 @@ pub fn describe_diff(current: &PolicyDocument, desired: &PolicyDocument) -> Stri
 }
 
 pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
-    let (json, want) = desired(x, &p)?;
+    let (json, want) = desired(x, &p).await?;
     let body = serde_json::to_string(&json).expect("json");
     let arn = policy_arn(x, &p.path, &p.name);
     x.output("policy_arn", &arn);
@@ -107,7 +108,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
 }
 
 pub async fn grants(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
-    let (_, want) = desired(x, &p)?;
+    let (_, want) = desired(x, &p).await?;
     let required = requirements(&want).map_err(AwsError::other)?;
     let arn = policy_arn(x, &p.path, &p.name);
     let rerun = format!("preflight run {} --step {}", x.checklist, x.step);
@@ -120,7 +121,7 @@ pub async fn grants(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, 
         policies: vec![Source { name: format!("policy {}", p.name), doc: current.clone() }],
         ..Default::default()
     };
-    let missing: Vec<_> = required.iter().filter(|r| !alone.evaluate(&r.action, &r.resource).is_allowed()).collect();
+    let missing: Vec<_> = required.iter().filter(|r| !alone.judge(r).is_allowed()).collect();
     let version = policy.default_version_id().unwrap_or("?");
     if !missing.is_empty() {
         let list = summarize(&missing.iter().map(|r| (*r, String::new())).collect::<Vec<_>>());
@@ -154,14 +155,23 @@ pub async fn grants(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, 
 /// The calls of [`ensure`]: the policy read, created, or given a new version (the oldest pruned).
 pub fn ensure_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
     let arn = policy_arn(x, &p.path, &p.name);
-    let mut out = managed_policy_reads(&arn);
+    let mut out = asset_reads(x, p)?;
+    out.extend(managed_policy_reads(&arn));
     for op in ["CreatePolicy", "ListPolicyVersions", "DeletePolicyVersion", "CreatePolicyVersion"] {
         out.push(Op::new("iam", op, &arn));
     }
     Ok(out)
 }
 
+/// What reading the asset as meant calls (an inference profile's models).
+fn asset_reads(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
+    let resources = crate::kinds::bedrock::profile::resources_of(&x.asset_json(&p.document)?);
+    Ok(crate::kinds::bedrock::profile::expand_calls(x, resources.iter().map(String::as_str)))
+}
+
 /// The calls of [`grants`]: the policy's default document.
 pub fn grants_calls(x: &Exec, p: &Params) -> Result<Vec<Op>, AwsError> {
-    Ok(managed_policy_reads(&policy_arn(x, &p.path, &p.name)))
+    let mut out = asset_reads(x, p)?;
+    out.extend(managed_policy_reads(&policy_arn(x, &p.path, &p.name)));
+    Ok(out)
 }

@@ -19,8 +19,10 @@ pub struct Params {
 
 impl KindParams for Params {}
 
+/// The log group as IAM policies name it: `log-group:NAME:*` (CloudWatch Logs
+/// checks every action but tagging on that form; the bare ARN matches nothing).
 pub fn group_arn(x: &Exec, name: &str) -> String {
-    format!("arn:{}:logs:{}:{}:log-group:{name}", x.aws.partition(), x.aws.region, x.aws.account_id)
+    format!("arn:{}:logs:{}:{}:log-group:{name}:*", x.aws.partition(), x.aws.region, x.aws.account_id)
 }
 
 fn days(text: &str) -> Result<i32, AwsError> {

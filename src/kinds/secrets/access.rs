@@ -60,20 +60,55 @@ impl KindParams for ReaderParams {
     }
 }
 
-/// A key as IAM names it without asking KMS: a key ARN as it is, a key id as
-/// its ARN, an alias as every key of the account (the key behind it is known only at run time).
+/// A key as preflight names it without asking KMS: a key ARN as it is, a key id
+/// as its ARN, an alias as the alias's ARN (whose needs policy::actions grants
+/// by the alias, and [`resolve_aliases`] narrows to the key behind it).
 pub fn key_pattern(x: &Exec, key: &str) -> String {
     let (partition, region, account) = (x.aws.partition(), &x.aws.region, &x.aws.account_id);
-    if key.starts_with("arn:") && key.contains(":key/") {
+    if key.starts_with("arn:") {
+        // A key ARN, or an alias ARN (policy::actions grants its key by the alias).
         return key.to_string();
     }
-    match key.strip_prefix("arn:").map(|_| key.split(':').nth(3).unwrap_or(region.as_str())) {
-        // An alias ARN: its key is in the alias's region.
-        Some(region) => format!("arn:{partition}:kms:{region}:{account}:key/*"),
-        None if key.starts_with("alias/") => format!("arn:{partition}:kms:{region}:{account}:key/*"),
+    match key.strip_prefix("alias/") {
+        Some(alias) => format!("arn:{partition}:kms:{region}:{account}:alias/{alias}"),
         None => format!("arn:{partition}:kms:{region}:{account}:key/{key}"),
     }
 }
+
+/// The needs that name a key by its alias (`key/*` under `kms:ResourceAliases`)
+/// narrowed to the key itself where the alias can be read (kms:DescribeKey);
+/// where it cannot, the condition stays and says which key is meant.
+pub async fn resolve_aliases(x: &Exec, needs: Vec<&mut crate::policy::actions::Need>) {
+    let mut keys: std::collections::BTreeMap<String, Option<String>> = std::collections::BTreeMap::new();
+    for need in needs {
+        let Some(alias) = need.condition.iter().find(|c| c.key == ALIASES_KEY).map(|c| c.value.clone()) else {
+            continue;
+        };
+        if !keys.contains_key(&alias) {
+            let arn = key_arn_of(x, &alias, false).await.ok();
+            keys.insert(alias.clone(), arn);
+        }
+        if let Some(Some(arn)) = keys.get(&alias) {
+            need.resource = arn.clone();
+            need.condition.retain(|c| c.key != ALIASES_KEY);
+        }
+    }
+}
+
+/// What [`resolve_aliases`] reads: kms:DescribeKey of each alias the needs name.
+pub fn alias_reads(x: &Exec, needs: &[crate::policy::actions::Need]) -> Vec<Op> {
+    let mut out: Vec<Op> = Vec::new();
+    for alias in needs.iter().flat_map(|n| n.condition.iter().filter(|c| c.key == ALIASES_KEY)) {
+        let op = Op::new("kms", "DescribeKey", key_pattern(x, &alias.value));
+        if !out.iter().any(|o| o.resource == op.resource) {
+            out.push(op);
+        }
+    }
+    out
+}
+
+/// The condition key that names a key by its aliases.
+const ALIASES_KEY: &str = crate::policy::actions::KMS_ALIASES;
 
 /// The key ARN behind a key id, key ARN or alias.
 pub async fn key_arn(x: &Exec, key: &str) -> Result<String, AwsError> {
@@ -121,15 +156,11 @@ async fn required(x: &Exec, reader: Reader) -> Result<Vec<Requirement>, AwsError
                 x.planned(&secret_key(&e.name)).map_or_else(|| arn_pattern(x, &e.name), |l| l.to_string())
             }
         };
-        out.push(Requirement {
-            action: "secretsmanager:GetSecretValue".into(),
-            resource,
-            sid: Some("SecretsRead".into()),
-        });
+        out.push(Requirement::new("secretsmanager:GetSecretValue", resource, Some("SecretsRead".into())));
     }
     for e in lists.parameters.iter().filter(|e| e.readers.contains(&reader)) {
         let resource = parameter_arn(x, &e.name);
-        out.push(Requirement { action: "ssm:GetParameters".into(), resource, sid: Some("ParametersRead".into()) });
+        out.push(Requirement::new("ssm:GetParameters", resource, Some("ParametersRead".into())));
         match facts::parameter(x, &e.name).await? {
             Some(f) => keys.extend(f.key.map(|k| (k, true))),
             None => keys.extend(e.kms_key_id.clone().map(|k| (k, false))),
@@ -144,7 +175,7 @@ async fn required(x: &Exec, reader: Reader) -> Result<Vec<Requirement>, AwsError
     arns.sort();
     arns.dedup();
     for resource in arns {
-        out.push(Requirement { action: "kms:Decrypt".into(), resource, sid: Some("KeysDecrypt".into()) });
+        out.push(Requirement::new("kms:Decrypt", resource, Some("KeysDecrypt".into())));
     }
     Ok(out)
 }
