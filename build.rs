@@ -17,7 +17,10 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Read when the script runs, not when it was compiled: a target directory shared by two
+    // checkouts must embed this checkout's files.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+    let root = Path::new(&manifest);
     let mut files = Vec::new();
     for dir in ["checklists", "assets"] {
         println!("cargo:rerun-if-changed={dir}");

@@ -173,7 +173,7 @@ fn model_not_in_the_region_names_where_it_is() {
     let moto = Moto::start();
     let bedrock = BedrockDouble::start(Scenario::authorized());
     let sb = sandbox("bedrock-region", &moto, &bedrock);
-    let out = sb.run(&["verify", "model-access", "--json", "--set", "region=eu-west-1"]);
+    let out = sb.run(&["verify", "model-access", "--json", "--region", "eu-west-1"]);
     assert_eq!(out.code, 1, "{out:?}");
     let doc = out.json();
     let model = probe(&doc, "region-model");
@@ -182,8 +182,11 @@ fn model_not_in_the_region_names_where_it_is() {
         model["message"],
         "model anthropic.claude-3-haiku-20240307-v1:0 is not offered in eu-west-1; it is ACTIVE in us-east-1"
     );
-    assert!(model["fix"].as_str().unwrap().contains("--set region=us-east-1"));
+    assert!(model["fix"].as_str().unwrap().contains("pass --region us-east-1"), "{model}");
     assert!(probe(&doc, "access")["message"].as_str().unwrap().lines().any(|l| l == "region: NOT_AVAILABLE"), "{doc}");
+    // The fix works: in the region it names, the model is there.
+    let out = sb.run(&["verify", "model-access", "--json", "--region", "us-east-1"]);
+    assert_eq!(probe(&out.json(), "region-model")["status"], "pass", "{out:?}");
 
     // A model only served through inference profiles.
     bedrock.scenario.lock().unwrap().on_demand = false;

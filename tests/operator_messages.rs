@@ -58,6 +58,46 @@ fn a_named_profile_must_exist_and_only_the_default_may_be_absent() {
     assert_eq!(out.code, 1, "a fresh account fails verify, but it runs: {out:?}");
 }
 
+/// One region per run: the profile's `region` is the context's, so the policies, the
+/// resources and the header all say the same region; `--region` overrides both.
+#[test]
+fn the_profile_s_region_is_the_run_s_region() {
+    let moto = Moto::start();
+    let sb = Sandbox::new("one-region", &moto.url);
+    let profile = sb.dir.join("preflight.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    let text = text.replacen("[inputs]\n", "[inputs]\nregion = \"eu-west-1\"\n", 1);
+    std::fs::write(&profile, &text).unwrap();
+    let line = text.lines().position(|l| l.starts_with("region =")).unwrap() + 1;
+    // AWS_REGION (us-east-1 in the sandbox) does not split the run: the profile's value wins.
+    let out = sb.run(&["plan", "iam-policy"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains(&format!("region eu-west-1 (preflight.toml:{line})")), "{out:?}");
+    assert!(out.stdout.contains("arn:aws:logs:eu-west-1:"), "{out:?}");
+    assert!(!out.stdout.contains("us-east-1"), "a second region: {out:?}");
+    let doc = sb.run(&["plan", "iam-policy", "--json"]).json();
+    assert_eq!(doc["region"], "eu-west-1");
+    // --region overrides the profile, for everything.
+    let out = sb.run(&["plan", "iam-policy", "--region", "us-west-2"]);
+    assert!(
+        out.stdout.contains("region us-west-2 (--region)") && out.stdout.contains("arn:aws:logs:us-west-2:"),
+        "{out:?}"
+    );
+    assert!(!out.stdout.contains("eu-west-1"), "{out:?}");
+    // --set region is the same as --region; both, differing, are refused.
+    let out = sb.run(&["plan", "iam-policy", "--set", "region=us-west-2"]);
+    assert!(out.stdout.contains("region us-west-2 (--set region)"), "{out:?}");
+    let out = sb.run(&["plan", "iam-policy", "--region", "us-west-2", "--set", "region=eu-west-1"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--region us-west-2 and --set region=eu-west-1 name two regions"), "{out:?}");
+    // A bad region in the profile names the file and line.
+    std::fs::write(&profile, text.replace("region = \"eu-west-1\"", "region = \"mars-1\"")).unwrap();
+    let out = sb.run(&["plan", "iam-policy"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains(&format!("(from preflight.toml:{line})")), "{out:?}");
+    assert!(out.stderr.contains(&format!("set region = \"us-east-1\" at preflight.toml:{line}")), "{out:?}");
+}
+
 #[test]
 fn a_bad_region_names_its_real_origin_and_the_fix_there() {
     let moto = Moto::start();

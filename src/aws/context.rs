@@ -15,6 +15,8 @@ use super::error::{AwsError, Op};
 pub struct AwsOptions {
     pub profile: Option<String>,
     pub region: Option<String>,
+    /// Where `region` came from when it is set: `--region` unless said otherwise.
+    pub region_source: Option<RegionSource>,
 }
 
 /// Used when no region is configured anywhere (and said so in the banner).
@@ -26,6 +28,10 @@ pub const FALLBACK_REGION: &str = "us-east-1";
 pub enum RegionSource {
     /// `--region`.
     Flag,
+    /// `--set region=…`.
+    Set,
+    /// The preflight profile's `[inputs] region`, at this file:line.
+    ProfileFile(String),
     /// An environment variable (`AWS_REGION`, `AWS_DEFAULT_REGION`).
     Env(&'static str),
     /// The shared config file's profile of this name.
@@ -38,6 +44,8 @@ impl RegionSource {
     pub fn describe(&self) -> String {
         match self {
             RegionSource::Flag => "--region".into(),
+            RegionSource::Set => "--set region".into(),
+            RegionSource::ProfileFile(at) => at.clone(),
             RegionSource::Env(var) => (*var).into(),
             RegionSource::Profile(p) => format!("the AWS config profile `{p}`"),
             RegionSource::Fallback => "default (no region configured)".into(),
@@ -48,6 +56,8 @@ impl RegionSource {
     pub fn fix(&self) -> String {
         match self {
             RegionSource::Flag => "pass a region such as --region us-east-1".into(),
+            RegionSource::Set => "pass a region such as --region us-east-1".into(),
+            RegionSource::ProfileFile(at) => format!("set region = \"us-east-1\" at {at} (or pass --region)"),
             RegionSource::Env(var) => format!("export {var}=us-east-1 (or pass --region)"),
             RegionSource::Profile(p) => {
                 format!("set `region = us-east-1` in the profile `{p}` of the AWS config file (or pass --region)")
@@ -103,7 +113,7 @@ impl AwsContext {
         // client-side rate limiter that would hold back the burst of reads a verify makes at once.
         let env = |var: &'static str| std::env::var(var).ok().filter(|v| !v.is_empty()).map(|_| var);
         let region_source = if opts.region.is_some() {
-            RegionSource::Flag
+            opts.region_source.clone().unwrap_or(RegionSource::Flag)
         } else if config.region().is_none() {
             config = config.into_builder().region(aws_config::Region::new(FALLBACK_REGION)).build();
             RegionSource::Fallback

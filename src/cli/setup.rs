@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 
 use super::args::Global;
 use super::prompt;
-use crate::aws::context::{AwsContext, AwsOptions};
+use crate::aws::context::{AwsContext, AwsOptions, RegionSource};
 use crate::engine::inputs::{self, Origin, Value, Values};
 use crate::engine::library::Library;
 use crate::engine::loader;
@@ -96,7 +96,8 @@ pub fn check_step(checklist: &Checklist, step: Option<&str>) -> Result<(), Failu
 /// region names where it came from: --region, AWS_REGION, the config profile),
 /// then asks STS who we are.
 pub async fn connect(g: &Global, lists: &Checklists) -> Result<AwsContext, Failure> {
-    let loaded = AwsContext::load(&AwsOptions { profile: g.profile.clone(), region: g.region.clone() }).await;
+    let (region, region_source) = region_choice(g)?;
+    let loaded = AwsContext::load(&AwsOptions { profile: g.profile.clone(), region, region_source }).await;
     if let Some(def) = lists.input("region")
         && let Err(message) = inputs::validate(def, &loaded.region)
     {
@@ -110,6 +111,31 @@ pub async fn connect(g: &Global, lists: &Checklists) -> Result<AwsContext, Failu
         let fix = e.fix().map(|f| format!("\n  fix: {f}")).unwrap_or_default();
         Failure { code: if e.is_fatal() { EXIT_AWS } else { EXIT_FAIL }, message: format!("{e}{fix}") }
     })
+}
+
+/// There is one region per run, the AWS context's. `--region` names it; else
+/// `--set region=…`, else the profile's `[inputs] region` (as samconfig.toml's
+/// region for SAM), else the aws-config chain (AWS_REGION, the config profile).
+/// `--region` and `--set region` that differ are refused: which one was meant?
+pub fn region_choice(g: &Global) -> Result<(Option<String>, Option<RegionSource>), Failure> {
+    let set = g.sets.iter().rev().find_map(|s| s.strip_prefix("region=")).map(str::to_string);
+    match (&g.region, set) {
+        (Some(flag), Some(set)) if *flag != set => Err(usage(format!(
+            "error: --region {flag} and --set region={set} name two regions; a run has one\n  fix: pass only --region {flag}"
+        ))),
+        (Some(flag), _) => Ok((Some(flag.clone()), Some(RegionSource::Flag))),
+        (None, Some(set)) => Ok((Some(set), Some(RegionSource::Set))),
+        (None, None) => {
+            let profile = Profile::read(&g.profile_path(), false).unwrap_or_default();
+            Ok(match profile.inputs.get("region") {
+                Some(e) => (
+                    Some(e.value.clone()),
+                    Some(RegionSource::ProfileFile(format!("{}:{}", profile.path.display(), e.line))),
+                ),
+                None => (None, None),
+            })
+        }
+    }
 }
 
 /// The profile, checked: an unknown key or table, or a named file that does
@@ -182,6 +208,8 @@ pub fn provided(
         },
     };
     warnings.extend(inputs::unify_task_role(&mut out, &origin).map_err(|e| usage(format!("error: {e}")))?);
+    // The region is the context's (region_choice made the profile's or --set's value the context's).
+    out.remove("region");
     // Values the profile's lists say to read from the environment or a file, and secrets.
     let mut unread = Vec::new();
     for def in defs.iter().filter(|d| inputs::is_value(d)) {

@@ -481,8 +481,10 @@ fn keys_to_effects() {
     );
     match &key(&mut app, KeyCode::Char('e'))[..] {
         [Effect::EditInputs { names }] => assert!(
-            names.contains(&"runtime_policy_name".to_string()) && names.contains(&"project".to_string()),
-            "{names:?}"
+            names.contains(&"runtime_policy_name".to_string())
+                && names.contains(&"project".to_string())
+                && !names.contains(&"region".to_string()),
+            "the region is the session's, not edited mid-session: {names:?}"
         ),
         other => panic!("{other:?}"),
     }

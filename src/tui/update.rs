@@ -309,12 +309,22 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             if app.job.is_some() {
                 return notice(app, "a run is in progress; edit inputs when it has finished");
             }
-            let names: Vec<String> = match step {
+            let mut names: Vec<String> = match step {
                 Some(s) => app.lists[list].inputs[s].clone(),
                 None => app.lists[list].checklist.inputs.iter().map(|i| i.name.clone()).collect(),
             };
+            // The region is the run's, for every call: it is changed by starting again.
+            let region = names.iter().any(|n| n == "region");
+            names.retain(|n| n != "region");
             if names.is_empty() {
-                return notice(app, "this step uses no inputs");
+                return notice(
+                    app,
+                    if region {
+                        "the region is this session's, used by every step: quit and start again with --region REGION"
+                    } else {
+                        "this step uses no inputs"
+                    },
+                );
             }
             vec![Effect::EditInputs { names }]
         }

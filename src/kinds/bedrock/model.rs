@@ -122,7 +122,7 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         } else {
             ProbeResult::new(&id, Status::Fail, format!("{message}; it is ACTIVE in {}", elsewhere.join(", ")))
                 .with_fix(format!(
-                    "run the application in {0}: --set region={0} (or region = \"{0}\" in the profile)",
+                    "run the application in {0}: pass --region {0}, or set region = \"{0}\" in the profile's [inputs]",
                     elsewhere[0]
                 ))
         });
