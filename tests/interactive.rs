@@ -1,6 +1,7 @@
 //! The interactive paths in a real pseudo-terminal (util-linux `script`):
 //! a missing input is asked for with the checklist's prompt and validation and
-//! saved to the profile; each change is shown and asked for before it is made.
+//! saved to the profile; each change is shown and asked for before it is made,
+//! its documents whole (paged when they do not fit).
 
 mod support;
 
@@ -20,6 +21,11 @@ fn asks_for_missing_inputs_and_for_consent_in_a_terminal() {
     t.expect("lowercase letters, digits and dashes");
     t.press(&"\x7f".repeat(9));
     t.press("comafi\r");
+    // The policy does not fit the 30 rows: it is paged (less), its first lines read first.
+    t.expect("iam:CreatePolicy arn:aws:iam::123456789012:policy/comafi-runtime");
+    t.expect("\"Sid\": \"BedrockInvoke\"");
+    t.press("q");
+    t.expect("(shown whole above, in the pager)");
     t.expect("iam:CreatePolicy arn:aws:iam::123456789012:policy/comafi-runtime");
     t.expect("Make 1 change to the account?");
     t.press("y\r");

@@ -143,6 +143,20 @@ fn use_case_missing_is_submitted_once_from_the_profile() {
         probe(&doc, "use-case")["message"].as_str().unwrap().contains("has not submitted Anthropic's use-case form")
     );
 
+    // What is consented to is every answer that will be sent, not a summary nor base64.
+    let plan = sb.run(&["plan", "model-access", "--step", "use-case"]);
+    for answer in [
+        "\"companyName\": \"Comafi\"",
+        "\"companyWebsite\": \"https://www.comafi.com.ar\"",
+        "\"intendedUsers\": \"1\"",
+        "\"industryOption\": \"Financial Services\"",
+        "\"otherIndustryOption\": \"\"",
+        "\"useCases\": \"Customer support assistant for bank benefits\"",
+    ] {
+        assert!(plan.stdout.contains(&format!("+   {answer}")), "{answer}: {plan:?}");
+    }
+    assert!(!plan.stdout.contains("formData ="), "{plan:?}");
+
     let run = sb.run(&["run", "model-access", "--yes", "--step", "use-case"]);
     assert_eq!(run.code, 0, "{run:?}");
     let form: serde_json::Value =

@@ -104,7 +104,12 @@ fn document(v: &Value) -> bool {
         Value::Object(_) | Value::Array(_) => true,
         Value::String(s) => {
             let t = s.trim_start();
-            (t.starts_with('{') || t.starts_with('[')) && serde_json::from_str::<Value>(s).is_ok()
+            ((t.starts_with('{') || t.starts_with('[')) && serde_json::from_str::<Value>(s).is_ok())
+                // A blob carrying a JSON document (bedrock's use-case form) is that document, base64-encoded.
+                || (s.len() > 2
+                    && !s.contains(' ')
+                    && aws_smithy_types::base64::decode(s)
+                        .is_ok_and(|b| matches!(serde_json::from_slice::<Value>(&b), Ok(Value::Object(_)))))
         }
         _ => false,
     }
@@ -162,5 +167,25 @@ mod tests {
                 "  + }",
             ]
         );
+    }
+
+    #[test]
+    fn a_blob_carrying_a_document_is_shown_as_the_document() {
+        let form = serde_json::json!({"companyName": "Comafi", "useCases": "support"});
+        let c = Change {
+            service: "bedrock",
+            operation: "PutUseCaseForModelAccess",
+            resource: String::new(),
+            detail: "submit".into(),
+            diff: Some(DocDiff { before: String::new(), after: serde_json::to_string_pretty(&form).unwrap() }),
+            params: serde_json::json!({
+                "formData": aws_smithy_types::base64::encode(serde_json::to_vec(&form).unwrap()),
+                "other": "abc",
+            }),
+        };
+        let text: Vec<String> = c.text(true).into_iter().map(|(_, l)| l).collect();
+        assert!(!text.iter().any(|l| l.contains("formData")), "{text:?}");
+        assert!(text.contains(&"  +   \"useCases\": \"support\"".to_string()), "{text:?}");
+        assert!(text.contains(&"  other = abc".to_string()), "{text:?}");
     }
 }

@@ -12,6 +12,7 @@ use crate::aws::exec::{Activity, Change, Sink};
 use crate::engine::model::Step;
 use crate::runner::{Confirm, Frontend, StepReport};
 
+use super::pager;
 use super::prompt;
 use super::render::{self, step_block};
 use super::setup::interactive;
@@ -96,10 +97,15 @@ impl Frontend for CliFront {
             if !interactive() {
                 return Confirm::CannotAsk;
             }
-            eprintln!("\n{checklist} / {}: {}", step.id, step.title);
-            // The plan's own text of each change, whole.
-            for line in render::changes_text(changes, true, self.color) {
-                eprintln!("  {line}");
+            // The plan's own text of each change, whole: documents and diffs included, paged
+            // when they do not fit, then the changes' heads again above the question.
+            let mut lines = vec![String::new(), format!("{checklist} / {}: {}", step.id, step.title)];
+            lines.extend(render::changes_text(changes, true, self.color).into_iter().map(|l| format!("  {l}")));
+            if pager::show(&lines, 2) {
+                eprintln!("{checklist} / {}: {} (shown whole above, in the pager)", step.id, step.title);
+                for line in render::changes_text(changes, false, self.color) {
+                    eprintln!("  {line}");
+                }
             }
             let question =
                 format!("Make {} change{} to the account?", changes.len(), if changes.len() == 1 { "" } else { "s" });

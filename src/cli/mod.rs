@@ -5,6 +5,7 @@ mod confirm;
 pub(crate) mod drive;
 mod front;
 mod list;
+mod pager;
 pub(crate) mod permissions;
 pub(crate) mod prompt;
 pub mod render;

@@ -70,7 +70,12 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
         .put_use_case_for_model_access()
         .form_data(aws_smithy_types::Blob::new(serde_json::to_vec(&form).expect("json")))
         .send();
-    let detail = format!("submit Anthropic's use-case form for the account (company {})", p.company_name);
+    // Every answer that will be sent is shown (the request carries them base64-encoded).
+    let detail = crate::aws::change::Detail::with_diff(
+        "submit Anthropic's use-case form for the account (every answer below is sent)",
+        &serde_json::Value::Null,
+        &form,
+    );
     x.change(Op::new("bedrock", "PutUseCaseForModelAccess", ""), detail, call).await?;
     Ok(())
 }
