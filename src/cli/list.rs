@@ -12,6 +12,7 @@ use super::setup::{self, Failure};
 use crate::engine::inputs::{self, Origin, Value};
 use crate::engine::model::{CONTEXT_NAMES, Checklists, InputDef, InputKind, ValueFrom};
 use crate::engine::profile::Profile;
+use crate::engine::render as words;
 use crate::engine::{order, template};
 
 pub async fn list(g: &Global, inputs: bool, json: bool) -> Result<u8, Failure> {
@@ -23,7 +24,6 @@ pub async fn list(g: &Global, inputs: bool, json: bool) -> Result<u8, Failure> {
         let doc = json!({ "command": "list", "checklists": lists.all.iter().map(|c| json!({
             "id": c.id,
             "title": c.title,
-            "source": c.source,
             "summary": c.summary,
             "inputs": c.inputs.iter().map(|i| &i.name).collect::<Vec<_>>(),
             "steps": order::step_order(&c.steps).expect("checked").into_iter().map(|i| {
@@ -41,7 +41,7 @@ pub async fn list(g: &Global, inputs: bool, json: bool) -> Result<u8, Failure> {
         return Ok(0);
     }
     for c in &lists.all {
-        render::emit(format_args!("{} — {}  ({})", c.id, c.title, c.source));
+        render::emit(format_args!("{} — {}", c.id, c.title));
         render::emit(format_args!("  {}", render::shorten(&c.summary, 100)));
         let width = c.steps.iter().map(|s| s.id.chars().count()).max().unwrap_or(0).max(18);
         for (n, i) in order::step_order(&c.steps).expect("checked").into_iter().enumerate() {
@@ -96,7 +96,7 @@ fn rows<'a>(
                 origin: None,
                 problem: None,
                 short: "",
-                note: note(&def.name, &res.values),
+                note: note(&def.name, &res.values, &lists.inputs),
             };
             if let Some(from) = &def.from {
                 // Read only when a step needs it: never shown, never kept.
@@ -132,10 +132,12 @@ fn rows<'a>(
 
 /// The task role and the runtime principal: one role when the principal is a
 /// role; when it is a user (local development), which role the task role is.
-fn note(name: &str, values: &inputs::Values) -> Option<String> {
+fn note(name: &str, values: &inputs::Values, defs: &[InputDef]) -> Option<String> {
     let kind = values.lookup("runtime_principal_kind").unwrap_or_else(|| "role".into());
-    let role = values.lookup("task_role_name").unwrap_or_default();
-    let principal = values.lookup("runtime_principal_name").unwrap_or_default();
+    // An unset value reads as what it is, never as nothing.
+    let value = |n: &str| values.lookup(n).filter(|v| !v.is_empty()).unwrap_or_else(|| words::unset(n, defs));
+    let role = value("task_role_name");
+    let principal = value("runtime_principal_name");
     match (name, kind.as_str()) {
         ("task_role_name", "user") => Some(format!(
             "the ECS task role {role}: not iam-policy's runtime principal, which is the user {principal} (iam-policy makes that user, not this role; make the role yourself)"
@@ -199,7 +201,7 @@ async fn list_inputs(g: &Global, lists: &Checklists, profile: &Profile, json: bo
         render::emit(format_args!("{:<width$}  {:<40}  {:<11}  CHECKLISTS", "INPUT", "VALUE", "FROM"));
         for r in &rows {
             let value = match (&r.value, &r.problem) {
-                (Some(v), _) if v.is_empty() => "\"\"".into(),
+                (Some(v), _) if v.is_empty() => render::shorten(&words::unset(&r.def.name, &lists.inputs), 40),
                 (Some(v), _) => render::shorten(v, 40),
                 (None, Some(_)) => format!("({})", r.short),
                 (None, None) => "(not set)".into(),

@@ -276,7 +276,6 @@ mod tests {
             id: "s".into(),
             title: "S".into(),
             summary: String::new(),
-            source: String::new(),
             order: 0,
             file: "checklists/s.toml".into(),
             inputs: vec![],

@@ -11,6 +11,7 @@ pub mod model;
 pub mod order;
 pub mod outcome;
 pub mod profile;
+pub mod render;
 pub mod state;
 pub mod store;
 pub mod suggest;

@@ -8,8 +8,6 @@ pub struct Checklist {
     pub id: String,
     pub title: String,
     pub summary: String,
-    /// The seed section the checklist comes from.
-    pub source: String,
     /// Where it comes in the deploy: checklists are listed by it, then by id.
     pub order: u32,
     /// The file it was loaded from, for messages.

@@ -634,10 +634,9 @@ impl Runner {
             return Ok(report);
         }
         let Some(_) = &step.action else {
-            // What the step is about, in its first paragraph, whole (cut with … only when long).
-            let about =
-                step.explain.split("\n\n").next().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
-            report.fix = Some(format!("nothing to run here: {}", crate::engine::text::shorten(&about, 300)));
+            // What the step is about, in its first paragraph, rendered with the run's values.
+            let shown = crate::engine::render::shown(&self.values);
+            report.fix = Some(crate::engine::render::nothing_to_run(step, &checklist.inputs, &shown));
             return Ok(report);
         };
 

@@ -15,3 +15,6 @@ pub use runtime::run;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod texts_tests;

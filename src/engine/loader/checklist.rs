@@ -24,7 +24,10 @@ struct RawChecklist {
     id: Spanned<String>,
     title: String,
     summary: String,
-    source: String,
+    /// Where the checklist comes from, for maintainers: never shown (a comment
+    /// in the file says it better); still read, so that files that have it load.
+    #[serde(default, rename = "source")]
+    _source: Option<toml::Value>,
     /// Where the checklist comes in the deploy (lists and the wizard sort by it).
     #[serde(default = "last")]
     order: u32,
@@ -384,7 +387,6 @@ pub(super) fn load_one(
         id: raw.id.into_inner(),
         title: raw.title,
         summary: raw.summary.trim().to_string(),
-        source: raw.source,
         order: raw.order,
         file: file.to_string(),
         inputs: usage::with_defaults(&declared.defs, used.into_inner()),

@@ -10,20 +10,20 @@ use super::Theme;
 use crate::aws::change::Tag;
 use crate::aws::exec::{Change, Table};
 use crate::cli::render::progress_line;
+use crate::engine::model::InputDef;
 use crate::engine::outcome::Status;
-use crate::engine::template;
+use crate::engine::render;
 use crate::tui::app::{App, Row};
 
 fn heading(text: &str, theme: &Theme) -> Line<'static> {
     Line::styled(text.to_string(), theme.title())
 }
 
-/// A template filled with what may be shown (unknown names stay as written),
+/// A template filled with what may be shown (an unset value as what it is),
 /// reflowed: the line breaks of the checklist file go, blank lines stay, so the
 /// text wraps to the pane.
-fn fill(text: &str, app: &App) -> Vec<Line<'static>> {
-    let text = template::render(text, &|n| Some(app.shown.get(n).cloned().unwrap_or_else(|| format!("{{{{{n}}}}}"))))
-        .unwrap_or_else(|_| text.to_string());
+fn fill(text: &str, defs: &[InputDef], app: &App) -> Vec<Line<'static>> {
+    let text = render::text(text, defs, &|n| app.shown.get(n).cloned());
     let mut out = Vec::new();
     for (i, para) in text.split("\n\n").enumerate() {
         if i > 0 {
@@ -34,7 +34,7 @@ fn fill(text: &str, app: &App) -> Vec<Line<'static>> {
     out
 }
 
-fn inputs(lines: &mut Vec<Line<'static>>, names: &[String], app: &App, theme: &Theme) {
+fn inputs(lines: &mut Vec<Line<'static>>, names: &[String], defs: &[InputDef], app: &App, theme: &Theme) {
     if names.is_empty() {
         return;
     }
@@ -43,6 +43,7 @@ fn inputs(lines: &mut Vec<Line<'static>>, names: &[String], app: &App, theme: &T
     let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
     for name in names {
         let value = match app.shown.get(name) {
+            Some(v) if v.trim().is_empty() => Span::styled(render::unset(name, defs), theme.dim()),
             Some(v) => Span::raw(v.clone()),
             None => Span::styled("not set: asked for when the step runs", theme.warn()),
         };
@@ -108,10 +109,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ]));
             lines.push(Line::styled(
                 match list.recorded() {
-                    0 => format!("{} · {}/{} steps verified now", c.source, list.verified(), c.steps.len()),
+                    0 => format!("{}/{} steps verified now", list.verified(), c.steps.len()),
                     n => format!(
-                        "{} · {}/{} steps verified now · {n} shown as recorded (~), not verified now (V verifies)",
-                        c.source,
+                        "{}/{} steps verified now · {n} shown as recorded (~), not verified now (V verifies)",
                         list.verified(),
                         c.steps.len()
                     ),
@@ -119,7 +119,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 theme.dim(),
             ));
             lines.push(Line::raw(""));
-            lines.extend(fill(&c.summary, app));
+            lines.extend(fill(&c.summary, &c.inputs, app));
             lines.push(Line::raw(""));
             lines.push(heading("Steps", theme));
             for &s in &list.order {
@@ -132,7 +132,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 ]));
             }
             let names: Vec<String> = c.inputs.iter().map(|i| i.name.clone()).collect();
-            inputs(&mut lines, &names, app, theme);
+            inputs(&mut lines, &names, &c.inputs, app, theme);
         }
         Row::Step(l, s) => {
             let list = &app.lists[l];
@@ -211,8 +211,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
             lines.push(Line::raw(""));
             lines.push(heading("What and why", theme));
-            lines.extend(fill(&step.explain, app));
-            inputs(&mut lines, &list.inputs[s], app, theme);
+            lines.extend(fill(&step.explain, &list.checklist.inputs, app));
+            inputs(&mut lines, &list.inputs[s], &list.checklist.inputs, app, theme);
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.detail_scroll, 0)), area);
