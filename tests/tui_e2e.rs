@@ -136,3 +136,39 @@ fn a_missing_input_is_asked_for_with_the_screen_suspended_and_saved() {
     let profile = std::fs::read_to_string(sb.dir.join("preflight.toml")).unwrap();
     assert!(profile.contains("# team profile") && profile.contains("project = \"comafi\""), "{profile}");
 }
+
+/// `s` in the wizard asks why, and records the skip with the caller and time,
+/// as `preflight skip` does; `s` again takes it back.
+#[test]
+fn a_skip_in_the_wizard_asks_why_and_is_on_record() {
+    let moto = Moto::start();
+    let sb = Sandbox::new("tui-skip", &moto.url);
+    let mut tty = Tty::open(&sb, "tui iam-policy");
+    tty.wait_for(&["iam-policy: 3 steps"]);
+    tty.press("j");
+    tty.wait_for(&[
+        "runtime-policy — Least-privilege runtime policy",
+        "document: policy comafi-runtime does not exist",
+    ]);
+    tty.press("s");
+    tty.wait_for(&["Why skip iam-policy/runtime-policy?"]);
+    tty.press("the policy is Terraform's\r");
+    tty.wait_for(&["skipped by arn:aws:sts::123456789012:user/moto at", "the policy is Terraform's · s", "unskips"]);
+    tty.press("q");
+    assert_eq!(tty.exit().0, 0);
+    let status = sb.run(&["status", "iam-policy"]);
+    assert!(status.stdout.contains("skipped by arn:aws:sts::123456789012:user/moto at "), "{status:?}");
+    assert!(status.stdout.contains("the policy is Terraform's"), "{status:?}");
+    let strict = sb.run(&["verify", "iam-policy", "--strict"]);
+    assert!(strict.stdout.contains("--strict: a skipped step is not verified"), "{strict:?}");
+
+    let mut tty = Tty::open(&sb, "tui iam-policy");
+    tty.wait_for(&["iam-policy: 3 steps"]);
+    tty.press("j");
+    tty.wait_for(&["the policy is Terraform's · s", "unskips"]);
+    tty.press("s");
+    tty.wait_gone(&["unskips"]);
+    tty.press("q");
+    assert_eq!(tty.exit().0, 0);
+    assert!(!sb.run(&["status", "iam-policy"]).stdout.contains("skipped by"));
+}

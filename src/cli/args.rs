@@ -145,6 +145,21 @@ pub enum Command {
         #[arg(long)]
         step: String,
     },
+    /// Skip a step on purpose, on record: who (the caller), when and why; `verify --strict` fails it.
+    Skip {
+        checklist: String,
+        #[arg(long)]
+        step: String,
+        /// Why it is skipped (asked in a terminal when not given).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Take back a skip: the step is probed and run again.
+    Unskip {
+        checklist: String,
+        #[arg(long)]
+        step: String,
+    },
     /// Forget the recorded state of a checklist or one step (changes nothing in AWS).
     Reset {
         checklist: String,

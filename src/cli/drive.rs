@@ -98,14 +98,27 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
         }
     }
     if strict {
-        for step in reports.iter_mut().flat_map(|r| r.steps.iter_mut()) {
-            if step.status == Status::Manual && !step.confirmed {
-                step.status = Status::Fail;
-                step.error = Some(format!(
-                    "--strict: manual step not confirmed (preflight confirm CHECKLIST --step {})",
-                    step.id
-                ));
-            }
+        // The steps were printed as probed; what --strict fails is said after them.
+        let mut said = Vec::new();
+        for (checklist, step) in reports.iter_mut().flat_map(|r| r.steps.iter_mut().map(|s| (r.id.clone(), s))) {
+            let (error, fix) = match step.status {
+                Status::Skipped => (
+                    format!("--strict: a skipped step is not verified ({})", render::skip_text(step)),
+                    format!("preflight unskip {checklist} --step {}, then run or confirm it", step.id),
+                ),
+                Status::Manual if !step.confirmed => (
+                    format!("--strict: manual step not confirmed (preflight confirm {checklist} --step {})", step.id),
+                    format!("do what the step says, then preflight confirm {checklist} --step {}", step.id),
+                ),
+                _ => continue,
+            };
+            said.push(format!("  ✘ {checklist}/{}: {error}\n      fix: {fix}", step.id));
+            step.status = Status::Fail;
+            step.error = Some(error);
+            step.fix = Some(fix);
+        }
+        if !json && !said.is_empty() {
+            render::emit(format_args!("\n{}", said.join("\n")));
         }
     }
     if json {

@@ -11,6 +11,7 @@ pub(crate) mod prompt;
 pub mod render;
 mod session;
 pub(crate) mod setup;
+mod skip;
 mod status;
 
 use std::process::ExitCode;
@@ -132,6 +133,8 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
             permissions::permissions(g, ids, verify, json).await
         }
         Command::Confirm { checklist, step } => confirm::confirm(g, &checklist, &step).await,
+        Command::Skip { checklist, step, reason } => skip::skip(g, &checklist, &step, true, reason).await,
+        Command::Unskip { checklist, step } => skip::skip(g, &checklist, &step, false, None).await,
         Command::Reset { checklist, step } => confirm::reset(g, &checklist, step.as_deref()).await,
     }
 }

@@ -70,6 +70,22 @@ fn ask_unchecked(
     answer.map_err(|e| e.to_string())
 }
 
+/// Why a step is skipped: a sentence, kept in the state and shown by `status` and `verify`.
+pub fn reason(question: &str) -> Result<String, String> {
+    Text::new(question)
+        .with_validator(|v: &str| {
+            Ok(if v.trim().is_empty() {
+                Validation::Invalid("say why, for whoever reads the record later".into())
+            } else {
+                Validation::Valid
+            })
+        })
+        .with_help_message("e.g. done by hand in the console on 2026-12-07 (ticket OPS-123); Esc: not skipped")
+        .prompt()
+        .map(|r| r.trim().to_string())
+        .map_err(|e| e.to_string())
+}
+
 pub fn confirm(question: &str) -> Result<bool, String> {
     Confirm::new(question).with_default(false).prompt().map_err(|e| e.to_string())
 }

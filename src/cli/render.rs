@@ -96,6 +96,9 @@ pub fn step_block(step: &StepReport, color: bool) -> String {
             out.push_str(&format!("\n        {line}"));
         }
     }
+    if step.status == Status::Skipped {
+        out.push_str(&format!("\n      {}", skip_text(step)));
+    }
     if let Some(e) = &step.error {
         out.push_str(&format!("\n{}", indent(e, "      ")));
     }
@@ -103,6 +106,14 @@ pub fn step_block(step: &StepReport, color: bool) -> String {
         out.push_str(&format!("\n        fix: {}", indent(fix, "          ").trim_start()));
     }
     out
+}
+
+/// Who skipped a step, when and why; a skip recorded before skips carried their reason says so.
+pub fn skip_text(step: &StepReport) -> String {
+    match &step.skip {
+        Some(skip) => skip.text(),
+        None => "skipped (recorded without who or why, before preflight kept them)".into(),
+    }
 }
 
 pub fn checklist_heading(id: &str, title: &str) -> String {
@@ -129,6 +140,7 @@ pub fn step_json(s: &StepReport) -> Value {
         "error": s.error,
         "fix": s.fix,
         "updated_at": s.updated_at,
+        "skipped": s.skip,
     })
 }
 

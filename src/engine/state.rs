@@ -82,6 +82,24 @@ pub struct StepState {
     /// masked): a record made with other values is not this profile's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<BTreeMap<String, String>>,
+    /// Who skipped the step, when and why (a skip is a decision on record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<Skip>,
+}
+
+/// A decision to skip a step: by whom (the caller's ARN), when, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skip {
+    pub by: String,
+    pub at: String,
+    pub reason: String,
+}
+
+impl Skip {
+    /// `skipped by ARN at TIME: reason`.
+    pub fn text(&self) -> String {
+        format!("skipped by {} at {}: {}", self.by, self.at, self.reason)
+    }
 }
 
 impl StepState {
@@ -97,6 +115,7 @@ impl StepState {
             confirmed_inputs: None,
             blocked: None,
             inputs: None,
+            skip: None,
         }
     }
 
@@ -147,7 +166,11 @@ pub enum Event {
         /// The values of the inputs the probes used (secrets masked).
         inputs: BTreeMap<String, String>,
     },
-    Skip,
+    /// A person decided to skip the step: who (the caller's ARN) and why.
+    Skip {
+        by: String,
+        reason: String,
+    },
     Unskip,
     /// A person checked the step, for these values of its probe inputs.
     Confirm {
@@ -193,9 +216,15 @@ pub fn apply(step: &mut StepState, event: Event, now: &str) -> Result<(), String
                 step.error = None;
             }
         }
-        (Running, Event::Skip) => return Err("a running step cannot be skipped".into()),
-        (_, Event::Skip) => step.phase = Skipped,
-        (Skipped, Event::Unskip) => step.phase = Pending,
+        (Running, Event::Skip { .. }) => return Err("a running step cannot be skipped".into()),
+        (_, Event::Skip { by, reason }) => {
+            step.phase = Skipped;
+            step.skip = Some(Skip { by, at: now.into(), reason });
+        }
+        (Skipped, Event::Unskip) => {
+            step.phase = Pending;
+            step.skip = None;
+        }
         (_, Event::Unskip) => return Err("the step is not skipped".into()),
         (_, Event::Confirm { inputs }) => {
             step.confirmed_at = Some(now.into());
@@ -318,17 +347,34 @@ mod tests {
         assert_eq!((s.phase, s.verified, s.status()), (Phase::Done, Some(false), Status::Fail));
     }
 
+    fn skip() -> Event {
+        Event::Skip { by: "arn:aws:iam::123456789012:user/ana".into(), reason: "done by hand".into() }
+    }
+
+    #[test]
+    fn a_skip_records_who_when_and_why_until_unskipped() {
+        let mut s = StepState::new("t0");
+        apply(&mut s, skip(), "t1").unwrap();
+        assert_eq!(s.status(), Status::Skipped);
+        assert_eq!(
+            s.skip.as_ref().unwrap().text(),
+            "skipped by arn:aws:iam::123456789012:user/ana at t1: done by hand"
+        );
+        apply(&mut s, Event::Unskip, "t2").unwrap();
+        assert_eq!((s.phase, s.skip.is_none()), (Phase::Pending, true));
+    }
+
     #[test]
     fn invalid_transitions_are_refused() {
         let mut s = StepState::new("t0");
         assert!(apply(&mut s, Event::Succeeded { outputs: BTreeMap::new() }, "t").is_err());
         assert!(apply(&mut s, Event::Unskip, "t").is_err());
-        apply(&mut s, Event::Skip, "t").unwrap();
+        apply(&mut s, skip(), "t").unwrap();
         assert!(apply(&mut s, Event::Start, "t").is_err());
         apply(&mut s, Event::Unskip, "t").unwrap();
         apply(&mut s, Event::Start, "t").unwrap();
         assert!(apply(&mut s, Event::Start, "t").is_err());
-        assert!(apply(&mut s, Event::Skip, "t").is_err());
+        assert!(apply(&mut s, skip(), "t").is_err());
         assert!(
             apply(
                 &mut s,

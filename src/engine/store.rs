@@ -225,7 +225,7 @@ mod tests {
         let store = Store::open(&dir);
         assert_eq!(store.load().unwrap(), RunState::default());
         let mut s = StepState::new("t0");
-        apply(&mut s, Event::Skip, "t1").unwrap();
+        apply(&mut s, Event::Skip { by: "arn:aws:iam::1:user/a".into(), reason: "r".into() }, "t1").unwrap();
         store.update(|st| Ok(st.steps_mut("1/r", "c").insert("s".into(), s.clone()))).unwrap();
         assert_eq!(store.load().unwrap().steps("1/r", "c").unwrap()["s"], s);
         let leftovers: Vec<_> = fs::read_dir(&dir)

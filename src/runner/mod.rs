@@ -79,6 +79,8 @@ pub struct StepReport {
     /// What fails here is repaired by this later step of the run (`repaired_by`):
     /// the run goes on, and probes this step again after that one.
     pub deferred: Option<String>,
+    /// A skipped step: who skipped it, when and why.
+    pub skip: Option<state::Skip>,
 }
 
 impl StepReport {
@@ -117,6 +119,7 @@ impl StepReport {
             waits: false,
             lacks_input: false,
             deferred: None,
+            skip: st.and_then(|s| s.skip.clone()),
         }
     }
 }
@@ -516,9 +519,11 @@ impl Runner {
             waits: false,
             lacks_input: false,
             deferred: None,
+            skip: None,
         };
-        if recorded.as_ref().is_some_and(|s| s.phase == state::Phase::Skipped) {
+        if let Some(st) = recorded.as_ref().filter(|s| s.phase == state::Phase::Skipped) {
             report.status = Status::Skipped;
+            report.skip = st.skip.clone();
             return Ok(report);
         }
         if let Some(failed) = halted {

@@ -162,10 +162,11 @@ pub enum Msg {
         shown: BTreeMap<String, String>,
         missing: BTreeSet<String>,
     },
+    /// A step skipped (with the record: who, when, why) or unskipped (None).
     Skipped {
         checklist: String,
         step: String,
-        skipped: bool,
+        skip: Option<crate::engine::state::Skip>,
     },
     Notice(String),
     /// The check before a run found missing permissions: nothing was changed.

@@ -153,7 +153,26 @@ async fn event_loop(
                     Effect::Consent { id, yes } => worker.consent(id, yes),
                     Effect::Copy(text) => terminal::copy(&text)?,
                     Effect::Skip { checklist, step, skip } => {
-                        queue.push_back(worker.skip(&checklist, &step, skip).await)
+                        // A skip is a decision on record: why is asked, who is the caller.
+                        let reason = if skip {
+                            events.pause();
+                            terminal::suspend();
+                            let asked = tokio::task::block_in_place(|| {
+                                crate::cli::prompt::reason(&format!("Why skip {checklist}/{step}?"))
+                            });
+                            terminal::resume(term)?;
+                            events.resume();
+                            match asked {
+                                Ok(r) => Some(r),
+                                Err(e) => {
+                                    queue.push_back(Msg::Notice(format!("not skipped: {e}")));
+                                    continue;
+                                }
+                            }
+                        } else {
+                            None
+                        };
+                        queue.push_back(worker.skip(&checklist, &step, reason).await)
                     }
                     Effect::AskInputs { names, then } => {
                         let asked = ask(term, events, worker, &names, false, app)?;

@@ -473,8 +473,23 @@ fn keys_to_effects() {
         key(&mut app, KeyCode::Char('s')),
         vec![Effect::Skip { checklist: "iam-policy".into(), step: "runtime-policy".into(), skip: true }]
     );
-    update(&mut app, Msg::Skipped { checklist: "iam-policy".into(), step: "runtime-policy".into(), skipped: true });
+    let record = crate::engine::state::Skip {
+        by: "arn:aws:iam::123456789012:user/ana".into(),
+        at: "2026-12-07T10:00:00Z".into(),
+        reason: "done by hand".into(),
+    };
+    update(
+        &mut app,
+        Msg::Skipped { checklist: "iam-policy".into(), step: "runtime-policy".into(), skip: Some(record) },
+    );
     assert_eq!(app.lists[0].reports[0].status, Status::Skipped);
+    let shown = screen(&app, 200, 30);
+    assert!(
+        shown.contains(
+            "skipped by arn:aws:iam::123456789012:user/ana at 2026-12-07T10:00:00Z: done by hand · s unskips"
+        ),
+        "the record is shown on the step: {shown}"
+    );
     assert_eq!(
         key(&mut app, KeyCode::Char('s')),
         vec![Effect::Skip { checklist: "iam-policy".into(), step: "runtime-policy".into(), skip: false }]

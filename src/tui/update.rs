@@ -165,11 +165,19 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.missing = missing;
             Vec::new()
         }
-        Msg::Skipped { checklist, step, skipped } => {
+        Msg::Skipped { checklist, step, skip } => {
             if let Some((l, s)) = app.step_index(&checklist, &step) {
+                let skipped = skip.is_some();
                 app.lists[l].skipped[s] = skipped;
                 app.lists[l].reports[s].status = if skipped { Status::Skipped } else { Status::Pending };
-                app.log(LogKind::Note, format!("{} {step}", if skipped { "skipped" } else { "unskipped" }));
+                app.log(
+                    LogKind::Note,
+                    match &skip {
+                        Some(record) => format!("{step}: {}", record.text()),
+                        None => format!("unskipped {step}"),
+                    },
+                );
+                app.lists[l].reports[s].skip = skip;
             }
             Vec::new()
         }

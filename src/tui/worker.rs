@@ -217,10 +217,19 @@ impl Worker {
         self.front.answer(id, yes);
     }
 
-    pub async fn skip(&self, checklist: &str, step: &str, skip: bool) -> Msg {
-        let event = if skip { Event::Skip } else { Event::Unskip };
-        match self.runner.lock().await.record(checklist, step, event) {
-            Ok(()) => Msg::Skipped { checklist: checklist.to_string(), step: step.to_string(), skipped: skip },
+    /// Skips a step for `reason` (recorded with the caller), or with None unskips it.
+    pub async fn skip(&self, checklist: &str, step: &str, reason: Option<String>) -> Msg {
+        let mut runner = self.runner.lock().await;
+        let event = match reason.clone() {
+            Some(reason) => Event::Skip { by: runner.aws.principal_arn.clone(), reason },
+            None => Event::Unskip,
+        };
+        match runner.record(checklist, step, event) {
+            Ok(()) => Msg::Skipped {
+                checklist: checklist.to_string(),
+                step: step.to_string(),
+                skip: runner.step_state(checklist, step).and_then(|s| s.skip.clone()),
+            },
             Err(Stop::State(e)) => Msg::Notice(e),
             Err(_) => Msg::Notice(format!("could not change step {step}")),
         }

@@ -169,6 +169,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     .push(Span::styled(" · no action: done by hand or by another checklist".to_string(), theme.warn()));
             }
             lines.push(Line::from(status));
+            if report.status == Status::Skipped {
+                let record = match &report.skip {
+                    Some(skip) => skip.text(),
+                    None => "skipped (recorded without who or why, before preflight kept them)".into(),
+                };
+                lines.push(Line::styled(format!("{record} · s unskips"), theme.warn()));
+            }
             if running && !app.transfers.is_empty() {
                 lines.push(Line::raw(""));
                 lines.push(heading("Transfers", theme));
