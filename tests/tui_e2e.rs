@@ -19,7 +19,14 @@ async fn run_the_checklist_with_keys_then_break_it_verify_and_repair() {
 
     let mut tty = Tty::open(&sb, "");
     // On open, what can be verified is verified in the background: a fresh account fails.
-    tty.wait_for(&["account 123456789012", "iam-policy", "✘ runtime-policy", "0/3", "Enter run", "■ model-access"]);
+    tty.wait_for(&[
+        "account 123456789012",
+        "iam-policy",
+        "✘ runtime-policy",
+        "0/3",
+        "Enter run",
+        "■ verify model-access",
+    ]);
     // An idle wizard holds no lock: verify runs beside it (and fails: nothing is there yet).
     let beside = sb.run(&["verify", "iam-policy"]);
     assert_eq!(beside.code, 1, "{beside:?}");
@@ -40,14 +47,19 @@ async fn run_the_checklist_with_keys_then_break_it_verify_and_repair() {
     // (The log's "3 steps · 3 pass" may already have scrolled by: the background
     // verification of the other checklists goes on after the run.)
     tty.wait_for(&["✔ runtime-policy", "✔ runtime-principal", "✔ grant", "3/3"]);
+    // What stands on iam-policy in another checklist is probed again: model-access's
+    // runtime-invoke (the role may now invoke the model) is current, not a stale ✘.
+    tty.wait_for(&["✔ runtime-invoke"]);
     // The log shows every call with its duration; PgUp scrolls back to the change.
     let change = "[grant] iam:AttachRolePolicy arn:aws:iam::123456789012:role/comafi-ecs-task-role changed (";
-    for _ in 0..10 {
+    // (The re-checks of what stands on iam-policy, in ecs-service too, come after it in the log.)
+    tty.wait_for(&["■ verify ecs-service / health"]);
+    for _ in 0..80 {
         if tty.contents().contains(change) {
             break;
         }
         tty.press("\x1b[5~");
-        std::thread::sleep(Duration::from_millis(150));
+        std::thread::sleep(Duration::from_millis(100));
     }
     tty.wait_for(&["Log (↑", change]);
     // Idle again: a run in another terminal is not refused (and has nothing to change).
@@ -125,7 +137,7 @@ fn a_missing_input_is_asked_for_with_the_screen_suspended_and_saved() {
     tty.wait_for(&["Project name (the prefix of every resource name)"]);
     tty.press("comafi\r");
     // Back in the wizard: the plan is there, made with the answer.
-    tty.wait_for(&["■ iam-policy: 3 steps · 3 fail", "project                 comafi"]);
+    tty.wait_for(&["■ plan iam-policy: 3 steps · 3 fail", "project                 comafi"]);
     tty.press("j");
     tty.wait_for(&["Plan", "iam:CreatePolicy", "comafi-runtime"]);
     tty.press("q");

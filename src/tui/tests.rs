@@ -24,16 +24,26 @@ fn app() -> App {
 }
 
 fn app_of(id: &str) -> App {
+    apps_of(&[id])
+}
+
+/// The wizard over these checklists.
+fn apps_of(ids: &[&str]) -> App {
     let library = Library::builtin();
-    let checklist = load_all(&library, &Registry).unwrap().all.into_iter().find(|c| c.id == id).unwrap();
-    let reports = checklist.steps.iter().map(|s| StepReport::recorded(s, None)).collect();
-    let names = |probes_only| -> Vec<Vec<String>> {
-        (0..checklist.steps.len())
-            .map(|i| needed_inputs(&checklist, &[i], &library, probes_only).into_iter().map(|d| d.name).collect())
-            .collect()
+    let all = load_all(&library, &Registry).unwrap().all;
+    let view = |id: &str| {
+        let checklist = all.iter().find(|c| c.id == id).unwrap().clone();
+        let reports = checklist.steps.iter().map(|s| StepReport::recorded(s, None)).collect();
+        let names = |probes_only| -> Vec<Vec<String>> {
+            (0..checklist.steps.len())
+                .map(|i| needed_inputs(&checklist, &[i], &library, probes_only).into_iter().map(|d| d.name).collect())
+                .collect()
+        };
+        let (inputs, probe_inputs) = (names(false), names(true));
+        let skipped = vec![false; checklist.steps.len()];
+        ListView::new(checklist, reports, inputs, probe_inputs, skipped)
     };
-    let (inputs, probe_inputs) = (names(false), names(true));
-    let skipped = vec![false; checklist.steps.len()];
+    let lists: Vec<ListView> = ids.iter().map(|id| view(id)).collect();
     let header = Header {
         account_id: "123456789012".into(),
         principal_arn: "arn:aws:sts::123456789012:user/moto".into(),
@@ -54,7 +64,7 @@ fn app_of(id: &str) -> App {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    App::new(header, vec![ListView::new(checklist, reports, inputs, probe_inputs, skipped)], shown, BTreeSet::new())
+    App::new(header, lists, shown, BTreeSet::new())
 }
 
 fn screen(app: &App, width: u16, height: u16) -> String {
@@ -457,7 +467,7 @@ fn keys_to_effects() {
         Msg::JobFinished { checklist: "iam-policy".into(), outcome: Err("AWS could not be reached".into()) },
     );
     assert_eq!(app.job, None);
-    assert_eq!(app.notice.as_deref(), Some("AWS could not be reached"));
+    assert_eq!(app.notice.as_deref(), Some("■ run iam-policy / runtime-policy: AWS could not be reached"));
     // v verifies the selected step alone; s skips it; e edits its inputs.
     assert_eq!(
         key(&mut app, KeyCode::Char('v')),
@@ -602,4 +612,57 @@ fn the_consent_dialog_shows_the_plans_text_of_each_change() {
         plan.extend(crate::cli::render::changes_text(std::slice::from_ref(c), true, false));
     }
     assert_eq!(words(&dialog), words(&plan));
+}
+
+/// After a run, what stands on it in other checklists is probed again; the
+/// status line says what was run, the re-checks go to the log only.
+#[test]
+fn marks_are_current_after_a_run_in_every_checklist() {
+    let mut app = apps_of(&["iam-policy", "model-access"]);
+    update(&mut app, Msg::Start(Job { checklist: "iam-policy".into(), mode: Mode::Run, step: None, only: false }));
+    update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Ok("3 steps · 3 pass".into()) });
+    assert_eq!(app.notice.as_deref(), Some("■ run iam-policy: 3 steps · 3 pass"));
+    // runtime-invoke needs iam-policy/runtime-principal and is fixed by iam-policy: verified again
+    // (started at once); the steps of model-access standing on nothing that ran are not.
+    let job = app.job.clone().expect("a re-check started");
+    assert_eq!(
+        (job.checklist.as_str(), job.step.as_deref(), job.mode, job.only),
+        ("model-access", Some("runtime-invoke"), Mode::Verify, true)
+    );
+    assert!(app.background);
+    assert!(app.queue.iter().all(|(j, _)| j.step.as_deref() != Some("region-model")), "{:?}", app.queue);
+    update(&mut app, Msg::JobFinished { checklist: "model-access".into(), outcome: Ok("1 step · 1 pass".into()) });
+    assert_eq!(
+        app.notice.as_deref(),
+        Some("■ run iam-policy: 3 steps · 3 pass"),
+        "a re-check does not take the status line"
+    );
+    assert!(app.log.iter().any(|l| l.text == "■ verify model-access / runtime-invoke: 1 step · 1 pass"));
+}
+
+/// A job that stops before its step reports (a bad input, a lock) shows the
+/// failure on the step, whole, not only in a cut status line.
+#[test]
+fn a_job_s_failure_shows_on_its_step() {
+    let mut app = app_of("iam-policy");
+    let job = Job { checklist: "iam-policy".into(), mode: Mode::Run, step: Some("runtime-policy".into()), only: false };
+    update(&mut app, Msg::Start(job));
+    update(&mut app, Msg::StepStarted { checklist: "iam-policy".into(), step: "runtime-policy".into() });
+    let why = "image_source: \"docker://nope\" is not a layout directory nor an archive; fix: set image_source = …";
+    update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Err(why.into()) });
+    let report = &app.lists[0].reports[0];
+    assert_eq!((report.status, report.error.as_deref()), (Status::Error, Some(why)));
+    assert_eq!(
+        app.notice.as_deref(),
+        Some("■ run iam-policy / runtime-policy: runtime-policy failed; its detail says why")
+    );
+    key(&mut app, KeyCode::Down);
+    assert!(screen(&app, 200, 30).contains("is not a layout directory nor an archive"));
+    // The quit dialog does not outlive the run it asked about.
+    let mut app = app_of("iam-policy");
+    key(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.modal, Some(Modal::QuitWhileRunning));
+    update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Ok("3 steps · 3 pass".into()) });
+    assert_eq!(app.modal, None);
 }

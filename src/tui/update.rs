@@ -11,6 +11,7 @@ use super::keys::{self, Action};
 use super::view;
 use crate::aws::exec::{Activity, CallOutcome};
 use crate::cli::render::progress_line;
+use crate::engine::model::foreign;
 use crate::engine::order;
 use crate::engine::outcome::Status;
 use crate::runner::Mode;
@@ -145,17 +146,42 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::JobFinished { checklist, outcome } => {
             let finished = app.job.take();
-            app.running = None;
+            let background = std::mem::take(&mut app.background);
+            let stopped_in = app.running.take();
+            let what = finished.as_ref().map(job_text).unwrap_or_else(|| checklist.clone());
+            // "Quit while a run is in progress?" no longer holds: the run has ended.
+            if app.modal == Some(Modal::QuitWhileRunning) {
+                app.modal = None;
+            }
             match outcome {
                 Ok(summary) => {
-                    app.log(LogKind::Note, format!("■ {checklist}: {summary}"));
+                    app.log(LogKind::Note, format!("■ {what}: {summary}"));
+                    // The status line says what the operator asked for; re-checks only log.
+                    if !background {
+                        app.notice = Some(format!("■ {what}: {summary}"));
+                    }
                     if let Some(job) = finished.filter(|j| j.mode == Mode::Run) {
                         requeue_dependents(app, &job);
                     }
                 }
                 Err(e) => {
-                    app.log(LogKind::Failure, format!("■ {checklist}: {e}"));
-                    app.notice = Some(e);
+                    app.log(LogKind::Failure, format!("■ {what}: {e}"));
+                    // A job that stopped in a step (an input its probes or action cannot use, AWS
+                    // unreachable) shows why on that step, whole, in its detail.
+                    if let Some((c, step)) = stopped_in
+                        && let Some((l, s)) = app.step_index(&c, &step)
+                    {
+                        let report = &mut app.lists[l].reports[s];
+                        report.status = Status::Error;
+                        report.error = Some(e.clone());
+                        report.updated_at = None;
+                        app.lists[l].fresh[s] = true;
+                        if !background {
+                            app.notice = Some(format!("■ {what}: {step} failed; its detail says why"));
+                        }
+                    } else if !background {
+                        app.notice = Some(format!("■ {what}: {e}"));
+                    }
                 }
             }
             next_queued(app)
@@ -383,22 +409,57 @@ fn consent_scroll(app: &mut App, by: isize) -> Vec<Effect> {
     Vec::new()
 }
 
-/// After a run, the steps that need what ran (and were not part of it) are
-/// probed again, so that none keeps a result from before.
+/// After a run, what stands on what ran is probed again, in every checklist of
+/// the wizard: the steps that need a step that ran (in its checklist or, as
+/// `CHECKLIST/STEP`, in another; transitively), and the steps whose probes say
+/// the checklist that ran repairs them (`fixed_by`). Each is a background
+/// verify: its result goes to the step and the log, not to the status line.
 fn requeue_dependents(app: &mut App, job: &Job) {
     let Some(l) = app.list_index(&job.checklist) else { return };
-    let Some(target) = job.step.as_deref() else { return };
     let steps = &app.lists[l].checklist.steps;
-    let ran: BTreeSet<usize> = match job.only {
-        true => steps.iter().position(|s| s.id == target).into_iter().collect(),
-        false => order::selection(steps, Some(target)).into_iter().collect(),
+    let ran: BTreeSet<usize> = match (&job.step, job.only) {
+        (None, _) => (0..steps.len()).collect(),
+        (Some(target), true) => steps.iter().position(|s| s.id == *target).into_iter().collect(),
+        (Some(target), false) => order::selection(steps, Some(target)).into_iter().collect(),
     };
-    for &d in &app.lists[l].order {
-        let needs = order::selection(steps, Some(&steps[d].id));
-        if !ran.contains(&d) && needs.iter().any(|n| ran.contains(n)) {
-            let step = Some(steps[d].id.clone());
-            let again = Job { checklist: job.checklist.clone(), mode: Mode::Verify, step, only: true };
-            app.queue.push_back((again, true));
+    // A need names a step, or all the instances of a repeated one (`secret` stands for `secret:NAME`).
+    let names = |need: &str, id: &str| id == need || id.strip_prefix(need).is_some_and(|rest| rest.starts_with(':'));
+    let mut stale: BTreeSet<(usize, usize)> = ran.iter().map(|&s| (l, s)).collect();
+    let mut again: Vec<(usize, usize)> = Vec::new();
+    loop {
+        let mut grew = false;
+        for (li, list) in app.lists.iter().enumerate() {
+            for (si, step) in list.checklist.steps.iter().enumerate() {
+                if stale.contains(&(li, si)) {
+                    continue;
+                }
+                let needs_stale = step.needs.iter().any(|need| {
+                    let (c, n) = foreign(need).unwrap_or((list.checklist.id.as_str(), need.as_str()));
+                    stale.iter().any(|&(sl, ss)| {
+                        app.lists[sl].checklist.id == c && names(n, &app.lists[sl].checklist.steps[ss].id)
+                    })
+                });
+                let repaired = li != l
+                    && step.probes.iter().any(|p| {
+                        p.call.params.get("fixed_by").and_then(|f| f.as_str()).and_then(|f| f.split_whitespace().next())
+                            == Some(job.checklist.as_str())
+                    });
+                if needs_stale || repaired {
+                    stale.insert((li, si));
+                    again.push((li, si));
+                    grew = true;
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    for (li, list) in app.lists.iter().enumerate() {
+        for &si in list.order.iter().filter(|&&si| again.contains(&(li, si))) {
+            let step = Some(list.checklist.steps[si].id.clone());
+            let job = Job { checklist: list.checklist.id.clone(), mode: Mode::Verify, step, only: true };
+            app.queue.push_back((job, true));
         }
     }
 }
@@ -430,6 +491,16 @@ fn inputs_known(app: &App, job: &Job) -> bool {
     };
     let uses = |s: usize| if job.mode == Mode::Verify { &list.probe_inputs[s] } else { &list.inputs[s] };
     steps.iter().flat_map(|&s| uses(s)).all(|n| !app.missing.contains(n))
+}
+
+/// `run iam-policy / runtime-policy`: what a job did, for the log and the status line.
+fn job_text(job: &Job) -> String {
+    let what = match job.mode {
+        Mode::Run => "run",
+        Mode::Verify => "verify",
+        Mode::Plan => "plan",
+    };
+    format!("{what} {}{}", job.checklist, job.step.as_deref().map(|s| format!(" / {s}")).unwrap_or_default())
 }
 
 fn notice(app: &mut App, text: &str) -> Vec<Effect> {
