@@ -17,6 +17,23 @@ use super::prompt;
 use super::render::{self, step_block};
 use super::setup::interactive;
 
+/// The step a command is in, for what Ctrl-C says it interrupted.
+static IN_STEP: Mutex<Option<String>> = Mutex::new(None);
+
+/// What an interrupted command says (on stderr) before it exits 130.
+pub fn interrupted(command: &str, resumes: bool) -> String {
+    let at = IN_STEP.lock().unwrap().clone().map(|s| format!(" in {s}")).unwrap_or_default();
+    if resumes {
+        format!(
+            "interrupted (Ctrl-C): `preflight {command}` stopped{at}; nothing more was sent. A step stopped while it \
+             was changing the account is recorded as interrupted: run the same command again; it probes what is \
+             there and finishes what is missing"
+        )
+    } else {
+        format!("interrupted (Ctrl-C): `preflight {command}` stopped{at}; it changes nothing, run it again")
+    }
+}
+
 pub struct CliFront {
     pub json: bool,
     pub verbose: bool,
@@ -80,13 +97,15 @@ impl Sink for CliFront {
 }
 
 impl Frontend for CliFront {
-    fn step_started(&self, _checklist: &str, step: &Step) {
+    fn step_started(&self, checklist: &str, step: &Step) {
+        *IN_STEP.lock().unwrap() = Some(format!("{checklist} / {} ({})", step.id, step.title));
         if self.verbose {
             eprintln!("  … {} {}", step.id, step.title);
         }
     }
 
     fn step_finished(&self, _checklist: &str, report: &StepReport) {
+        *IN_STEP.lock().unwrap() = None;
         if !self.json {
             render::emit(step_block(report, self.color));
         }

@@ -41,12 +41,48 @@ pub fn main(wizard: Wizard) -> ExitCode {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match runtime.block_on(dispatch(cli, wizard)) {
+    // Ctrl-C: the wizard handles it itself; a command says what it interrupted and exits 130.
+    let (name, resumes) = match &cli.command {
+        None | Some(Command::Tui { .. }) => (None, false),
+        Some(c) => (Some(command_name(c)), matches!(c, Command::Run { .. } | Command::Confirm { .. })),
+    };
+    let outcome = runtime.block_on(async {
+        match name {
+            None => Some(dispatch(cli, wizard).await),
+            Some(_) => tokio::select! {
+                r = dispatch(cli, wizard) => Some(r),
+                _ = tokio::signal::ctrl_c() => None,
+            },
+        }
+    });
+    let Some(outcome) = outcome else {
+        eprintln!("\n{}", front::interrupted(name.unwrap_or_default(), resumes));
+        // The process ends now: the job lock goes with it; the state was written step by step.
+        std::process::exit(130);
+    };
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
             eprintln!("{}", f.message);
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// The subcommand's name, as typed.
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::Tui { .. } => "tui",
+        Command::List { .. } => "list",
+        Command::Status { .. } => "status",
+        Command::Plan { .. } => "plan",
+        Command::Run { .. } => "run",
+        Command::Verify { .. } => "verify",
+        Command::Permissions { .. } => "permissions",
+        Command::Confirm { .. } => "confirm",
+        Command::Skip { .. } => "skip",
+        Command::Unskip { .. } => "unskip",
+        Command::Reset { .. } => "reset",
     }
 }
 

@@ -148,6 +148,8 @@ impl Session {
             invocation: self.invocation.clone(),
             lazy: self.lazy.clone(),
             ask: Some(Arc::new(crate::cli::prompt::CliAsk)),
+            lock_on_change: None,
+            held: None,
         }
     }
 

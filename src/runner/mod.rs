@@ -245,6 +245,12 @@ pub struct Runner {
     pub lazy: BTreeMap<String, (InputDef, Option<String>)>,
     /// Who asks for such a value (None: nobody can be asked).
     pub ask: Option<Arc<dyn Ask>>,
+    /// The job lock, taken just before the first change (after its consent) and
+    /// held until `release_lock`: the wizard's runs, so that nothing is locked
+    /// while a dialog waits. `what` says who holds it. None: the caller holds it
+    /// already (the CLI's `run`) or nothing is changed.
+    pub lock_on_change: Option<String>,
+    pub held: Option<crate::engine::store::JobLock>,
 }
 
 /// Asks a person for a value a step needs now (a secret's value at a prompt).
@@ -261,6 +267,18 @@ pub fn now() -> String {
 impl Runner {
     fn scope(&self) -> String {
         scope_key(&self.aws.account_id, &self.aws.region)
+    }
+
+    /// Lets the job lock go (the wizard's run has ended): a step still `running`
+    /// (the run was stopped inside it) is recorded as failed first, while the lock
+    /// still says nobody else is changing the account.
+    pub fn release_lock(&mut self) {
+        if self.held.is_some()
+            && let Some(store) = &self.store
+        {
+            let _ = store.update(|st| Ok(state::recover_interrupted(st)));
+        }
+        self.held = None;
     }
 
     pub fn step_state(&self, checklist: &str, step: &str) -> Option<&StepState> {
@@ -687,6 +705,15 @@ impl Runner {
             }
         }
 
+        if let (Some(what), None, Some(store)) = (&self.lock_on_change, &self.held, &self.store) {
+            match store.begin_job(what, &now()) {
+                Ok(lock) => self.held = Some(lock),
+                Err(e) => {
+                    report.error = Some(format!("not applied: {e}"));
+                    return Ok(report);
+                }
+            }
+        }
         self.record(&checklist.id, &step.id, Event::Start)?;
         // The account is about to change: what was probed ahead of this step is probed again,
         // and the action looks afresh (time has passed since the plan was shown).

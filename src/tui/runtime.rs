@@ -72,6 +72,9 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
         // The wizard asks for the values a run needs before it starts (see `update::start`).
         lazy: Default::default(),
         ask: None,
+        // A run takes the job lock at its first change, once it is consented to.
+        lock_on_change: None,
+        held: None,
     };
 
     let views = lists
@@ -119,7 +122,8 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
     }
     let _ = tx.send(Msg::Opened);
     let result = event_loop(&mut app, &mut term, &events, &mut worker, &mut rx).await;
-    worker.abort();
+    // Quitting (or a failed screen) stops a run where it is and lets the job lock go.
+    worker.stop().await;
     drop(events);
     terminal::restore();
     result.map_err(|e| Failure { code: 1, message: format!("terminal error: {e}") })?;

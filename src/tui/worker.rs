@@ -19,7 +19,7 @@ use crate::engine::inputs::{self, Origin, Value, Values};
 use crate::engine::model::{Checklist, InputDef, InputKind, Step};
 use crate::engine::profile;
 use crate::engine::state::Event;
-use crate::runner::{Confirm, Frontend, Mode, Options, Runner, StepReport, Stop, now, tally};
+use crate::runner::{Confirm, Frontend, Mode, Options, Runner, StepReport, Stop, tally};
 
 pub struct TuiFront {
     tx: UnboundedSender<Msg>,
@@ -175,23 +175,19 @@ impl Worker {
                 force: job.mode == Mode::Run && job.only,
             };
             let mut runner = runner.lock().await;
-            // A run changes the account: it holds the job lock while it runs, on the freshest state.
-            let _job = match (job.mode, runner.store.clone()) {
-                (Mode::Run, Some(store)) => {
-                    let what = format!("the wizard: run {}", job.step.as_deref().unwrap_or(&job.checklist));
-                    match store.begin_job(&what, &now()).and_then(|lock| store.load().map(|st| (lock, st))) {
-                        Ok((lock, state)) => {
-                            runner.state = state;
-                            Some(lock)
-                        }
-                        Err(e) => {
-                            let _ = tx.send(Msg::JobFinished { checklist: job.checklist, outcome: Err(e) });
-                            return;
-                        }
+            // A run starts from the freshest state; it takes the job lock only at its first
+            // change, once consented to (a dialog that waits locks nothing), until it ends.
+            if let (Mode::Run, Some(store)) = (job.mode, runner.store.clone()) {
+                match store.load() {
+                    Ok(state) => runner.state = state,
+                    Err(e) => {
+                        let _ = tx.send(Msg::JobFinished { checklist: job.checklist, outcome: Err(e) });
+                        return;
                     }
                 }
-                _ => None,
-            };
+                runner.lock_on_change =
+                    Some(format!("the wizard: run {}", job.step.as_deref().unwrap_or(&job.checklist)));
+            }
             // Each job reads the account afresh: nothing is reused from an earlier job,
             // and a plan starts from what the account has.
             runner.shared.forget();
@@ -203,7 +199,10 @@ impl Worker {
                 let _ = tx.send(Msg::JobFinished { checklist: job.checklist, outcome: Err(e) });
                 return;
             }
-            let outcome = match runner.run_checklist(checklist, &opts).await {
+            let result = runner.run_checklist(checklist, &opts).await;
+            runner.release_lock();
+            runner.lock_on_change = None;
+            let outcome = match result {
                 Ok(report) => Ok(tally(&report.steps)),
                 Err(Stop::Aws(e)) => Err(format!("{e}{}", e.fix().map(|f| format!(" — {f}")).unwrap_or_default())),
                 Err(Stop::State(e)) | Err(Stop::Input(e)) => Err(e),
@@ -211,6 +210,19 @@ impl Worker {
             };
             let _ = tx.send(Msg::JobFinished { checklist: job.checklist, outcome });
         }));
+    }
+
+    /// Quitting: a run in progress is stopped where it is, the step it was in is
+    /// recorded as interrupted (the next run probes and finishes it), and the
+    /// job lock is let go. Bounded: the task is aborted, not waited on.
+    pub async fn stop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+        let mut runner = self.runner.lock().await;
+        runner.release_lock();
+        runner.lock_on_change = None;
     }
 
     pub fn consent(&self, id: u64, yes: bool) {
@@ -240,12 +252,6 @@ impl Worker {
         let (values, shown, missing) = self.inputs.resolve();
         self.runner.lock().await.values = values;
         Msg::Inputs { shown, missing }
-    }
-
-    pub fn abort(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
     }
 }
 
