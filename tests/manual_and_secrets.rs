@@ -106,3 +106,23 @@ fn manual_steps_and_secrets() {
             || !std::fs::read_to_string(sb.dir.join(".preflight/audit.jsonl")).unwrap().contains(SECRET)
     );
 }
+
+/// The wizard confirms a manual step with a key, under `preflight confirm`'s
+/// rules, and says the key where the CLI says the command.
+#[test]
+fn the_wizard_confirms_a_manual_step_with_c() {
+    let moto = Moto::start();
+    let mut sb = sandbox(&moto);
+    sb.env.push(("PREFLIGHT_SECRET_API_TOKEN".into(), SECRET.into()));
+    let mut tty = support::pty::Tty::open(&sb, "tui demo");
+    tty.wait_for(&["? look"]);
+    tty.press("j");
+    // A key where the CLI names a command; the footer offers it on this step.
+    tty.wait_for(&["record it: press c on this step", "c confirm"]);
+    tty.press("c");
+    tty.wait_for(&["■ confirm demo / look: confirmed", "✔ look"]);
+    tty.press("q");
+    assert_eq!(tty.exit_code(), 0);
+    let strict = sb.run(&["verify", "demo", "--strict"]);
+    assert_eq!(strict.code, 0, "confirmed in the wizard as with preflight confirm: {strict:?}");
+}

@@ -11,15 +11,13 @@ use super::front::CliFront;
 use super::render::{self, color_enabled};
 use super::session::Session;
 use super::setup::{self, EXIT_FAIL, Failure, usage};
-use crate::engine::outcome::Status;
-use crate::engine::state::{Event, scope_key};
+use crate::engine::state::scope_key;
 use crate::engine::store::{Store, state_dir};
-use crate::runner::{Mode, Options, now};
+use crate::runner::now;
 
 pub async fn confirm(g: &Global, id: &str, step: &str) -> Result<u8, Failure> {
     let s = Session::open(g, &[id.to_string()], Some(step), true, true).await?;
     let checklist = s.checklists().next().expect("one checklist").clone();
-    let def = checklist.step(step).expect("checked");
     let (store, _) = s.store()?;
     let _job = store.begin_job(&format!("preflight confirm {id} --step {step}"), &now()).map_err(usage)?;
     let state = store.load().map_err(usage)?;
@@ -28,51 +26,14 @@ pub async fn confirm(g: &Global, id: &str, step: &str) -> Result<u8, Failure> {
     render::emit(render::banner(&s.aws));
     render::emit(format_args!("\n{}", render::checklist_heading(&checklist.id, &checklist.title)));
     // The steps it needs are probed now: a confirmation never outruns its step.
-    let opts = Options {
-        mode: Mode::Verify,
-        step: Some(step.to_string()),
-        only: false,
-        probing: Default::default(),
-        yes: false,
-        force: false,
+    let (_, verdict) = runner.confirm_step(&checklist, step).await.map_err(stopped)?;
+    let inputs = match verdict {
+        Ok(inputs) => inputs,
+        Err(refused) => {
+            eprintln!("error: {}{}", refused.why, refused.fix.map(|f| format!("\n  fix: {f}")).unwrap_or_default());
+            return Ok(EXIT_FAIL);
+        }
     };
-    let report = runner.run_checklist(&checklist, &opts).await.map_err(stopped)?;
-    let failing: Vec<_> =
-        report.steps.iter().filter(|r| r.id != step && !matches!(r.status, Status::Pass | Status::Skipped)).collect();
-    if let Some(first) = failing.first() {
-        eprintln!(
-            "error: not confirmed: {step} needs {}, which {} not pass now; a step is confirmed only when what it needs is in place\n  fix: preflight run {id} --step {}, then confirm again",
-            failing.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", "),
-            if failing.len() == 1 { "does" } else { "do" },
-            first.id
-        );
-        return Ok(EXIT_FAIL);
-    }
-    let own = report.steps.iter().find(|r| r.id == step).expect("the step was probed");
-    // What it stands on in another checklist must be in place too.
-    if own.status == Status::Blocked {
-        eprintln!(
-            "error: not confirmed: {step} is {}; a step is confirmed only when what it needs is in place{}",
-            own.error.as_deref().unwrap_or("blocked"),
-            own.fix.as_deref().map(|f| format!("\n  fix: {f}")).unwrap_or_default()
-        );
-        return Ok(EXIT_FAIL);
-    }
-    // Only what a person must decide can be confirmed: a probe that passes needs
-    // nothing, and a confirmation never overrides a probe that fails.
-    if !own.probes.iter().any(|p| p.status == Status::Manual) {
-        eprintln!(
-            "error: not confirmed: {step} is decided by its probes ({}), not by a person; nothing to confirm\n  fix: {}",
-            own.status.mark(),
-            match own.status {
-                Status::Pass => format!("nothing: it passes (preflight verify {id})"),
-                _ => format!("preflight run {id} --step {step}"),
-            }
-        );
-        return Ok(EXIT_FAIL);
-    }
-    let inputs = runner.probe_inputs(&checklist, def);
-    runner.record(id, step, Event::Confirm { inputs: inputs.clone() }).map_err(stopped)?;
     let bound = inputs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
     render::emit(format_args!(
         "\nconfirmed {id}/{step} in {}{}",

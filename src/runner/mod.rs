@@ -3,6 +3,7 @@
 //! apply it, and probe again. State is saved after every transition so that a
 //! run interrupted at any point resumes where it stopped.
 
+pub mod confirm;
 mod needs;
 mod permissions;
 mod preconditions;

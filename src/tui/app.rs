@@ -121,6 +121,19 @@ pub struct Job {
     pub mode: Mode,
     pub step: Option<String>,
     pub only: bool,
+    /// What else the job does.
+    pub extra: Extra,
+}
+
+/// What a job does besides its mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Extra {
+    #[default]
+    Plain,
+    /// A verify that lets the probes that cost money run (`verify --invoke`: one Bedrock call).
+    Invoke,
+    /// A verify of a manual step and what it needs, then its confirmation (`preflight confirm`).
+    Confirm,
 }
 
 #[derive(Debug)]

@@ -14,6 +14,8 @@ pub enum Action {
     Plan,
     Skip,
     Rerun,
+    Confirm,
+    Invoke,
     Edit,
     LogUp,
     LogDown,
@@ -66,7 +68,7 @@ pub const BINDINGS: &[Binding] = &[
         codes: &[KeyCode::Char('v')],
         keys: "v",
         help: "verify the selected step (probes only; on a checklist: all steps)",
-        short: Some("verify step"),
+        short: Some("verify"),
         action: Action::Verify,
     },
     Binding {
@@ -96,6 +98,20 @@ pub const BINDINGS: &[Binding] = &[
         help: "re-run the step alone, its action even if it passes (run --force)",
         short: Some("re-run"),
         action: Action::Rerun,
+    },
+    Binding {
+        codes: &[KeyCode::Char('c')],
+        keys: "c",
+        help: "confirm a manual step you did and checked (as preflight confirm)",
+        short: Some("confirm"),
+        action: Action::Confirm,
+    },
+    Binding {
+        codes: &[KeyCode::Char('i')],
+        keys: "i",
+        help: "verify with the probes that cost money too (as verify --invoke)",
+        short: Some("invoke"),
+        action: Action::Invoke,
     },
     Binding {
         codes: &[KeyCode::Char('e')],

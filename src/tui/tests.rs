@@ -7,7 +7,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
-use super::app::{App, Effect, Header, Job, ListView, Modal, Msg};
+use super::app::{App, Effect, Extra, Header, Job, ListView, Modal, Msg};
 use super::update::update;
 use super::view;
 use crate::aws::error::Op;
@@ -126,7 +126,13 @@ fn running_with_spinner() {
     let effects = key(&mut app, KeyCode::Char('a'));
     assert_eq!(
         effects,
-        vec![Effect::Start(Job { checklist: "iam-policy".into(), mode: Mode::Run, step: None, only: false })]
+        vec![Effect::Start(Job {
+            checklist: "iam-policy".into(),
+            mode: Mode::Run,
+            step: None,
+            only: false,
+            extra: Extra::Plain
+        })]
     );
     update(&mut app, Msg::StepStarted { checklist: "iam-policy".into(), step: "runtime-policy".into() });
     update(&mut app, call("GetPolicy", false, 12));
@@ -236,7 +242,8 @@ fn plan_with_policy_diff() {
             checklist: "iam-policy".into(),
             mode: Mode::Plan,
             step: Some("runtime-policy".into()),
-            only: false
+            only: false,
+            extra: Extra::Plain
         })]
     );
     let probe = ProbeResult::new(
@@ -357,7 +364,13 @@ fn recorded_results_are_marked_as_recorded_until_verified_now() {
     // On open, every checklist whose inputs are known is verified in the background.
     assert_eq!(
         update(&mut app, Msg::Opened),
-        vec![Effect::Start(Job { checklist: "iam-policy".into(), mode: Mode::Verify, step: None, only: false })]
+        vec![Effect::Start(Job {
+            checklist: "iam-policy".into(),
+            mode: Mode::Verify,
+            step: None,
+            only: false,
+            extra: Extra::Plain
+        })]
     );
     update(
         &mut app,
@@ -373,7 +386,13 @@ fn recorded_results_are_marked_as_recorded_until_verified_now() {
     assert!(app.notice.as_deref().unwrap().starts_with("queued"), "{:?}", app.notice);
     assert_eq!(
         update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Ok(String::new()) }),
-        vec![Effect::Start(Job { checklist: "iam-policy".into(), mode: Mode::Run, step: None, only: false })]
+        vec![Effect::Start(Job {
+            checklist: "iam-policy".into(),
+            mode: Mode::Run,
+            step: None,
+            only: false,
+            extra: Extra::Plain
+        })]
     );
     assert!(!app.background);
 }
@@ -399,14 +418,21 @@ fn after_a_run_the_steps_that_need_it_are_probed_again() {
             checklist: "iam-policy".into(),
             mode: Mode::Verify,
             step: Some("grant".into()),
-            only: true
+            only: true,
+            extra: Extra::Plain
         })]
     );
     // V verifies the whole checklist, v the selected step.
     update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Ok(String::new()) });
     assert_eq!(
         key(&mut app, KeyCode::Char('V')),
-        vec![Effect::Start(Job { checklist: "iam-policy".into(), mode: Mode::Verify, step: None, only: false })]
+        vec![Effect::Start(Job {
+            checklist: "iam-policy".into(),
+            mode: Mode::Verify,
+            step: None,
+            only: false,
+            extra: Extra::Plain
+        })]
     );
 }
 
@@ -428,7 +454,8 @@ fn keys_to_effects() {
             checklist: "iam-policy".into(),
             mode: Mode::Run,
             step: Some("runtime-principal".into()),
-            only: false
+            only: false,
+            extra: Extra::Plain
         })]
     );
     // One run at a time.
@@ -459,7 +486,8 @@ fn keys_to_effects() {
             checklist: "iam-policy".into(),
             mode: Mode::Run,
             step: Some("runtime-policy".into()),
-            only: true
+            only: true,
+            extra: Extra::Plain
         })]
     );
     update(
@@ -475,7 +503,8 @@ fn keys_to_effects() {
             checklist: "iam-policy".into(),
             mode: Mode::Verify,
             step: Some("runtime-policy".into()),
-            only: true
+            only: true,
+            extra: Extra::Plain
         })]
     );
     update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Ok(String::new()) });
@@ -526,7 +555,7 @@ fn a_missing_input_is_asked_for_before_the_run() {
     let mut app = app();
     app.missing.insert("project".into());
     app.shown.remove("project");
-    let job = Job { checklist: "iam-policy".into(), mode: Mode::Run, step: None, only: false };
+    let job = Job { checklist: "iam-policy".into(), mode: Mode::Run, step: None, only: false, extra: Extra::Plain };
     assert_eq!(
         key(&mut app, KeyCode::Char('a')),
         vec![Effect::AskInputs { names: vec!["project".into()], then: Some(job.clone()) }]
@@ -619,7 +648,16 @@ fn the_consent_dialog_shows_the_plans_text_of_each_change() {
 #[test]
 fn marks_are_current_after_a_run_in_every_checklist() {
     let mut app = apps_of(&["iam-policy", "model-access"]);
-    update(&mut app, Msg::Start(Job { checklist: "iam-policy".into(), mode: Mode::Run, step: None, only: false }));
+    update(
+        &mut app,
+        Msg::Start(Job {
+            checklist: "iam-policy".into(),
+            mode: Mode::Run,
+            step: None,
+            only: false,
+            extra: Extra::Plain,
+        }),
+    );
     update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Ok("3 steps · 3 pass".into()) });
     assert_eq!(app.notice.as_deref(), Some("■ run iam-policy: 3 steps · 3 pass"));
     // runtime-invoke needs iam-policy/runtime-principal and is fixed by iam-policy: verified again
@@ -645,7 +683,13 @@ fn marks_are_current_after_a_run_in_every_checklist() {
 #[test]
 fn a_job_s_failure_shows_on_its_step() {
     let mut app = app_of("iam-policy");
-    let job = Job { checklist: "iam-policy".into(), mode: Mode::Run, step: Some("runtime-policy".into()), only: false };
+    let job = Job {
+        checklist: "iam-policy".into(),
+        mode: Mode::Run,
+        step: Some("runtime-policy".into()),
+        only: false,
+        extra: Extra::Plain,
+    };
     update(&mut app, Msg::Start(job));
     update(&mut app, Msg::StepStarted { checklist: "iam-policy".into(), step: "runtime-policy".into() });
     let why = "image_source: \"docker://nope\" is not a layout directory nor an archive; fix: set image_source = …";
@@ -665,4 +709,72 @@ fn a_job_s_failure_shows_on_its_step() {
     assert_eq!(app.modal, Some(Modal::QuitWhileRunning));
     update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Ok("3 steps · 3 pass".into()) });
     assert_eq!(app.modal, None);
+}
+
+/// c confirms only a manual step; i verifies with the opt-in probes; the
+/// footer offers them where they apply and keeps `e edit` at 80×24.
+#[test]
+fn manual_and_opt_in_steps_have_keys() {
+    let mut app = app_of("model-access");
+    let invoke = app.lists[0].checklist.steps.iter().position(|s| s.id == "invoke").unwrap();
+    app.lists[0].reports[invoke] = report(
+        "invoke",
+        "One real call (opt-in)",
+        Status::Skipped,
+        vec![ProbeResult::new(
+            "converse",
+            Status::Skipped,
+            "not run: costs a fraction of a cent; verify with --invoke to make it",
+        )],
+    );
+    app.selected = invoke + 1;
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("press i (verify with one real call) to make it"), "{shown}");
+    assert!(shown.contains("i invoke") && shown.contains("e edit"), "{shown}");
+    assert!(!shown.contains("c confirm"), "not a manual step: {shown}");
+    assert_eq!(
+        key(&mut app, KeyCode::Char('i')),
+        vec![Effect::Start(Job {
+            checklist: "model-access".into(),
+            mode: Mode::Verify,
+            step: Some("invoke".into()),
+            only: true,
+            extra: Extra::Invoke
+        })]
+    );
+    update(&mut app, Msg::JobFinished { checklist: "model-access".into(), outcome: Ok("1 step · 1 pass".into()) });
+    assert_eq!(key(&mut app, KeyCode::Char('c')), vec![]);
+    assert!(app.notice.as_deref().unwrap().contains("c confirms a manual step"));
+
+    let manual = app.lists[0].checklist.steps.iter().position(|s| s.id == "caller-permissions").unwrap();
+    app.lists[0].reports[manual] = report(
+        "caller-permissions",
+        "Caller may subscribe",
+        Status::Manual,
+        vec![ProbeResult::new("p", Status::Manual, "check it")],
+    );
+    app.selected = manual + 1;
+    app.notice = None;
+    assert!(screen(&app, 80, 24).contains("c confirm"));
+    assert_eq!(
+        key(&mut app, KeyCode::Char('c')),
+        vec![Effect::Start(Job {
+            checklist: "model-access".into(),
+            mode: Mode::Verify,
+            step: Some("caller-permissions".into()),
+            only: false,
+            extra: Extra::Confirm
+        })]
+    );
+}
+
+#[test]
+fn the_help_fits_80_by_24() {
+    let mut app = app();
+    key(&mut app, KeyCode::Char('?'));
+    let shown = screen(&app, 80, 24);
+    for b in super::keys::BINDINGS {
+        assert!(shown.contains(b.help), "help at 80×24 lacks {:?}:\n{shown}", b.help);
+    }
+    assert!(shown.contains("Ctrl-C quits at once"), "{shown}");
 }

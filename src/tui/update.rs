@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
-use super::app::{App, Effect, Job, LogKind, Modal, Msg, Row};
+use super::app::{App, Effect, Extra, Job, LogKind, Modal, Msg, Row};
 use super::keys::{self, Action};
 use super::view;
 use crate::aws::exec::{Activity, CallOutcome};
@@ -43,7 +43,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     list.probe_inputs.iter().flatten().filter(|n| app.missing.contains(*n)).collect();
                 let id = list.checklist.id.clone();
                 if missing.is_empty() {
-                    app.queue.push_back((Job { checklist: id, mode: Mode::Verify, step: None, only: false }, true));
+                    app.queue.push_back((
+                        Job { checklist: id, mode: Mode::Verify, step: None, only: false, extra: Extra::Plain },
+                        true,
+                    ));
                 } else {
                     let names = missing.into_iter().cloned().collect::<Vec<_>>().join(", ");
                     match unverified.iter_mut().find(|(n, _)| *n == names) {
@@ -82,6 +85,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     (_, Some(p), _) => format!("{} {}: {}", report.status.mark(), report.id, p.message),
                     _ => format!("{} {}", report.status.mark(), report.id),
                 };
+                let line = view::hints::as_keys(&line, &checklist, &report.id);
                 let kind = if matches!(report.status, Status::Fail | Status::Error) {
                     LogKind::Failure
                 } else {
@@ -306,7 +310,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     };
     let id = app.lists[list].checklist.id.clone();
     let step_id = step.map(|s| app.lists[list].checklist.steps[s].id.clone());
-    let job = |mode, only| Job { checklist: id.clone(), mode, step: step_id.clone(), only };
+    let job = |mode, only| Job { checklist: id.clone(), mode, step: step_id.clone(), only, extra: Extra::Plain };
     match action {
         Action::Up => {
             app.selected = app.selected.saturating_sub(1);
@@ -319,10 +323,14 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Action::Run => start(app, job(Mode::Run, false)),
-        Action::RunAll => start(app, Job { checklist: id.clone(), mode: Mode::Run, step: None, only: false }),
+        Action::RunAll => {
+            start(app, Job { checklist: id.clone(), mode: Mode::Run, step: None, only: false, extra: Extra::Plain })
+        }
         // v: the selected step (a checklist row: all its steps); V: the whole checklist.
         Action::Verify => start(app, job(Mode::Verify, true)),
-        Action::VerifyAll => start(app, Job { checklist: id.clone(), mode: Mode::Verify, step: None, only: false }),
+        Action::VerifyAll => {
+            start(app, Job { checklist: id.clone(), mode: Mode::Verify, step: None, only: false, extra: Extra::Plain })
+        }
         Action::Plan => start(app, job(Mode::Plan, false)),
         Action::Rerun => match step {
             Some(s) if matches!(app.lists[list].reports[s].status, Status::Fail | Status::Error | Status::Pass) => {
@@ -330,6 +338,20 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
             Some(_) => notice(app, "r re-runs a failed or done step; Enter runs this one"),
             None => notice(app, "select a step to re-run it"),
+        },
+        Action::Confirm => match step {
+            Some(s) if app.lists[list].reports[s].status == Status::Manual => {
+                start(app, Job { extra: Extra::Confirm, ..job(Mode::Verify, false) })
+            }
+            Some(_) => notice(app, "c confirms a manual step (marked ?): this one is decided by its probes"),
+            None => notice(app, "select a manual step (marked ?) to confirm it"),
+        },
+        Action::Invoke => match step {
+            Some(_) => start(app, Job { extra: Extra::Invoke, ..job(Mode::Verify, true) }),
+            None => start(
+                app,
+                Job { checklist: id.clone(), mode: Mode::Verify, step: None, only: false, extra: Extra::Invoke },
+            ),
         },
         Action::Skip => match (step, &app.job) {
             (_, Some(_)) => notice(app, "a run is in progress; skip when it has finished"),
@@ -458,7 +480,8 @@ fn requeue_dependents(app: &mut App, job: &Job) {
     for (li, list) in app.lists.iter().enumerate() {
         for &si in list.order.iter().filter(|&&si| again.contains(&(li, si))) {
             let step = Some(list.checklist.steps[si].id.clone());
-            let job = Job { checklist: list.checklist.id.clone(), mode: Mode::Verify, step, only: true };
+            let job =
+                Job { checklist: list.checklist.id.clone(), mode: Mode::Verify, step, only: true, extra: Extra::Plain };
             app.queue.push_back((job, true));
         }
     }
@@ -495,10 +518,12 @@ fn inputs_known(app: &App, job: &Job) -> bool {
 
 /// `run iam-policy / runtime-policy`: what a job did, for the log and the status line.
 fn job_text(job: &Job) -> String {
-    let what = match job.mode {
-        Mode::Run => "run",
-        Mode::Verify => "verify",
-        Mode::Plan => "plan",
+    let what = match (job.mode, job.extra) {
+        (_, Extra::Confirm) => "confirm",
+        (Mode::Verify, Extra::Invoke) => "verify with one real call",
+        (Mode::Run, _) => "run",
+        (Mode::Verify, _) => "verify",
+        (Mode::Plan, _) => "plan",
     };
     format!("{what} {}{}", job.checklist, job.step.as_deref().map(|s| format!(" / {s}")).unwrap_or_default())
 }
@@ -542,13 +567,7 @@ fn start(app: &mut App, job: Job) -> Vec<Effect> {
     if !needed.is_empty() {
         return vec![Effect::AskInputs { names: needed.into_iter().collect(), then: Some(job) }];
     }
-    let what = match job.mode {
-        Mode::Run => "run",
-        Mode::Verify => "verify",
-        Mode::Plan => "plan",
-    };
-    let target = job.step.as_deref().map(|s| format!(" / {s}")).unwrap_or_default();
-    app.log(LogKind::Note, format!("▶ {what} {}{target}", job.checklist));
+    app.log(LogKind::Note, format!("▶ {}", job_text(&job)));
     app.log_scroll = 0;
     app.job = Some(job.clone());
     vec![Effect::Start(job)]

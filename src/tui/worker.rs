@@ -11,7 +11,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::app::{Job, Msg};
+use super::app::{Extra, Job, Msg};
 use crate::BoxFut;
 use crate::aws::exec::{Activity, Change, Sink};
 use crate::cli::prompt;
@@ -169,7 +169,7 @@ impl Worker {
                 mode: job.mode,
                 step: job.step.clone(),
                 only: job.only,
-                probing: Default::default(),
+                probing: crate::aws::exec::Probing { deep: false, invoke: job.extra == Extra::Invoke },
                 yes,
                 // r re-runs one step alone, its action even when its probes pass (run --force).
                 force: job.mode == Mode::Run && job.only,
@@ -197,6 +197,11 @@ impl Worker {
                 && let Err(e) = permitted(&mut runner, checklist, &opts, strict, &tx).await
             {
                 let _ = tx.send(Msg::JobFinished { checklist: job.checklist, outcome: Err(e) });
+                return;
+            }
+            if job.extra == Extra::Confirm {
+                let outcome = confirm(&mut runner, checklist, job.step.as_deref().unwrap_or_default(), &tx).await;
+                let _ = tx.send(Msg::JobFinished { checklist: job.checklist, outcome });
                 return;
             }
             let result = runner.run_checklist(checklist, &opts).await;
@@ -252,6 +257,48 @@ impl Worker {
         let (values, shown, missing) = self.inputs.resolve();
         self.runner.lock().await.values = values;
         Msg::Inputs { shown, missing }
+    }
+}
+
+/// `c`: the step and what it needs probed now, then the confirmation recorded
+/// under the job lock (held for the record only), with `preflight confirm`'s rules.
+async fn confirm(
+    runner: &mut Runner,
+    checklist: &Checklist,
+    step: &str,
+    tx: &UnboundedSender<Msg>,
+) -> Result<String, String> {
+    let Some(store) = runner.store.clone() else { return Err("no state to record the confirmation in".into()) };
+    let _lock = store.begin_job(&format!("the wizard: confirm {}/{step}", checklist.id), &crate::runner::now())?;
+    runner.state = store.load()?;
+    let (report, verdict) = match runner.confirm_step(checklist, step).await {
+        Ok(done) => done,
+        Err(Stop::Aws(e)) => return Err(e.to_string()),
+        Err(Stop::State(e) | Stop::Input(e)) => return Err(e),
+        Err(Stop::NeedsConsent { .. }) => return Err("a confirmation changes nothing in AWS".into()),
+    };
+    match verdict {
+        Ok(inputs) => {
+            if let Some(mut own) = report.steps.into_iter().find(|r| r.id == step) {
+                own.confirmed = true;
+                own.status = crate::engine::outcome::step_status(&own.probes, true);
+                let _ = tx.send(Msg::StepFinished { checklist: checklist.id.clone(), report: own });
+            }
+            let bound = inputs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+            Ok(if bound.is_empty() {
+                "confirmed".into()
+            } else {
+                format!("confirmed for {bound} (a change of these makes it manual again)")
+            })
+        }
+        Err(refused) => Err(format!(
+            "{}{}",
+            refused.why,
+            refused
+                .fix
+                .map(|f| format!(" — {}", crate::tui::view::hints::as_keys(&f, &checklist.id, step)))
+                .unwrap_or_default()
+        )),
     }
 }
 

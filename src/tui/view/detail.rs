@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
+use super::hints;
 use crate::aws::change::Tag;
 use crate::aws::exec::{Change, Table};
 use crate::cli::render::progress_line;
@@ -191,25 +192,28 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if !report.probes.is_empty() {
                 lines.push(Line::raw(""));
                 lines.push(heading("Probes", theme));
+                // The CLI's commands in these texts are said as the wizard's keys.
+                let keys = |t: &str| hints::as_keys(t, &list.checklist.id, &step.id);
                 for p in &report.probes {
                     lines.push(Line::from(vec![
                         Span::styled(format!("  {} ", p.status.mark()), theme.status(p.status)),
                         Span::styled(format!("{}: ", p.id), theme.title()),
-                        Span::raw(p.message.clone()),
+                        Span::raw(keys(&p.message)),
                     ]));
                     if let Some(fix) = p.fix.as_ref().filter(|_| p.status != Status::Pass) {
                         lines.push(Line::styled("    fix:".to_string(), theme.warn()));
-                        lines.extend(fix.lines().map(|l| Line::raw(format!("      {l}"))));
+                        lines.extend(keys(fix).lines().map(|l| Line::raw(format!("      {l}"))));
                     }
                 }
             }
+            let keys = |t: &str| hints::as_keys(t, &list.checklist.id, &step.id);
             if let Some(e) = &report.error {
                 lines.push(Line::raw(""));
-                lines.push(Line::styled(e.clone(), theme.status(Status::Fail)));
+                lines.push(Line::styled(keys(e), theme.status(Status::Fail)));
             }
             if let Some(fix) = &report.fix {
                 lines.push(Line::styled("fix:".to_string(), theme.warn()));
-                lines.extend(fix.lines().map(|l| Line::raw(format!("  {l}"))));
+                lines.extend(keys(fix).lines().map(|l| Line::raw(format!("  {l}"))));
             }
             if !report.changes.is_empty() {
                 lines.push(Line::raw(""));

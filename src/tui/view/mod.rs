@@ -3,6 +3,7 @@
 
 mod detail;
 mod header;
+pub mod hints;
 mod log;
 pub mod modal;
 mod theme;
@@ -14,8 +15,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::App;
+use super::app::{App, Row};
 use super::keys::BINDINGS;
+use crate::engine::outcome::Status;
 pub use theme::Theme;
 
 pub struct Areas {
@@ -57,12 +59,28 @@ fn footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Some(text) => Line::from(Span::styled(text.clone(), theme.warn())),
         None => {
             // The full hints when they fit; else tighter; else without the least needed ones.
-            let mut hints: Vec<(&str, &str)> = BINDINGS.iter().filter_map(|b| Some((b.keys, b.short?))).collect();
+            // c and i are offered where they apply: a manual step; a step with a probe not run.
+            let selected = match app.selected_row() {
+                Row::Step(l, s) => Some(&app.lists[l].reports[s]),
+                Row::List(_) => None,
+            };
+            let manual = selected.is_some_and(|r| r.status == Status::Manual);
+            let opt_in = selected.is_some_and(|r| r.probes.iter().any(|p| p.status == Status::Skipped));
+            let mut hints: Vec<(&str, &str)> = BINDINGS
+                .iter()
+                .filter(|b| match b.keys {
+                    "c" => manual,
+                    "i" => opt_in,
+                    _ => true,
+                })
+                .filter_map(|b| Some((b.keys, b.short?)))
+                .collect();
             let width = |hints: &[(&str, &str)], sep: usize| -> usize {
                 hints.iter().map(|(k, s)| k.chars().count() + 1 + s.chars().count() + sep).sum::<usize>() - sep
             };
             let room = area.width as usize;
-            for drop in ["e", "s", "p", "r"] {
+            // What a key on the screen says (e edit, c confirm) goes last.
+            for drop in ["V", "p", "r", "s", "e"] {
                 if width(&hints, 1) <= room {
                     break;
                 }

@@ -113,7 +113,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     Line::from(vec![Span::styled(format!(" {:<width$}  ", b.keys), theme.key()), Span::raw(b.help)])
                 })
                 .collect();
-            lines.push(Line::raw(""));
+            // No blank line: the whole table fits 80×24.
             lines.push(Line::styled(" Ctrl-C quits at once; the state is saved after every step.", theme.dim()));
             let height = lines.len() as u16 + 2;
             boxed(frame, centered(area, 78, height), "Keys", "any key closes this help", lines, theme);
