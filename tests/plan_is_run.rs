@@ -190,6 +190,9 @@ fn what_a_consent_shows_is_the_plans_text() {
     let planned: Vec<String> = lines[start..end].iter().map(|l| l.trim().to_string()).collect();
     assert!(planned.len() > 10 && planned[0].starts_with("iam:CreatePolicy"), "{planned:?}");
 
+    // Without a pager (the text is longer than the terminal; tests/interactive.rs pages it).
+    let mut sb = sb;
+    sb.env.push(("PREFLIGHT_PAGER".into(), "cat".into()));
     let mut t = Tty::open(&sb, "run iam-policy");
     t.expect("iam-policy / runtime-policy: Least-privilege runtime policy");
     let shown = t.until("Make 1 change to the account?");

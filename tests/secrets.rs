@@ -294,7 +294,7 @@ fn the_wizard_never_shows_a_value() {
     let sb = sandbox("secrets-tui", &moto);
     assert_eq!(sb.run(&["run", "iam-policy", "--yes"]).code, 0);
     let mut tty = Tty::open(&sb, "tui secrets --yes");
-    tty.wait_for(&["secret:acme-prod-app", "■ secrets"]);
+    tty.wait_for(&["secret:acme-prod-app", "■ verify secrets"]);
     tty.press("a");
     tty.wait_for(&["✔ read-access", "5 steps · 5 pass"]);
     // The details of a populated secret, and the log, as they are on screen.

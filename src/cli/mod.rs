@@ -46,11 +46,13 @@ pub fn main(wizard: Wizard) -> ExitCode {
         None | Some(Command::Tui { .. }) => (None, false),
         Some(c) => (Some(command_name(c)), matches!(c, Command::Run { .. } | Command::Confirm { .. })),
     };
+    // The command's future is deep (the SDK's): it lives on the heap, not on the main thread's stack.
+    let command = Box::pin(dispatch(cli, wizard));
     let outcome = runtime.block_on(async {
         match name {
-            None => Some(dispatch(cli, wizard).await),
+            None => Some(command.await),
             Some(_) => tokio::select! {
-                r = dispatch(cli, wizard) => Some(r),
+                r = command => Some(r),
                 _ = tokio::signal::ctrl_c() => None,
             },
         }
