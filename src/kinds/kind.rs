@@ -51,3 +51,25 @@ pub fn parse<P: KindParams>(table: &toml::Table) -> Result<P, String> {
 pub fn check<P: KindParams>(table: &toml::Table) -> Result<Vec<String>, String> {
     parse::<P>(table).map(|p| p.assets())
 }
+
+/// Where to give the input `name` another value, for a fix whose cure is the
+/// input itself (a subnet that does not exist, a URL nothing answers): the
+/// profile's file and line when the value came from there
+/// (`correct subnets at preflight.toml:7`), the command line when `--set` gave
+/// it, else the profile's `[inputs]` by its path. `example` is a value's shape.
+pub fn change_input(x: &Exec, name: &str, example: &str) -> String {
+    use crate::engine::inputs::Origin;
+    let path = x.lists.path.display();
+    match (x.values.inputs.get(name).map(|v| v.origin), x.lists.input_lines.get(name)) {
+        (Some(Origin::Set), _) => format!("correct --set {name}=… on the command line (e.g. --set {name}={example})"),
+        (Some(Origin::Profile), Some(line)) => {
+            format!("correct {name} at {path}:{line} (e.g. {name} = \"{example}\"), or pass --set {name}={example}")
+        }
+        _ => format!("set {name} = \"{example}\" under [inputs] in {path}, or pass --set {name}={example}"),
+    }
+}
+
+/// `path:line` of a line of the profile (an entry of its lists).
+pub fn profile_line(x: &Exec, line: usize) -> String {
+    format!("{}:{line}", x.lists.path.display())
+}

@@ -5,6 +5,8 @@
 
 use toml_edit::TableLike;
 
+use crate::engine::suggest::did_you_mean;
+
 /// Where a container secret comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretRef {
@@ -19,6 +21,8 @@ pub struct ContainerSecret {
     /// The variable the container sees.
     pub variable: String,
     pub from: SecretRef,
+    /// The line of its key in the profile (a fix names it).
+    pub line: usize,
 }
 
 fn valid_variable(name: &str) -> bool {
@@ -30,9 +34,23 @@ impl SecretRef {
     pub fn parse(text: &str) -> Result<Self, String> {
         if let Some(name) = text.strip_prefix("ssm:") {
             if !name.starts_with('/') || name.len() < 2 {
-                return Err(format!("\"{text}\": an SSM parameter is named from the root, e.g. ssm:/acme-prod/brands"));
+                let meant =
+                    if name.is_empty() { String::new() } else { did_you_mean(text, [format!("ssm:/{name}").as_str()]) };
+                return Err(format!(
+                    "\"{text}\"{meant}: an SSM parameter is named from the root, e.g. ssm:/acme-prod/brands"
+                ));
             }
             return Ok(SecretRef::Parameter { name: name.to_string() });
+        }
+        // `smm:/name`: a misspelt ssm: (a JSON key that starts with / is no one's intent).
+        if let Some((prefix, rest)) = text.split_once(':')
+            && rest.starts_with('/')
+            && prefix.len() >= 2
+            && strsim::damerau_levenshtein(&prefix.to_ascii_lowercase(), "ssm") <= 1
+        {
+            return Err(format!(
+                "\"{text}\" (did you mean `ssm:{rest}`?): an SSM parameter is ssm:/NAME, a secret's key SECRET:KEY"
+            ));
         }
         let (name, key) = match text.split_once(':') {
             Some((n, k)) if !k.is_empty() => (n, Some(k.to_string())),
@@ -72,6 +90,7 @@ pub(super) fn environment(
 pub(super) fn secrets(
     table: &dyn TableLike,
     at: &dyn Fn(&toml_edit::Key) -> String,
+    line_of: &dyn Fn(&toml_edit::Key) -> usize,
     errors: &mut Vec<String>,
 ) -> Vec<ContainerSecret> {
     let mut out = Vec::new();
@@ -82,7 +101,7 @@ pub(super) fn secrets(
             continue;
         }
         match item.as_str().map(SecretRef::parse) {
-            Some(Ok(from)) => out.push(ContainerSecret { variable: name.to_string(), from }),
+            Some(Ok(from)) => out.push(ContainerSecret { variable: name.to_string(), from, line: line_of(key) }),
             Some(Err(e)) => errors.push(format!("{}: container_secrets.{name}: {e}", at(key))),
             None => errors.push(format!("{}: container_secrets.{name} must be a string", at(key))),
         }
@@ -102,6 +121,11 @@ mod tests {
             SecretRef::Secret { name: "acme-app".into(), key: Some("DB_URL".into()) }
         );
         assert_eq!(SecretRef::parse("ssm:/acme/brands").unwrap(), SecretRef::Parameter { name: "/acme/brands".into() });
+        assert_eq!(
+            SecretRef::parse("smm:/acme/brands").unwrap_err(),
+            "\"smm:/acme/brands\" (did you mean `ssm:/acme/brands`?): an SSM parameter is ssm:/NAME, a secret's key SECRET:KEY"
+        );
+        assert!(SecretRef::parse("ssm:acme/brands").unwrap_err().contains("(did you mean `ssm:/acme/brands`?)"));
         assert!(
             SecretRef::parse("ssm:brands").is_err()
                 && SecretRef::parse("app:").is_err()

@@ -4,6 +4,7 @@
 //! is written here (`source`), never a secret value.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use toml_edit::{Item, TableLike, Value as TomlValue};
 
@@ -114,6 +115,10 @@ pub struct Lists {
     pub environment: Vec<(String, String)>,
     /// `[container_secrets]`: the container's variables read from secrets and parameters.
     pub container_secrets: Vec<super::ContainerSecret>,
+    /// The profile file all this was read from, and the line of each key of its
+    /// `[inputs]`: a fix says where to change a value (`preflight.toml:7`).
+    pub path: PathBuf,
+    pub input_lines: BTreeMap<String, usize>,
 }
 
 /// Where a key or table is, as `path:line:col`.

@@ -71,9 +71,11 @@ impl Profile {
     pub fn read(path: &Path, explicit: bool) -> Result<Self, String> {
         match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
-                Ok(Self { path: path.to_path_buf(), ..Self::default() })
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Ok(Self {
+                path: path.to_path_buf(),
+                lists: Lists { path: path.to_path_buf(), ..Lists::default() },
+                ..Self::default()
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
                 "{}: the profile file does not exist\n  fix: check the path given to --profile-file or PREFLIGHT_PROFILE, or create the file (e.g. cp examples/preflight.toml {})",
                 path.display(),
@@ -155,7 +157,7 @@ impl Profile {
                 continue;
             }
             if name == "container_secrets" {
-                profile.lists.container_secrets = container::secrets(table, &at_key, &mut errors);
+                profile.lists.container_secrets = container::secrets(table, &at_key, &|k| key_at(k).0, &mut errors);
                 continue;
             }
             for (k, _) in table.iter() {
@@ -192,6 +194,8 @@ impl Profile {
                 }
             }
         }
+        profile.lists.path = path.to_path_buf();
+        profile.lists.input_lines = profile.inputs.iter().map(|(k, e)| (k.clone(), e.line)).collect();
         if errors.is_empty() { Ok(profile) } else { Err(errors.join("\n")) }
     }
 

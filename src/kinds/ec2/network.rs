@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::{Exec, Later};
 use crate::engine::outcome::{ProbeResult, Status};
-use crate::kinds::kind::KindParams;
+use crate::kinds::kind::{KindParams, change_input};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -125,6 +125,15 @@ async fn group_named(x: &Exec, vpc: &str, name: &str) -> Result<Option<SecurityG
     Ok(out.security_groups().first().cloned())
 }
 
+/// The shape of a `subnets` value, for a fix.
+const SUBNETS: &str = "subnet-…,subnet-…";
+
+/// The fix for subnets the profile (or `--set`) names that do not exist: the
+/// input is what is wrong, and no run can make a subnet.
+fn wrong_subnets(x: &Exec) -> String {
+    format!("{}; or give none, for the default VPC's subnets", change_input(x, "subnets", SUBNETS))
+}
+
 /// Finds the network: the subnets (and their VPC), the tasks' groups, the load balancer's group.
 pub async fn resolve(x: &Exec, p: &Params) -> Result<Network, AwsError> {
     let ec2 = x.aws.ec2();
@@ -133,9 +142,8 @@ pub async fn resolve(x: &Exec, p: &Params) -> Result<Network, AwsError> {
         let call = ec2.describe_vpcs().filters(Filter::builder().name("isDefault").values("true").build()).send();
         let out = x.read_once(Op::new("ec2", "DescribeVpcs", ec2_arn(x, "vpc/*")), "isDefault=true", call).await?;
         let vpc = out.vpcs().first().and_then(|v| v.vpc_id()).map(str::to_string).ok_or_else(|| {
-            AwsError::other(format!("{} has no default VPC", x.aws.region)).with_fix(
-                "name the tasks' subnets: --set subnets=subnet-…,subnet-… (or subnets = [...] under [inputs])",
-            )
+            AwsError::other(format!("{} has no default VPC", x.aws.region))
+                .with_fix(format!("name the tasks' subnets: {}", change_input(x, "subnets", SUBNETS)))
         })?;
         (vpc, None)
     } else {
@@ -149,15 +157,14 @@ pub async fn resolve(x: &Exec, p: &Params) -> Result<Network, AwsError> {
                     x.aws.region,
                     e.message
                 ))
-                .with_fix("correct `subnets` under [inputs] (or --set subnets=subnet-…,subnet-…), or leave it empty for the default VPC's"));
+                .with_fix(wrong_subnets(x)));
             }
             Err(e) => return Err(e),
         };
         let found: Vec<&str> = out.subnets().iter().filter_map(|s| s.subnet_id()).collect();
         if let Some(missing) = given.iter().find(|g| !found.contains(&g.as_str())) {
-            return Err(AwsError::other(format!("subnet {missing} does not exist in {}", x.aws.region)).with_fix(
-                "correct `subnets` under [inputs] (or --set subnets=subnet-…,subnet-…), or leave it empty for the default VPC's",
-            ));
+            return Err(AwsError::other(format!("subnet {missing} does not exist in {}", x.aws.region))
+                .with_fix(wrong_subnets(x)));
         }
         let vpc = out.subnets().first().and_then(|s| s.vpc_id()).unwrap_or_default().to_string();
         (vpc, Some(given))
@@ -189,7 +196,9 @@ pub async fn resolve(x: &Exec, p: &Params) -> Result<Network, AwsError> {
             false => Ok(None),
         }
     };
-    let (subnets, alb_group, made) = tokio::join!(default_subnets, alb_group, task_group);
+    // Boxed: three SDK calls held inline make this future's frame large (over a megabyte
+    // unoptimized), on the stack of whoever polls it.
+    let (subnets, alb_group, made) = tokio::join!(Box::pin(default_subnets), Box::pin(alb_group), Box::pin(task_group));
     let (subnets, alb_group, made) = (subnets?, alb_group?, made?);
     // A group absent from the account may be one an earlier step of this plan makes.
     let group = |found: Option<SecurityGroup>, name: &str| match found {
@@ -366,14 +375,14 @@ async fn given(x: &Exec, id: &str, p: &Params) -> Result<ProbeResult, AwsError> 
     let net = match resolve(x, p).await {
         Ok(n) => n,
         Err(e) if e.kind == crate::aws::error::ErrorKind::Other => {
-            let fix = e.fix().unwrap_or_else(|| "correct `subnets` under [inputs] (or --set subnets=…)".into());
+            let fix = e.fix().unwrap_or_else(|| wrong_subnets(x));
             return Ok(ProbeResult::new(id, Status::Fail, e.message.clone()).with_fix(fix));
         }
         Err(e) => return Err(e),
     };
     if net.subnets.is_empty() {
         return Ok(ProbeResult::new(id, Status::Fail, format!("VPC {} has no subnets", net.vpc_id))
-            .with_fix("name the tasks' subnets: `subnets` under [inputs] (or --set subnets=subnet-…,subnet-…)"));
+            .with_fix(format!("name the tasks' subnets: {}", change_input(x, "subnets", SUBNETS))));
     }
     let groups = list(&p.security_groups);
     if !groups.is_empty() {
@@ -392,7 +401,10 @@ async fn given(x: &Exec, id: &str, p: &Params) -> Result<ProbeResult, AwsError> 
                 Status::Fail,
                 format!("security group {} does not exist in {}", missing.join(", "), x.aws.region),
             )
-            .with_fix("correct `security_groups` under [inputs] (or --set security_groups=sg-…), or leave it empty for the group preflight makes"));
+            .with_fix(format!(
+                "{}; or give none, for the group preflight makes",
+                change_input(x, "security_groups", "sg-…")
+            )));
         }
     }
     Ok(ProbeResult::new(
@@ -415,13 +427,20 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
     let fix = format!("preflight run {} --step {}", x.checklist, x.step);
     let net = match resolve(x, &p).await {
         Ok(n) => n,
+        // What the network is made in is wrong (a subnet that does not exist): running
+        // this step again would fail the same way; the error's fix names the cure.
         Err(e) if e.kind == crate::aws::error::ErrorKind::Other => {
-            return Ok(ProbeResult::new(&id, Status::Fail, e.to_string()).with_fix(e.fix().unwrap_or(fix)));
+            let result = ProbeResult::new(&id, Status::Fail, e.to_string());
+            return Ok(match e.fix() {
+                Some(how) => result.with_fix(how),
+                None => result,
+            });
         }
         Err(e) => return Err(e),
     };
     if net.subnets.is_empty() {
-        return Ok(ProbeResult::new(&id, Status::Fail, format!("VPC {} has no subnets", net.vpc_id)));
+        return Ok(ProbeResult::new(&id, Status::Fail, format!("VPC {} has no subnets", net.vpc_id))
+            .with_fix(format!("name the tasks' subnets: {}", change_input(x, "subnets", SUBNETS))));
     }
     let subnets = net.subnets.join(", ");
     if !list(&p.security_groups).is_empty() {

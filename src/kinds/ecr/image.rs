@@ -85,8 +85,12 @@ fn open(x: &Exec, p: &Params, build: bool) -> Result<Option<Opened>, AwsError> {
 pub async fn push(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let want = platform(&p.platform)?;
     if p.source.is_empty() {
-        return Err(AwsError::new(ErrorKind::Input, "image_source is not set: there is nothing to push")
-            .with_fix("--set image_source=PATH (a docker save archive, or an OCI image layout directory), or image_source = \"...\" under [inputs]"));
+        return Err(AwsError::new(ErrorKind::Input, "image_source is not set: there is nothing to push").with_fix(
+            format!(
+                "{} (a docker save archive, an OCI image layout directory, or a build context)",
+                crate::kinds::kind::change_input(x, "image_source", "image.tar")
+            ),
+        ));
     }
     let needs_engine = classify(&p.source).is_ok_and(|s| s != Source::Image);
     if needs_engine && x.planning {

@@ -113,7 +113,15 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
                 p.cpu_architecture, p.platform
             ),
         )
-        .with_fix(format!("set platform = \"{want}\" (ecr-push) or cpu_architecture to match, under [inputs]")));
+        .with_fix(format!(
+            "make them agree: {}; or the other way: {}",
+            crate::kinds::kind::change_input(x, "platform", want),
+            crate::kinds::kind::change_input(
+                x,
+                "cpu_architecture",
+                if p.platform == "linux/arm64" { "ARM64" } else { "X86_64" }
+            )
+        )));
     }
     let Some((repo, tag)) = ecr_parts(x, &p.image) else {
         return Ok(ProbeResult::new(

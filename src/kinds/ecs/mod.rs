@@ -15,20 +15,20 @@ pub mod watch;
 
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
-use crate::engine::profile::container::SecretRef;
+use crate::engine::profile::container::{ContainerSecret, SecretRef};
 use crate::kinds::secrets::parameter::parameter_arn;
 use crate::kinds::secrets::secret::{arn_pattern, describe};
 
 /// The `valueFrom` of a container secret: the secret's ARN (with `:KEY::` for
 /// one key of a JSON secret), or the parameter's ARN.
-pub async fn value_from(x: &Exec, from: &SecretRef) -> Result<String, AwsError> {
-    match from {
+pub async fn value_from(x: &Exec, c: &ContainerSecret) -> Result<String, AwsError> {
+    match &c.from {
         SecretRef::Parameter { name } => Ok(parameter_arn(x, name)),
         SecretRef::Secret { name, key } => {
             let arn = describe(x, name).await?.ok_or_else(|| {
-                AwsError::other(format!("the container secret {name} does not exist in Secrets Manager")).with_fix(
-                    "list it under [[secrets]] and run `preflight run secrets`, or correct [container_secrets]",
-                )
+                let (meant, fix) = secrets::missing(x, c);
+                AwsError::other(format!("the container secret {name} does not exist in Secrets Manager{meant}"))
+                    .with_fix(fix)
             })?;
             Ok(match key {
                 Some(k) => format!("{arn}:{k}::"),

@@ -83,7 +83,7 @@ pub async fn wanted(x: &Exec, p: &Params) -> Result<Value, AwsError> {
     let env: Vec<Value> = x.lists.environment.iter().map(|(n, val)| json!({ "name": n, "value": val })).collect();
     let mut secrets = Vec::new();
     for s in &x.lists.container_secrets {
-        secrets.push(json!({ "name": s.variable, "valueFrom": value_from(x, &s.from).await? }));
+        secrets.push(json!({ "name": s.variable, "valueFrom": value_from(x, s).await? }));
     }
     if let Some(c) = v["containerDefinitions"].get_mut(0) {
         if !env.is_empty() {

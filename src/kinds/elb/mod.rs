@@ -245,7 +245,11 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let tg = tg_name(&p.project);
     if name.len() > 32 || tg.len() > 32 {
         return Err(AwsError::other(format!("{name} is longer than the 32 characters a load balancer name may have"))
-            .with_fix("choose a shorter project, or create the load balancer yourself and give its target group: --set load_balancer=ARN"));
+            .with_fix(format!(
+                "choose a shorter project: {}; or create the load balancer yourself and give its target group: {}",
+                crate::kinds::kind::change_input(x, "project", "acme"),
+                crate::kinds::kind::change_input(x, "load_balancer", "arn:aws:elasticloadbalancing:…:targetgroup/…")
+            )));
     }
     let net = resolve(x, &net_params(&p)).await?;
     let elb = x.aws.elb();

@@ -106,22 +106,37 @@ pub fn reason(v: &Verdict) -> String {
     }
 }
 
+/// What grants a missing requirement, for the fix: a cure in words that names
+/// the command (`run \`preflight run secrets --step read-access\``), or the
+/// profile's change and then the command; None when nothing preflight runs
+/// grants it (the caller's own permissions).
+pub type Grants<'a> = &'a (dyn Fn(&Requirement) -> Option<String> + Send + Sync);
+
+/// The cure of every requirement a checklist's run grants: `run \`preflight run ARGS\``.
+pub fn run_grants(args: &str) -> impl Fn(&Requirement) -> Option<String> + Send + Sync + use<> {
+    let cure = format!("run `preflight run {args}`");
+    move |_| Some(cure.clone())
+}
+
 /// Whether a principal may do everything `required` says (local evaluation of
 /// all its policies, a fix statement on failure); for kinds that compute
-/// their requirements. A principal that does not exist fails, naming `fixed_by`.
+/// their requirements. A principal that does not exist fails, naming the
+/// `preflight run` arguments that create it (`created_by`); a missing
+/// permission names what grants it (`grants`).
 pub async fn may(
     x: &mut Exec,
     id: String,
     kind: PrincipalKind,
     name: &str,
     required: &[Requirement],
-    fixed_by: &str,
+    created_by: &str,
+    grants: Grants<'_>,
 ) -> Result<ProbeResult, AwsError> {
     let Some(principal) = principal_policies(x, kind, name).await? else {
         return Ok(ProbeResult::new(&id, Status::Fail, format!("{} {name} does not exist", kind.word()))
-            .with_fix(format!("create it: preflight run {fixed_by}")));
+            .with_fix(format!("create it: preflight run {created_by}")));
     };
-    judge(x, id, kind, name, &principal, Wanted { required, limits: &[], fixed_by }).await
+    judge(x, id, kind, name, &principal, Wanted { required, limits: &[], grants }).await
 }
 
 pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, AwsError> {
@@ -132,16 +147,9 @@ pub async fn probe(x: &mut Exec, id: String, p: Params) -> Result<ProbeResult, A
         return Ok(ProbeResult::new(&id, Status::Fail, format!("{who} does not exist"))
             .with_fix(format!("create it: preflight run {}", p.fixed_by.as_deref().unwrap_or(&x.checklist))));
     };
-    let fixed_by = p.fixed_by.clone().unwrap_or_else(|| x.checklist.clone());
-    judge(
-        x,
-        id,
-        kind,
-        &p.principal_name,
-        &principal,
-        Wanted { required: &required, limits: &p.limit, fixed_by: &fixed_by },
-    )
-    .await
+    let grants = run_grants(p.fixed_by.as_deref().unwrap_or(&x.checklist));
+    judge(x, id, kind, &p.principal_name, &principal, Wanted { required: &required, limits: &p.limit, grants: &grants })
+        .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,8 +237,9 @@ pub async fn probe_caller(x: &mut Exec, id: String, p: CallerParams) -> Result<P
         }
         Caller::Read { kind, name, principal } => (kind, name, principal),
     };
-    let fixed_by = x.checklist.clone();
-    judge(x, id, kind, &name, &principal, Wanted { required: &required, limits: &[], fixed_by: &fixed_by }).await
+    // Nothing preflight runs grants the caller its own permissions: whoever administers them does.
+    let grants = |_: &Requirement| None;
+    judge(x, id, kind, &name, &principal, Wanted { required: &required, limits: &[], grants: &grants }).await
 }
 
 fn manual_fix(x: &Exec, required: &[Requirement]) -> String {
@@ -243,11 +252,47 @@ fn manual_fix(x: &Exec, required: &[Requirement]) -> String {
     )
 }
 
-/// What a principal must be allowed, at most, and which checklist grants it.
+/// What a principal must be allowed, at most, and what grants it.
 struct Wanted<'a> {
     required: &'a [Requirement],
     limits: &'a [Limit],
-    fixed_by: &'a str,
+    grants: Grants<'a>,
+}
+
+/// The fix for missing permissions: what grants each (one cure for all, or a
+/// line per cure naming its actions), then the statement granting them by hand.
+fn grant_fix(who: &str, missing: &[&Requirement], grants: Grants<'_>) -> String {
+    let statement = serde_json::to_string_pretty(&fix_document(missing)).expect("json");
+    // Each cure and the actions it grants, in the order of the requirements.
+    let mut cures: Vec<(String, Vec<&str>)> = Vec::new();
+    let mut uncured = false;
+    for r in missing {
+        let Some(cure) = grants(r) else {
+            uncured = true;
+            continue;
+        };
+        match cures.iter_mut().find(|(c, _)| *c == cure) {
+            Some((_, actions)) if actions.contains(&r.action.as_str()) => {}
+            Some((_, actions)) => actions.push(&r.action),
+            None => cures.push((cure, vec![&r.action])),
+        }
+    }
+    let mut out = String::new();
+    match (cures.as_slice(), uncured) {
+        ([], _) => {}
+        ([(cure, _)], false) => out.push_str(&format!("{cure}: it grants them\n")),
+        _ => {
+            for (cure, actions) in &cures {
+                out.push_str(&format!("for {}: {cure}\n", actions.join(", ")));
+            }
+        }
+    }
+    if cures.is_empty() {
+        out.push_str(&format!("grant them to {who} (e.g. as an inline policy):\n{statement}"));
+    } else {
+        out.push_str(&format!("or grant them by hand (e.g. as an inline policy of {who}):\n{statement}"));
+    }
+    out
 }
 
 /// Evaluates the requirements (and limits) for one principal whose policies are known.
@@ -259,7 +304,7 @@ async fn judge(
     principal: &crate::policy::Principal,
     wanted: Wanted<'_>,
 ) -> Result<ProbeResult, AwsError> {
-    let Wanted { required, limits, fixed_by } = wanted;
+    let Wanted { required, limits, grants } = wanted;
     let who = format!("{} {name}", kind.word());
     let verdicts: Vec<(&Requirement, Verdict)> = required.iter().map(|r| (r, principal.judge(r))).collect();
     let failed: Vec<&(&Requirement, Verdict)> = verdicts.iter().filter(|(_, v)| !v.is_allowed()).collect();
@@ -288,10 +333,7 @@ async fn judge(
         let missing: Vec<&Requirement> =
             failed.iter().filter(|(_, v)| !matches!(v, Verdict::Denied { .. })).map(|(r, _)| *r).collect();
         if !missing.is_empty() {
-            fixes.push(format!(
-                "grant the missing permissions (e.g. as an inline policy of {who}, or run `preflight run {fixed_by}`):\n{}",
-                serde_json::to_string_pretty(&fix_document(&missing)).expect("json")
-            ));
+            fixes.push(grant_fix(&who, &missing, grants));
         }
         let mut shown = BTreeSet::new();
         for (_, v) in &failed {

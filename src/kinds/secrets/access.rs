@@ -18,7 +18,7 @@ use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::{Detail, Exec};
 use crate::engine::outcome::{ProbeResult, Status};
 use crate::engine::profile::lists::Reader;
-use crate::kinds::iam::allows::may;
+use crate::kinds::iam::allows::{may, run_grants};
 use crate::kinds::iam::execution::{TRUST, ensure_execution_role, execution_role_calls};
 use crate::kinds::iam::principal;
 use crate::kinds::iam::read::{PrincipalKind, policy_reads, principal_arn, principal_policies};
@@ -234,7 +234,10 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                         "the task role {} does not exist, so it cannot be given read access",
                         p.task_role_name
                     ))
-                    .with_fix("it is the runtime role: preflight run iam-policy creates it (task_role_name), then run this step again"));
+                    .with_fix(format!(
+                        "it is the runtime role: create it with `preflight run iam-policy --step runtime-principal` (runtime_principal_kind = role), then `preflight run {} --step {}`",
+                        x.checklist, x.step
+                    )));
                 }
                 &p.task_role_name
             }
@@ -272,9 +275,12 @@ pub async fn probe(x: &mut Exec, id: String, p: ReaderParams) -> Result<ProbeRes
             format!("no secret or parameter of the profile names the {} role as a reader", reader.name()),
         ));
     }
-    let fixed_by = match reader {
-        Reader::Execution => format!("{} --step read-access", x.checklist),
-        Reader::Task => "iam-policy".to_string(),
+    // This step grants what the role must read (the profile's entries that name it a reader);
+    // the execution role it also creates, the task role is iam-policy's runtime role.
+    let read_access = format!("{} --step read-access", x.checklist);
+    let created_by = match reader {
+        Reader::Execution => read_access.clone(),
+        Reader::Task => "iam-policy --step runtime-principal".to_string(),
     };
     // The execution role is ECS's: it must trust ecs-tasks.amazonaws.com from this account.
     if reader == Reader::Execution {
@@ -295,12 +301,7 @@ pub async fn probe(x: &mut Exec, id: String, p: ReaderParams) -> Result<ProbeRes
     // shared: `may` finds them answered).
     let (required, _) = tokio::join!(required(x, reader), principal_policies(x, PrincipalKind::Role, &p.role_name));
     let required: Vec<Requirement> = required?;
-    let mut result = may(x, id, PrincipalKind::Role, &p.role_name, &required, &fixed_by).await?;
-    if result.status != Status::Pass && !result.fix.as_deref().unwrap_or("").contains("preflight run") {
-        result.fix =
-            Some(format!("{}\nor: preflight run {} --step read-access", result.fix.unwrap_or_default(), x.checklist));
-    }
-    Ok(result)
+    may(x, id, PrincipalKind::Role, &p.role_name, &required, &created_by, &run_grants(&read_access)).await
 }
 
 /// The reads of [`required`] for one reader: each secret's ARN, each key's.
