@@ -152,3 +152,31 @@ fn a_read_that_finds_nothing_is_logged_as_not_found() {
     assert!(line.contains(" not found ("), "{line}");
     assert!(!out.stderr.contains("failed:"), "an expected absence is not a failure: {out:?}");
 }
+
+/// A fix for an input names the profile by its real path, and the value's line
+/// when it came from there (not a generic "the profile (preflight.toml)").
+#[test]
+fn input_fixes_name_the_profile_s_real_path_and_line() {
+    let moto = Moto::start();
+    let mut sb = Sandbox::new("input-fix-path", &moto.url);
+    let team = sb.dir.join("team.toml");
+    std::fs::write(&team, "# team\n[inputs]\nproject = \"comafi\"\ncontainer_port = \"80o0\"\n").unwrap();
+    sb.env.push(("PREFLIGHT_PROFILE".into(), team.display().to_string()));
+    let out = sb.run(&["plan", "ecs-service"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "fix: correct container_port at {}:4, or pass --set container_port=VALUE",
+            team.display()
+        )),
+        "{out:?}"
+    );
+
+    std::fs::write(&team, "[inputs]\n").unwrap();
+    let out = sb.run(&["verify", "iam-policy"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!("add project = \"...\" under [inputs] in the profile {}", team.display())),
+        "{out:?}"
+    );
+}

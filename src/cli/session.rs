@@ -147,7 +147,7 @@ impl Session {
             judged: Default::default(),
             invocation: self.invocation.clone(),
             lazy: self.lazy.clone(),
-            ask: Some(Arc::new(crate::cli::prompt::CliAsk)),
+            ask: Some(Arc::new(crate::cli::prompt::CliAsk { profile: self.profile.path.clone() })),
             lock_on_change: None,
             held: None,
         }

@@ -284,8 +284,8 @@ pub fn precheck(defs: &[InputDef], provided: &BTreeMap<String, Value>, profile: 
     // Defaults that need the AWS context ({{account_id}}) have no value yet, and are not checked here.
     let invalid: Vec<String> = inputs::resolve_in(defs, provided, &BTreeMap::new(), &origin_in(profile))
         .invalid
-        .iter()
-        .map(|e| format!("error: {e}"))
+        .into_iter()
+        .map(|e| format!("error: {}", placed(e, profile)))
         .collect();
     if !invalid.is_empty() {
         return Err(usage(invalid.join("\n")));
@@ -296,7 +296,7 @@ pub fn precheck(defs: &[InputDef], provided: &BTreeMap<String, Value>, profile: 
     let missing: Vec<String> = defs
         .iter()
         .filter(|d| d.required && d.default.is_none() && !provided.contains_key(&d.name))
-        .map(|d| inputs::missing_error(d).to_string())
+        .map(|d| placed(inputs::missing_error(d), profile).to_string())
         .collect();
     if missing.is_empty() {
         Ok(())
@@ -322,14 +322,24 @@ pub fn resolve(
     let mut res = inputs::resolve_in(defs, provided, &context, &origin);
     name_context_origins(&mut res.invalid, aws);
     if !res.invalid.is_empty() {
-        return Err(usage(res.invalid.iter().map(|e| format!("error: {e}")).collect::<Vec<_>>().join("\n")));
+        return Err(usage(
+            res.invalid
+                .iter()
+                .map(|e| format!("error: {}", placed(e.clone(), &profile)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
     }
     if res.missing.is_empty() {
         return Ok(res.values);
     }
     if !interactive() {
         return Err(usage(
-            res.missing.iter().map(|d| format!("error: {}", inputs::missing_error(d))).collect::<Vec<_>>().join("\n"),
+            res.missing
+                .iter()
+                .map(|d| format!("error: {}", placed(inputs::missing_error(d), &profile)))
+                .collect::<Vec<_>>()
+                .join("\n"),
         ));
     }
     let mut answers = Vec::new();
@@ -358,10 +368,16 @@ pub fn resolve(
     res = inputs::resolve_in(defs, &given, &context, &origin);
     name_context_origins(&mut res.invalid, aws);
     match (res.invalid.first(), res.missing.first()) {
-        (Some(e), _) => Err(usage(format!("error: {e}"))),
-        (None, Some(d)) => Err(usage(format!("error: {}", inputs::missing_error(d)))),
+        (Some(e), _) => Err(usage(format!("error: {}", placed(e.clone(), &profile)))),
+        (None, Some(d)) => Err(usage(format!("error: {}", placed(inputs::missing_error(d), &profile)))),
         (None, None) => Ok(res.values),
     }
+}
+
+/// An input error whose fix names the profile by its path, and the line of the value.
+fn placed(e: inputs::InputError, profile: &Profile) -> inputs::InputError {
+    let line = profile.inputs.get(&e.input).map(|x| x.line);
+    e.placed(&profile.path, line)
 }
 
 /// A value taken from the AWS context names where the context got it, and the fix there.

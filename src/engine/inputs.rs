@@ -139,6 +139,22 @@ pub struct InputError {
     pub fix: String,
 }
 
+impl InputError {
+    /// The fix where the value really is: at the profile's file and line when it
+    /// came from there, else the profile named by its path.
+    pub fn placed(mut self, profile: &std::path::Path, line: Option<usize>) -> Self {
+        let path = profile.display();
+        let from_profile = self.from.as_deref().is_some_and(|f| f.starts_with("the profile"));
+        match line.filter(|_| from_profile) {
+            Some(line) => {
+                self.fix = format!("correct {0} at {path}:{line}, or pass --set {0}=VALUE", self.input);
+            }
+            None => self.fix = self.fix.replace("in the profile", &format!("in the profile {path}")),
+        }
+        self
+    }
+}
+
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let from = self.from.as_deref().map(|w| format!(" (from {w})")).unwrap_or_default();
@@ -210,10 +226,7 @@ fn fix_for(def: &InputDef) -> String {
         InputKind::Secret => {
             format!("run in a terminal to be asked for it, or export PREFLIGHT_SECRET_{}", def.name.to_uppercase())
         }
-        _ => format!(
-            "pass --set {}=VALUE, or add {} = \"...\" under [inputs] in the profile (preflight.toml)",
-            def.name, def.name
-        ),
+        _ => format!("pass --set {}=VALUE, or add {} = \"...\" under [inputs] in the profile", def.name, def.name),
     }
 }
 

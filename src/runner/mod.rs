@@ -753,7 +753,10 @@ impl Runner {
             if let Some(why) = why {
                 return Err(why.trim_start_matches("error: ").to_string());
             }
-            let ask = self.ask.clone().ok_or_else(|| crate::engine::inputs::missing_error(&def).to_string())?;
+            let ask = self
+                .ask
+                .clone()
+                .ok_or_else(|| crate::engine::inputs::missing_error(&def).placed(&self.lists.path, None).to_string())?;
             let text = ask
                 .ask(&def)
                 .map_err(|e| format!("input `{}` ({}): {e}", def.name, crate::engine::inputs::source_of(&def)))?;
