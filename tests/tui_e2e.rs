@@ -184,3 +184,31 @@ fn a_skip_in_the_wizard_asks_why_and_is_on_record() {
     assert_eq!(tty.exit().0, 0);
     assert!(!sb.run(&["status", "iam-policy"]).stdout.contains("skipped by"));
 }
+
+/// One bad input does not block everything: the wizard opens, the checklists
+/// that use the value show it as their problem, the others work; `list
+/// --inputs` flags it too.
+#[test]
+fn a_bad_input_is_the_problem_of_the_checklists_that_use_it_only() {
+    let moto = Moto::start();
+    let sb = Sandbox::new("tui-bad-input", &moto.url);
+    std::fs::write(sb.dir.join("preflight.toml"), "[inputs]\nproject = \"comafi\"\ncontainer_port = \"80o0\"\n")
+        .unwrap();
+    let listed = sb.run(&["list", "--inputs"]);
+    assert!(listed.stdout.contains("✘ invalid: \"80o0\" must be a whole number from 1 to 65535"), "{listed:?}");
+
+    let mut tty = Tty::open(&sb, "");
+    // The wizard opens; iam-policy does not use the value: it is verified as usual.
+    tty.wait_for(&["✘ runtime-policy", "✘ runtime-principal", "⊘ grant"]);
+    // On the checklist that uses it, the problem comes first, with where it is and the key to fix it.
+    for _ in 0..80 {
+        if tty.contents().contains("ecs-service — ") {
+            break;
+        }
+        tty.press("j");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    tty.wait_for(&["✘ input `container_port` is not valid", "preflight.toml:3"]);
+    tty.press("q");
+    assert_eq!(tty.exit_code(), 0);
+}

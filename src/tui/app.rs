@@ -174,6 +174,7 @@ pub enum Msg {
     Inputs {
         shown: BTreeMap<String, String>,
         missing: BTreeSet<String>,
+        invalid: BTreeMap<String, String>,
     },
     /// A step skipped (with the record: who, when, why) or unskipped (None).
     Skipped {
@@ -247,6 +248,9 @@ pub struct App {
     pub shown: BTreeMap<String, String>,
     /// Inputs with no value yet: asked for when a step needs them.
     pub missing: BTreeSet<String>,
+    /// Inputs whose value is not valid (also in `missing`): what is wrong, where it
+    /// came from and the fix. The checklists that use one show it as their problem.
+    pub invalid: BTreeMap<String, String>,
     /// Apply without asking (`--yes`).
     pub yes: bool,
     pub notice: Option<String>,
@@ -279,6 +283,7 @@ impl App {
             tick: 0,
             shown,
             missing,
+            invalid: BTreeMap::new(),
             yes: false,
             notice: None,
             size: (80, 24),

@@ -12,7 +12,7 @@ use super::app::{App, Effect, Header, ListView, LogKind, Msg};
 use super::terminal::{self, Events};
 use super::update::update;
 use super::view;
-use super::worker::{InputSources, TuiFront, Worker};
+use super::worker::{InputSources, Resolved, TuiFront, Worker};
 use crate::cli::args::Global;
 use crate::cli::setup::invocation;
 use crate::cli::setup::{self, Failure, usage};
@@ -41,14 +41,14 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
     }
     let defs: Vec<InputDef> = defs.into_values().collect();
     let (provided, warnings) = setup::provided(g, &profile, &defs, &all)?;
-    setup::precheck(&defs, &provided, &profile)?;
+    // An invalid value does not stop the wizard: the checklists that use it show it as their problem.
     let aws = Arc::new(setup::connect(g, &all).await?);
     let context = BTreeMap::from([
         ("account_id".to_string(), aws.account_id.clone()),
         ("region".to_string(), aws.region.clone()),
     ]);
     let sources = InputSources { defs, provided, context, profile: g.profile_path() };
-    let (values, shown, missing) = sources.resolve();
+    let Resolved { values, shown, missing, invalid } = sources.resolve();
 
     // The wizard holds no lock while it waits: a run job takes the job lock while it runs.
     let store = Store::open(&state_dir(&g.profile_path()));
@@ -107,6 +107,7 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
         mismatch: profile.expect.mismatch(&aws.account_id, &aws.region),
     };
     let mut app = App::new(header, views, shown, missing);
+    app.invalid = invalid;
     for w in &warnings {
         app.log(LogKind::Failure, w.clone());
     }

@@ -562,7 +562,7 @@ fn a_missing_input_is_asked_for_before_the_run() {
     );
     assert_eq!(app.job, None);
     let shown = app.shown.clone();
-    update(&mut app, Msg::Inputs { shown, missing: BTreeSet::new() });
+    update(&mut app, Msg::Inputs { shown, missing: BTreeSet::new(), invalid: BTreeMap::new() });
     assert_eq!(update(&mut app, Msg::Start(job.clone())), vec![Effect::Start(job)]);
 }
 
@@ -777,4 +777,26 @@ fn the_help_fits_80_by_24() {
         assert!(shown.contains(b.help), "help at 80×24 lacks {:?}:\n{shown}", b.help);
     }
     assert!(shown.contains("Ctrl-C quits at once"), "{shown}");
+}
+
+/// An invalid value is the problem of the checklists that use it: said in the
+/// log on open, first in the checklist's detail, and on the input's line.
+#[test]
+fn an_invalid_input_is_shown_where_it_is_used() {
+    let mut app = apps_of(&["iam-policy", "ecs-service"]);
+    let why = "\"80o0\" must be a whole number from 1 to 65535; correct container_port at preflight.toml:3, or pass --set container_port=VALUE";
+    app.invalid.insert("container_port".into(), why.into());
+    app.missing.insert("container_port".into());
+    update(&mut app, Msg::Opened);
+    assert!(
+        app.log
+            .iter()
+            .any(|l| l.text == format!("ecs-service: input `container_port` is not valid: {why} (e edits it)")),
+        "{:?}",
+        app.log.iter().map(|l| &l.text).collect::<Vec<_>>()
+    );
+    assert!(app.log.iter().all(|l| !l.text.starts_with("iam-policy: input")));
+    app.selected = app.rows().iter().position(|r| matches!(r, super::app::Row::List(1))).unwrap();
+    let shown = screen(&app, 220, 40);
+    assert!(shown.contains("✘ input `container_port` is not valid: \"80o0\" must be a whole number"), "{shown}");
 }

@@ -55,6 +55,19 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     }
                 }
             }
+            // A value that is not valid is the problem of the checklists that use it: said whole.
+            for (name, why) in app.invalid.clone() {
+                let users: Vec<&str> = app
+                    .lists
+                    .iter()
+                    .filter(|l| l.inputs.iter().flatten().any(|n| *n == name))
+                    .map(|l| l.checklist.id.as_str())
+                    .collect();
+                if !users.is_empty() {
+                    let line = format!("{}: input `{name}` is not valid: {why} (e edits it)", users.join(", "));
+                    app.log(LogKind::Failure, line);
+                }
+            }
             for (names, ids) in unverified {
                 let verb = if ids.len() == 1 { "it needs" } else { "they need" };
                 app.log(
@@ -190,9 +203,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             next_queued(app)
         }
-        Msg::Inputs { shown, missing } => {
+        Msg::Inputs { shown, missing, invalid } => {
             app.shown = shown;
             app.missing = missing;
+            app.invalid = invalid;
             Vec::new()
         }
         Msg::Skipped { checklist, step, skip } => {

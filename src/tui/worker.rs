@@ -76,6 +76,14 @@ impl Frontend for TuiFront {
     }
 }
 
+/// Input values resolved for the wizard.
+pub struct Resolved {
+    pub values: Values,
+    pub shown: BTreeMap<String, String>,
+    pub missing: BTreeSet<String>,
+    pub invalid: BTreeMap<String, String>,
+}
+
 /// Where input values come from, to resolve them again after an answer.
 pub struct InputSources {
     pub defs: Vec<InputDef>,
@@ -85,14 +93,26 @@ pub struct InputSources {
 }
 
 impl InputSources {
-    /// The values, what may be shown of them (secrets masked, context included), and what is missing.
-    pub fn resolve(&self) -> (Values, BTreeMap<String, String>, BTreeSet<String>) {
-        let res = inputs::resolve(&self.defs, &self.provided, &self.context);
+    /// The values, what may be shown of them (secrets masked, context included),
+    /// what is missing, and what is invalid (why, where it came from, the fix).
+    pub fn resolve(&self) -> Resolved {
+        let profile = crate::engine::profile::Profile::read(&self.profile, false).unwrap_or_default();
+        let res =
+            inputs::resolve_in(&self.defs, &self.provided, &self.context, &crate::cli::setup::origin_in(&profile));
         let mut shown: BTreeMap<String, String> = self.context.clone();
         shown.extend(res.values.inputs.iter().map(|(k, v)| (k.clone(), v.shown())));
         let missing =
             res.missing.iter().map(|d| d.name.clone()).chain(res.invalid.iter().map(|e| e.input.clone())).collect();
-        (res.values, shown, missing)
+        let invalid = res
+            .invalid
+            .into_iter()
+            .map(|e| {
+                let line = profile.inputs.get(&e.input).map(|x| x.line);
+                let e = e.placed(&self.profile, line);
+                (e.input.clone(), format!("{}; {}", e.message, e.fix))
+            })
+            .collect();
+        Resolved { values: res.values, shown, missing, invalid }
     }
 
     /// Asks for `names` (or, editing, for one of them) with the TUI suspended;
@@ -254,9 +274,9 @@ impl Worker {
 
     /// Resolves the inputs again and hands the values to the runner.
     pub async fn refresh_inputs(&self) -> Msg {
-        let (values, shown, missing) = self.inputs.resolve();
+        let Resolved { values, shown, missing, invalid } = self.inputs.resolve();
         self.runner.lock().await.values = values;
-        Msg::Inputs { shown, missing }
+        Msg::Inputs { shown, missing, invalid }
     }
 }
 

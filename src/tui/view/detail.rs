@@ -43,6 +43,13 @@ fn inputs(lines: &mut Vec<Line<'static>>, names: &[String], defs: &[InputDef], a
     lines.push(heading("Inputs", theme));
     let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
     for name in names {
+        if let Some(why) = app.invalid.get(name) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {name:<width$}  "), theme.dim()),
+                Span::styled(format!("✘ {why} (e edits it)"), theme.status(Status::Fail)),
+            ]));
+            continue;
+        }
         let value = match app.shown.get(name) {
             Some(v) if v.trim().is_empty() => Span::styled(render::unset(name, defs), theme.dim()),
             Some(v) => Span::raw(v.clone()),
@@ -119,6 +126,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 },
                 theme.dim(),
             ));
+            // An input this checklist uses that is not valid is its problem, said first.
+            let mut bad: Vec<&String> = list.inputs.iter().flatten().filter(|n| app.invalid.contains_key(*n)).collect();
+            bad.sort();
+            bad.dedup();
+            for name in bad {
+                lines.push(Line::styled(
+                    format!("✘ input `{name}` is not valid: {} (e edits it)", app.invalid[name]),
+                    theme.status(Status::Fail),
+                ));
+            }
             lines.push(Line::raw(""));
             lines.extend(fill(&c.summary, &c.inputs, app));
             lines.push(Line::raw(""));
