@@ -105,9 +105,14 @@ elif ! grep -q '^companyName' "$dir/preflight.toml"; then
 fi
 
 # --- the emulators -------------------------------------------------------------------------------
-up() { [ -f "$dir/$1.port" ] && curl -sf "http://127.0.0.1:$(cat "$dir/$1.port")$2" >/dev/null 2>&1; }
-moto_up() { up moto /moto-api/; }
-bedrock_up() { up bedrock /_double/health; }
+# A server is up when the process this script started is alive and its port takes a connection
+# (bash's /dev/tcp: no curl, no python on the way to every command).
+up() {
+  [ -f "$dir/$1.port" ] && [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null &&
+    (exec 3<>"/dev/tcp/127.0.0.1/$(cat "$dir/$1.port")") 2>/dev/null
+}
+moto_up() { up moto; }
+bedrock_up() { up bedrock; }
 started=
 if ! moto_up || ! bedrock_up; then
   # Two free loopback ports at once, so that they differ.
@@ -141,7 +146,7 @@ fi
 # --- the registry (for ecr-push): moto answers ECR's API but not the registry protocol ------------
 # Its htpasswd password is the one moto's ecr:GetAuthorizationToken hands out, so the token is checked
 # for real. The profile's ecr_registry_url points preflight at it; image_source at a tiny example image.
-registry_up() { up registry /v2/ || { [ -f "$dir/registry.port" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$dir/registry.port")/v2/")" = 401 ]; }; }
+registry_up() { up registry; }
 if command -v docker-registry >/dev/null && command -v htpasswd >/dev/null; then
   if ! registry_up; then
     stop_server registry docker-registry
@@ -171,7 +176,10 @@ YAML
     started+=" registry"
   fi
   [ -f "$dir/hello-image.tar" ] || "$maker" --out "$dir/hello-image.tar" --size 4096 >/dev/null
-  # Point the profile at this registry and image (the port changes when the registry restarts).
+  # Point the profile at this registry and image (the port changes when the registry restarts); the
+  # profile is rewritten only when it says otherwise (no python on the way to every command).
+  grep -qF "ecr_registry_url = \"http://127.0.0.1:$(cat "$dir/registry.port")\"" "$dir/preflight.toml" &&
+    grep -q '^image_source = "[^"]' "$dir/preflight.toml" ||
   python3 - "$dir/preflight.toml" "http://127.0.0.1:$(cat "$dir/registry.port")" "$PWD/$dir/hello-image.tar" <<'PY'
 import re, sys
 path, url, image = sys.argv[1:]
@@ -194,7 +202,7 @@ fi
 # moto runs no container and its load balancer's DNS name resolves nowhere: a file server on
 # 127.0.0.1 answers /health as the application would ({"status":"ok"}, seed 004), and the profile's
 # health_url points the health step at it.
-app_up() { up app /health; }
+app_up() { up app; }
 if ! app_up; then
   stop_server app http.server
   mkdir -p "$dir/app"
@@ -207,6 +215,7 @@ if ! app_up; then
   app_up || { echo "the application stand-in did not start; see $dir/app.log" >&2; exit 1; }
   started+=" app"
 fi
+grep -qF "health_url = \"http://127.0.0.1:$(cat "$dir/app.port")/health\"" "$dir/preflight.toml" ||
 python3 - "$dir/preflight.toml" "http://127.0.0.1:$(cat "$dir/app.port")/health" <<'PY'
 import re, sys
 path, url = sys.argv[1:]

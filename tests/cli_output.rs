@@ -56,3 +56,27 @@ async fn verify_json_with_a_deny() {
     let human = sb.run(&["verify", "iam-policy"]);
     insta::assert_snapshot!("verify_with_deny", human.stdout);
 }
+
+/// Every argument says what it is, and the commands that take a checklist name them.
+#[test]
+fn help_names_every_argument_and_the_checklists() {
+    let sb = Sandbox::new("help", "http://127.0.0.1:9");
+    for (command, args) in [
+        ("run", &["<CHECKLIST>", "--json", "--step <STEP>"][..]),
+        ("verify", &["[CHECKLISTS]...", "--json"]),
+        ("confirm", &["<CHECKLIST>", "--step <STEP>"]),
+        ("status", &["[CHECKLIST]", "--json"]),
+        ("skip", &["--reason <TEXT>"]),
+    ] {
+        let out = sb.run(&[command, "--help"]);
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(out.stdout.contains("Checklists: iam-policy, model-access, oidc-provider"), "{command}: {out:?}");
+        for arg in args {
+            // Each argument's line carries a description after the name.
+            let line = out.stdout.lines().find(|l| l.trim_start().starts_with(arg));
+            let line = line.unwrap_or_else(|| panic!("{command} --help lacks {arg}: {}", out.stdout));
+            let described = line.split_once(arg).map(|(_, rest)| rest.trim().len() > 3).unwrap_or(false);
+            assert!(described, "{command} --help: {arg} has no help: {line:?}");
+        }
+    }
+}

@@ -65,6 +65,10 @@ fn a_fresh_push_verifies_is_pullable_and_a_rerun_uploads_nothing() {
     let run = sb.run(&["run", "ecr-push", "--yes", "--set", &set]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stderr.contains("sent"), "a line per uploaded blob: {run:?}");
+    // The look before consent and the push say the same notes: each is printed once.
+    for note in ["ECR token obtained", " in all, to "] {
+        assert_eq!(run.stderr.matches(note).count(), 1, "{note}: {run:?}");
+    }
     let verify = sb.run(&["verify", "ecr-push", "--json", "--set", &set]);
     assert_eq!(verify.code, 0, "{verify:?}");
     let image = step(&verify.json(), "image").clone();

@@ -83,6 +83,12 @@ async fn from_nothing_to_healthy_then_free_reruns_and_a_forced_deployment() {
     let run = sb.run(&["run", "ecs-service", "--yes"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stderr.contains("service acme-service is stable: 1 of 1 tasks running"), "{run:?}");
+    // The end says where the service answers (what the health step checked) and what is next.
+    assert!(
+        run.stdout.contains(&format!("the service answers at {} (its health check passes now)", health.url)),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("next: ship a new version with `preflight run ecr-push`"), "{run:?}");
     let verify = sb.run(&["verify", "ecs-service", "--json"]);
     assert_eq!(verify.code, 0, "{verify:?}");
     let doc = verify.json();

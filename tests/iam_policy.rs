@@ -100,6 +100,14 @@ async fn fresh_account_run_then_verify_passes() {
             "{audit}"
         );
     }
+    // Each line says who made the change, what and on what; a change's first line its parameters.
+    for line in audit.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()) {
+        assert_eq!(line["caller"], "arn:aws:sts::123456789012:user/moto", "{line}");
+        assert!(line["operation"].is_string() && line["resource"].is_string(), "{line}");
+        if line["outcome"] == "started" {
+            assert!(line["params"].is_object(), "{line}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -397,6 +397,7 @@ impl Exec {
     fn audit_line(&self, op: &Op, outcome: &str, params: Option<&Value>) -> Value {
         let mut line = serde_json::json!({
             "time": now(), "account": self.aws.account_id, "region": self.aws.region,
+            "caller": self.aws.principal_arn, "pid": std::process::id(),
             "checklist": self.checklist, "step": self.step,
             "service": op.service, "operation": op.operation, "resource": self.values.scrub(&op.resource), "outcome": outcome,
         });

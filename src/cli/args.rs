@@ -74,28 +74,35 @@ pub enum Command {
         /// Every input: the checklists that use it, its current value and where it comes from.
         #[arg(long)]
         inputs: bool,
+        /// One JSON document on stdout instead of text (see the README for its shape).
         #[arg(long)]
         json: bool,
     },
     /// Show the recorded state of the checklists in the current account and region.
     Status {
+        /// Only this checklist (`preflight list` shows their ids).
         checklist: Option<String>,
+        /// One JSON document on stdout instead of text (see the README for its shape).
         #[arg(long)]
         json: bool,
     },
     /// Show what `run` would change: each step whose probes fail and the exact API calls it would make.
     Plan {
+        /// The checklist to plan (`preflight list` shows their ids).
         checklist: String,
+        /// Only this step and the steps it needs.
         #[arg(long)]
         step: Option<String>,
         /// Also ask IAM's policy simulator (iam:SimulatePrincipalPolicy), for the caller's permissions and the probes.
         #[arg(long)]
         deep: bool,
+        /// One JSON document on stdout instead of text (see the README for its shape).
         #[arg(long)]
         json: bool,
     },
     /// Run the steps in dependency order: probe, change what fails, probe again.
     Run {
+        /// The checklist to run (`preflight list` shows their ids).
         checklist: String,
         /// Only this step and the steps it needs.
         #[arg(long)]
@@ -109,11 +116,13 @@ pub enum Command {
         /// Also ask IAM's policy simulator (iam:SimulatePrincipalPolicy), for the caller's permissions and the probes.
         #[arg(long)]
         deep: bool,
+        /// One JSON document on stdout instead of text (see the README for its shape).
         #[arg(long)]
         json: bool,
     },
     /// Run every probe (read-only). Exit 0 all pass, 1 any fails.
     Verify {
+        /// The checklists to verify (`preflight list` shows their ids), or --all.
         checklists: Vec<String>,
         /// Every checklist.
         #[arg(long)]
@@ -124,11 +133,13 @@ pub enum Command {
         /// Let probes that cost money run (Bedrock: one Converse call with maxTokens 1).
         #[arg(long)]
         invoke: bool,
+        /// One JSON document on stdout instead of text (see the README for its shape).
         #[arg(long)]
         json: bool,
     },
     /// Print the least-privilege IAM policy a person needs to run these checklists here (--verify: to verify them).
     Permissions {
+        /// The checklists whose permissions to print, or --all.
         checklists: Vec<String>,
         /// Every checklist.
         #[arg(long)]
@@ -136,18 +147,23 @@ pub enum Command {
         /// The read-only policy for `preflight verify` instead.
         #[arg(long)]
         verify: bool,
+        /// One JSON document on stdout instead of text (see the README for its shape).
         #[arg(long)]
         json: bool,
     },
     /// Record that you did and checked a manual step.
     Confirm {
+        /// The checklist of the step.
         checklist: String,
+        /// The manual step you did and checked (`preflight status CHECKLIST` marks them `?`).
         #[arg(long)]
         step: String,
     },
     /// Skip a step on purpose, on record: who (the caller), when and why; `verify --strict` fails it.
     Skip {
+        /// The checklist of the step.
         checklist: String,
+        /// The step to skip.
         #[arg(long)]
         step: String,
         /// Why it is skipped (asked in a terminal when not given).
@@ -156,13 +172,17 @@ pub enum Command {
     },
     /// Take back a skip: the step is probed and run again.
     Unskip {
+        /// The checklist of the step.
         checklist: String,
+        /// The skipped step.
         #[arg(long)]
         step: String,
     },
     /// Forget the recorded state of a checklist or one step (changes nothing in AWS).
     Reset {
+        /// The checklist whose record to forget.
         checklist: String,
+        /// Only this step's record.
         #[arg(long)]
         step: Option<String>,
     },

@@ -129,6 +129,11 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
         render::emit(serde_json::to_string_pretty(&doc).expect("json"));
     } else {
         render::emit(format_args!("\n{command}: {}", crate::runner::tally(reports.iter().flat_map(|r| &r.steps))));
+        if opts.mode != Mode::Plan
+            && let Some(end) = service_end(&reports, s.values.lookup("health_url").filter(|u| !u.is_empty()))
+        {
+            render::emit(end);
+        }
     }
     // A plan whose run would stop for permissions says so in its exit code too.
     let lacking = permissions.as_ref().is_some_and(|c| !c.missing.is_empty());
@@ -160,4 +165,25 @@ pub fn stopped(stop: Stop) -> Failure {
         }
         Stop::State(e) | Stop::Input(e) => usage(format!("error: {e}")),
     }
+}
+
+/// After `ecs-service`: where the application answers (the load balancer's
+/// address, or `health_url` when the profile gives one: what the health step
+/// checked), said as answering only when the health step passes now, and the next step.
+fn service_end(reports: &[crate::runner::ChecklistReport], health_url: Option<String>) -> Option<String> {
+    let service = reports.iter().find(|r| r.id == "ecs-service")?;
+    let dns = service.steps.iter().find_map(|s| s.outputs.get("dns_name")).filter(|d| !d.is_empty());
+    let url = health_url.or_else(|| dns.map(|d| format!("http://{d}/")))?;
+    let healthy = service.steps.iter().any(|s| s.id == "health" && s.status == Status::Pass);
+    Some(if healthy {
+        format!(
+            "\nthe service answers at {url} (its health check passes now)\n  next: ship a new version with \
+             `preflight run ecr-push` then `preflight run ecs-service`, or let GitHub Actions deploy it: \
+             `preflight run oidc-provider`"
+        )
+    } else {
+        format!(
+            "\nthe service is to answer at {url}, but it does not answer healthy now: the failing step above says why"
+        )
+    })
 }

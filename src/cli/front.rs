@@ -40,11 +40,18 @@ pub struct CliFront {
     pub color: bool,
     /// Transfers under way, drawn as progress bars when stderr is a terminal.
     pub bars: Mutex<BTreeMap<String, ProgressBar>>,
+    /// The notes said for the step in progress (cleared when a step starts).
+    said: Mutex<std::collections::BTreeSet<(String, String)>>,
 }
 
 impl CliFront {
     pub fn new(json: bool, verbose: bool, color: bool) -> Self {
-        Self { json, verbose, color, bars: Mutex::new(BTreeMap::new()) }
+        Self { json, verbose, color, bars: Mutex::new(BTreeMap::new()), said: Mutex::new(Default::default()) }
+    }
+
+    /// Whether `text` has not been said yet for `step` (in this step's run).
+    fn first_time(&self, step: &str, text: &str) -> bool {
+        self.said.lock().unwrap().insert((step.to_string(), text.to_string()))
     }
 
     /// A line per transfer when it starts and ends; on a terminal, a bar that moves.
@@ -83,8 +90,9 @@ impl Sink for CliFront {
                 let resource = if op.resource.is_empty() { String::new() } else { format!(" {}", op.resource) };
                 eprintln!("    [{step}] {}{resource} {result} ({millis} ms)", op.action());
             }
-            Activity::Note(text) if self.verbose => eprintln!("    [{step}] {text}"),
-            Activity::Info(text) => eprintln!("    [{step}] {text}"),
+            // A step's look before consent and its run say the same notes: each is said once.
+            Activity::Note(text) if self.verbose && self.first_time(step, &text) => eprintln!("    [{step}] {text}"),
+            Activity::Info(text) if self.first_time(step, &text) => eprintln!("    [{step}] {text}"),
             // One line per wait, not per second.
             Activity::Wait { why, left, first: true } => eprintln!("    [{step}] {why}: checking again in {left} s"),
             Activity::Progress { what, done, total } => self.progress(step, what, done, total),
@@ -99,6 +107,7 @@ impl Sink for CliFront {
 impl Frontend for CliFront {
     fn step_started(&self, checklist: &str, step: &Step) {
         *IN_STEP.lock().unwrap() = Some(format!("{checklist} / {} ({})", step.id, step.title));
+        self.said.lock().unwrap().clear();
         if self.verbose {
             eprintln!("  … {} {}", step.id, step.title);
         }

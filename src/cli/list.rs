@@ -46,7 +46,17 @@ pub async fn list(g: &Global, inputs: bool, json: bool) -> Result<u8, Failure> {
         let width = c.steps.iter().map(|s| s.id.chars().count()).max().unwrap_or(0).max(18);
         for (n, i) in order::step_order(&c.steps).expect("checked").into_iter().enumerate() {
             let s = &c.steps[i];
-            let how = s.action.as_ref().map_or("manual".to_string(), |a| a.kind.clone());
+            // A step without an action is manual only when a person settles it; else its probes
+            // check what something else makes.
+            let how = match &s.action {
+                Some(a) => a.kind.clone(),
+                None if s.probes.iter().any(|p| p.call.kind == "manual.confirm") => "manual: a person confirms".into(),
+                None => {
+                    let mut kinds: Vec<&str> = s.probes.iter().map(|p| p.call.kind.as_str()).collect();
+                    kinds.dedup();
+                    format!("check only: {}", kinds.join(", "))
+                }
+            };
             let needs = if s.needs.is_empty() { String::new() } else { format!(" (needs {})", s.needs.join(", ")) };
             render::emit(format_args!("  {}. {:<width$} {}  [{how}]{needs}", n + 1, s.id, s.title));
         }

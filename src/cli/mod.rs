@@ -16,8 +16,6 @@ mod status;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::BoxFut;
 use crate::aws::exec::Probing;
 use crate::runner::{Mode, Options};
@@ -31,7 +29,7 @@ use setup::usage as usage_error;
 pub type Wizard = for<'a> fn(&'a Global, Option<String>, bool) -> BoxFut<'a, Result<u8, Failure>>;
 
 pub fn main(wizard: Wizard) -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     // One TLS crypto provider for every client (the registry's as well as AWS's): ring, not aws-lc.
     let _ = rustls::crypto::ring::default_provider().install_default();
     // Probes run in tasks on the workers; the SDK's futures are deep: the main thread's stack size for them.
@@ -69,6 +67,22 @@ pub fn main(wizard: Wizard) -> ExitCode {
             ExitCode::from(f.code)
         }
     }
+}
+
+/// The arguments; each command that takes a checklist lists the built-in ones in its help.
+fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command();
+    let ids: Vec<String> = setup::checklists(&crate::engine::library::Library::builtin())
+        .map(|l| l.all.iter().map(|c| c.id.clone()).collect())
+        .unwrap_or_default();
+    if !ids.is_empty() {
+        let text = format!("Checklists: {} (built in; `preflight list` shows their steps)", ids.join(", "));
+        for name in ["tui", "status", "plan", "run", "verify", "permissions", "confirm", "skip", "unskip", "reset"] {
+            command = command.mut_subcommand(name, |c| c.after_help(text.clone()));
+        }
+    }
+    Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit())
 }
 
 /// The subcommand's name, as typed.

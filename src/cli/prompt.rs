@@ -43,6 +43,7 @@ fn ask_unchecked(
     check: impl Fn(&str) -> Result<(), String> + Clone + 'static,
 ) -> Result<String, String> {
     let checker = def.clone();
+    let recheck = check.clone();
     let validator = move |v: &str| {
         Ok(match validate(&checker, v).and_then(|()| check(v)) {
             Ok(()) => Validation::Valid,
@@ -61,11 +62,25 @@ fn ask_unchecked(
             .with_validator(validator)
             .with_help_message(&help)
             .prompt(),
-        _ => Text::new(&def.prompt)
-            .with_validator(validator)
-            .with_help_message(&help)
-            .with_initial_value(current.unwrap_or_default())
-            .prompt(),
+        _ => {
+            // A refused answer is said, and the question asked again with an empty field: the
+            // refused text is not left to be deleted key by key.
+            let mut start = current.unwrap_or_default().to_string();
+            loop {
+                let answer = Text::new(&def.prompt)
+                    .with_help_message(&help)
+                    .with_initial_value(&start)
+                    .prompt()
+                    .map_err(|e| e.to_string())?;
+                match validate(def, &answer).and_then(|()| recheck(&answer)) {
+                    Ok(()) => break Ok(answer),
+                    Err(why) => {
+                        eprintln!("✘ {answer:?}: {why}");
+                        start.clear();
+                    }
+                }
+            }
+        }
     };
     answer.map_err(|e| e.to_string())
 }

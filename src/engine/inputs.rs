@@ -143,13 +143,17 @@ impl InputError {
     /// The fix where the value really is: at the profile's file and line when it
     /// came from there, else the profile named by its path.
     pub fn placed(mut self, profile: &std::path::Path, line: Option<usize>) -> Self {
+        // Only the generic fix (`fix_for`) is placed: others (engine::limits) say more, and where.
+        if !self.fix.ends_with("under [inputs] in the profile") {
+            return self;
+        }
         let path = profile.display();
         let from_profile = self.from.as_deref().is_some_and(|f| f.starts_with("the profile"));
         match line.filter(|_| from_profile) {
             Some(line) => {
                 self.fix = format!("correct {0} at {path}:{line}, or pass --set {0}=VALUE", self.input);
             }
-            None => self.fix = self.fix.replace("in the profile", &format!("in the profile {path}")),
+            None => self.fix = format!("{} {path}", self.fix),
         }
         self
     }
