@@ -26,7 +26,7 @@ fn asks_for_missing_inputs_and_for_consent_in_a_terminal() {
     t.expect("iam:CreatePolicy arn:aws:iam::123456789012:policy/comafi-runtime");
     t.expect("\"Sid\": \"BedrockInvoke\"");
     t.press("q");
-    t.expect("(shown whole above, in the pager)");
+    t.expect("(shown whole in the pager)");
     t.expect("iam:CreatePolicy arn:aws:iam::123456789012:policy/comafi-runtime");
     t.expect("Make 1 change to the account?");
     t.press("y\r");

@@ -73,6 +73,9 @@ fn the_wizard_locks_only_after_consent_and_quitting_lets_go() {
     tty.press("y");
     for step in ["runtime-principal", "grant"] {
         tty.wait_for(&[&format!("iam-policy / {step}: apply 1 change?")]);
+        // The lock taken for the change before this dialog was let go while it waits.
+        let beside = sb.run(&["reset", "iam-policy", "--step", "grant"]);
+        assert_eq!(beside.code, 0, "a later dialog of the same run holds no lock either: {beside:?}");
         tty.press("\x1b[F");
         tty.wait_for(&["y apply · n/q/Esc no"]);
         tty.press("y");

@@ -35,8 +35,15 @@ fn fully_authorized() {
     }
     // moto's caller (user/moto) is no IAM user it knows: the caller check is manual, not failed.
     assert_eq!(status(&doc, "caller-permissions"), "manual");
-    // Not asked to spend money: skipped, never passed.
+    // Not asked to spend money: skipped, never passed; and not a person's skip (no record,
+    // and `--strict` fails only what a person skipped or did not confirm).
     assert_eq!(status(&doc, "invoke"), "skipped");
+    assert_eq!(step(&doc, "invoke")["skipped"], serde_json::Value::Null, "{doc}");
+    let strict = sb.run(&["verify", "model-access", "--strict"]);
+    assert!(
+        !strict.stdout.contains("skipped step is not verified") && !strict.stdout.contains("skipped by"),
+        "{strict:?}"
+    );
     let access = probe(&doc, "access")["message"].as_str().unwrap();
     for line in ["authorization: AUTHORIZED", "entitlement: AVAILABLE", "agreement: AVAILABLE", "region: AVAILABLE"] {
         assert!(access.lines().any(|l| l == line), "{access}");

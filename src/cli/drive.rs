@@ -101,12 +101,13 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
         // The steps were printed as probed; what --strict fails is said after them.
         let mut said = Vec::new();
         for (checklist, step) in reports.iter_mut().flat_map(|r| r.steps.iter_mut().map(|s| (r.id.clone(), s))) {
-            let (error, fix) = match step.status {
-                Status::Skipped => (
-                    format!("--strict: a skipped step is not verified ({})", render::skip_text(step)),
+            let (error, fix) = match (step.status, &step.skip) {
+                // A step a person skipped; an opt-in probe not asked for (no record) is not one.
+                (Status::Skipped, Some(skip)) => (
+                    format!("--strict: a skipped step is not verified ({})", skip.text()),
                     format!("preflight unskip {checklist} --step {}, then run or confirm it", step.id),
                 ),
-                Status::Manual if !step.confirmed => (
+                (Status::Manual, _) if !step.confirmed => (
                     format!("--strict: manual step not confirmed (preflight confirm {checklist} --step {})", step.id),
                     format!("do what the step says, then preflight confirm {checklist} --step {}", step.id),
                 ),
@@ -174,8 +175,12 @@ fn service_end(reports: &[crate::runner::ChecklistReport], health_url: Option<St
     let service = reports.iter().find(|r| r.id == "ecs-service")?;
     let dns = service.steps.iter().find_map(|s| s.outputs.get("dns_name")).filter(|d| !d.is_empty());
     let url = health_url.or_else(|| dns.map(|d| format!("http://{d}/")))?;
-    let healthy = service.steps.iter().any(|s| s.id == "health" && s.status == Status::Pass);
-    Some(if healthy {
+    // Said only when the health step was judged now (not outside the selection, pending or skipped).
+    let health = service.steps.iter().find(|s| s.id == "health")?;
+    if !matches!(health.status, Status::Pass | Status::Fail | Status::Error | Status::Blocked) {
+        return None;
+    }
+    Some(if health.status == Status::Pass {
         format!(
             "\nthe service answers at {url} (its health check passes now)\n  next: ship a new version with \
              `preflight run ecr-push` then `preflight run ecs-service`, or let GitHub Actions deploy it: \

@@ -130,7 +130,7 @@ impl Frontend for CliFront {
             let mut lines = vec![String::new(), format!("{checklist} / {}: {}", step.id, step.title)];
             lines.extend(render::changes_text(changes, true, self.color).into_iter().map(|l| format!("  {l}")));
             if pager::show(&lines, 2) {
-                eprintln!("{checklist} / {}: {} (shown whole above, in the pager)", step.id, step.title);
+                eprintln!("{checklist} / {}: {} (shown whole in the pager)", step.id, step.title);
                 for line in render::changes_text(changes, false, self.color) {
                     eprintln!("  {line}");
                 }

@@ -44,22 +44,22 @@ pub fn main(wizard: Wizard) -> ExitCode {
         None | Some(Command::Tui { .. }) => (None, false),
         Some(c) => (Some(command_name(c)), matches!(c, Command::Run { .. } | Command::Confirm { .. })),
     };
+    // Ctrl-C (not in the wizard, which handles it): said at once by a task of its own, even while
+    // the command waits on AWS; while a pager shows a consent's text, Ctrl-C is the pager's.
+    if let Some(name) = name {
+        runtime.spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                if pager::showing() {
+                    continue;
+                }
+                eprintln!("\n{}", front::interrupted(name, resumes));
+                // The process ends now: the job lock goes with it; the state was written step by step.
+                std::process::exit(130);
+            }
+        });
+    }
     // The command's future is deep (the SDK's): it lives on the heap, not on the main thread's stack.
-    let command = Box::pin(dispatch(cli, wizard));
-    let outcome = runtime.block_on(async {
-        match name {
-            None => Some(command.await),
-            Some(_) => tokio::select! {
-                r = command => Some(r),
-                _ = tokio::signal::ctrl_c() => None,
-            },
-        }
-    });
-    let Some(outcome) = outcome else {
-        eprintln!("\n{}", front::interrupted(name.unwrap_or_default(), resumes));
-        // The process ends now: the job lock goes with it; the state was written step by step.
-        std::process::exit(130);
-    };
+    let outcome = runtime.block_on(Box::pin(dispatch(cli, wizard)));
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(f) => {

@@ -96,8 +96,8 @@ pub fn step_block(step: &StepReport, color: bool) -> String {
             out.push_str(&format!("\n        {line}"));
         }
     }
-    if step.status == Status::Skipped {
-        out.push_str(&format!("\n      {}", skip_text(step)));
+    if let Some(skip) = &step.skip {
+        out.push_str(&format!("\n      {}", skip.text()));
     }
     if let Some(e) = &step.error {
         out.push_str(&format!("\n{}", indent(e, "      ")));
@@ -106,14 +106,6 @@ pub fn step_block(step: &StepReport, color: bool) -> String {
         out.push_str(&format!("\n        fix: {}", indent(fix, "          ").trim_start()));
     }
     out
-}
-
-/// Who skipped a step, when and why; a skip recorded before skips carried their reason says so.
-pub fn skip_text(step: &StepReport) -> String {
-    match &step.skip {
-        Some(skip) => skip.text(),
-        None => "skipped (recorded without who or why, before preflight kept them)".into(),
-    }
 }
 
 pub fn checklist_heading(id: &str, title: &str) -> String {

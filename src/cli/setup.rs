@@ -25,10 +25,18 @@ pub struct Failure {
     pub message: String,
 }
 
-/// What a command printed as a fix must repeat to act on the same profile and
-/// values as this one: `--profile-file` and every `--set`.
+/// What a command printed as a fix must repeat to act on the same account,
+/// region, profile and values as this one: `--region`, `--profile`,
+/// `--profile-file` and every `--set`.
 pub fn invocation(g: &Global) -> String {
     let mut out = String::new();
+    // The same AWS context: the region and the AWS profile given on the command line.
+    if let Some(r) = &g.region {
+        out.push_str(&format!(" --region {}", crate::engine::text::shell_word(r)));
+    }
+    if let Some(p) = &g.profile {
+        out.push_str(&format!(" --profile {}", crate::engine::text::shell_word(p)));
+    }
     if let Some(p) = &g.profile_file {
         out.push_str(&format!(" --profile-file {}", crate::engine::text::shell_word(&p.display().to_string())));
     }

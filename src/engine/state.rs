@@ -96,6 +96,18 @@ pub struct Skip {
 }
 
 impl Skip {
+    /// The record of a skipped step: its own, or for a skip made before
+    /// preflight kept who and why, one that says so.
+    pub fn of(state: &StepState) -> Option<Skip> {
+        (state.phase == Phase::Skipped).then(|| {
+            state.skip.clone().unwrap_or_else(|| Skip {
+                by: "(not recorded)".into(),
+                at: state.updated_at.clone(),
+                reason: "skipped before preflight kept who and why".into(),
+            })
+        })
+    }
+
     /// `skipped by ARN at TIME: reason`.
     pub fn text(&self) -> String {
         format!("skipped by {} at {}: {}", self.by, self.at, self.reason)

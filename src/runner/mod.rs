@@ -80,7 +80,8 @@ pub struct StepReport {
     /// What fails here is repaired by this later step of the run (`repaired_by`):
     /// the run goes on, and probes this step again after that one.
     pub deferred: Option<String>,
-    /// A skipped step: who skipped it, when and why.
+    /// A step a person skipped: who, when and why (None for a step skipped
+    /// because its only probe is opt-in and was not asked for).
     pub skip: Option<state::Skip>,
 }
 
@@ -120,7 +121,7 @@ impl StepReport {
             waits: false,
             lacks_input: false,
             deferred: None,
-            skip: st.and_then(|s| s.skip.clone()),
+            skip: st.and_then(state::Skip::of),
         }
     }
 }
@@ -542,7 +543,7 @@ impl Runner {
         };
         if let Some(st) = recorded.as_ref().filter(|s| s.phase == state::Phase::Skipped) {
             report.status = Status::Skipped;
-            report.skip = st.skip.clone();
+            report.skip = state::Skip::of(st);
             return Ok(report);
         }
         if let Some(failed) = halted {
@@ -690,6 +691,11 @@ impl Runner {
             return Ok(report);
         }
         if !opts.yes {
+            // A dialog that waits for a person locks nothing: a lock taken for an earlier step's
+            // change (nothing is being changed now) is let go, and taken again after consent.
+            if self.lock_on_change.is_some() {
+                self.held = None;
+            }
             match self.front.confirm(&checklist.id, step, &report.changes).await {
                 Confirm::Yes => {}
                 Confirm::No => {

@@ -800,3 +800,23 @@ fn an_invalid_input_is_shown_where_it_is_used() {
     let shown = screen(&app, 220, 40);
     assert!(shown.contains("✘ input `container_port` is not valid: \"80o0\" must be a whole number"), "{shown}");
 }
+
+/// A step of another checklist whose fix names the checklist that ran is probed again too.
+#[test]
+fn a_step_whose_fix_names_what_ran_is_probed_again() {
+    let mut app = apps_of(&["secrets", "ecs-service"]);
+    let l = 1;
+    let s = app.lists[l].checklist.steps.iter().position(|s| s.id == "execution-role").unwrap();
+    let mut probe = ProbeResult::new("permissions", Status::Fail, "may not read the secret");
+    probe.fix = Some("run `preflight run secrets --step read-access`: it grants them".into());
+    app.lists[l].reports[s] = report("execution-role", "Execution role", Status::Fail, vec![probe]);
+    update(
+        &mut app,
+        Msg::Start(Job { checklist: "secrets".into(), mode: Mode::Run, step: None, only: false, extra: Extra::Plain }),
+    );
+    update(&mut app, Msg::JobFinished { checklist: "secrets".into(), outcome: Ok("5 steps · 5 pass".into()) });
+    let mut jobs: Vec<(String, Option<String>)> =
+        app.queue.iter().map(|(j, _)| (j.checklist.clone(), j.step.clone())).collect();
+    jobs.extend(app.job.iter().map(|j| (j.checklist.clone(), j.step.clone())));
+    assert!(jobs.contains(&("ecs-service".into(), Some("execution-role".into()))), "{jobs:?}");
+}

@@ -98,7 +98,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     (_, Some(p), _) => format!("{} {}: {}", report.status.mark(), report.id, p.message),
                     _ => format!("{} {}", report.status.mark(), report.id),
                 };
-                let line = view::hints::as_keys(&line, &checklist, &report.id);
+                // A fix's commands read as keys; an error is said as it is.
+                let line =
+                    if report.error.is_some() { line } else { view::hints::as_keys(&line, &checklist, &report.id) };
                 let kind = if matches!(report.status, Status::Fail | Status::Error) {
                     LogKind::Failure
                 } else {
@@ -447,8 +449,8 @@ fn consent_scroll(app: &mut App, by: isize) -> Vec<Effect> {
 
 /// After a run, what stands on what ran is probed again, in every checklist of
 /// the wizard: the steps that need a step that ran (in its checklist or, as
-/// `CHECKLIST/STEP`, in another; transitively), and the steps whose probes say
-/// the checklist that ran repairs them (`fixed_by`). Each is a background
+/// `CHECKLIST/STEP`, in another; transitively), the steps whose probes say
+/// the checklist that ran repairs them (`fixed_by`), and those whose fix names it. Each is a background
 /// verify: its result goes to the step and the log, not to the status line.
 fn requeue_dependents(app: &mut App, job: &Job) {
     let Some(l) = app.list_index(&job.checklist) else { return };
@@ -480,7 +482,17 @@ fn requeue_dependents(app: &mut App, job: &Job) {
                         p.call.params.get("fixed_by").and_then(|f| f.as_str()).and_then(|f| f.split_whitespace().next())
                             == Some(job.checklist.as_str())
                     });
-                if needs_stale || repaired {
+                // A step whose fix names the checklist that ran (`preflight run secrets --step …`).
+                let named = li != l && {
+                    let r = &list.reports[si];
+                    let run = format!("preflight run {}", job.checklist);
+                    r.fix.iter().chain(r.probes.iter().filter_map(|p| p.fix.as_ref())).any(|f| {
+                        f.match_indices(&run).any(|(i, _)| {
+                            f[i + run.len()..].chars().next().is_none_or(|c| !(c.is_alphanumeric() || c == '-'))
+                        })
+                    })
+                };
+                if needs_stale || repaired || named {
                     stale.insert((li, si));
                     again.push((li, si));
                     grew = true;

@@ -187,12 +187,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     .push(Span::styled(" · no action: done by hand or by another checklist".to_string(), theme.warn()));
             }
             lines.push(Line::from(status));
-            if report.status == Status::Skipped {
-                let record = match &report.skip {
-                    Some(skip) => skip.text(),
-                    None => "skipped (recorded without who or why, before preflight kept them)".into(),
-                };
-                lines.push(Line::styled(format!("{record} · s unskips"), theme.warn()));
+            if let Some(skip) = report.skip.as_ref().filter(|_| report.status == Status::Skipped) {
+                lines.push(Line::styled(format!("{} · s unskips", skip.text()), theme.warn()));
             }
             if running && !app.transfers.is_empty() {
                 lines.push(Line::raw(""));
@@ -224,9 +220,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 }
             }
             let keys = |t: &str| hints::as_keys(t, &list.checklist.id, &step.id);
+            // An error is said as it is (it may quote a command another process runs).
             if let Some(e) = &report.error {
                 lines.push(Line::raw(""));
-                lines.push(Line::styled(keys(e), theme.status(Status::Fail)));
+                lines.push(Line::styled(e.clone(), theme.status(Status::Fail)));
             }
             if let Some(fix) = &report.fix {
                 lines.push(Line::styled("fix:".to_string(), theme.warn()));

@@ -10,7 +10,7 @@ fn commands() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"(?:(?:run )?preflight (run|confirm) ([a-z0-9-]+)(?: --step ([^\s,;)]+))?(?: --(?:profile-file|set|region) [^\s,;)]+)*)|(?:verify with --invoke)|(?:preflight verify [a-z0-9-]+ --invoke)",
+            r"(?:(?:run )?`?preflight (run|confirm) ([a-z0-9-]+)(?: --step ([^\s,;)`]+))?(?: --(?:profile-file|set|region|profile) [^\s,;)`]+)*`?)|(?:verify with --invoke)|(?:`?preflight verify [a-z0-9-]+ --invoke`?)",
         )
         .expect("regex")
     })
@@ -63,5 +63,14 @@ mod tests {
             "costs a fraction of a cent; press i (verify with one real call) to make it"
         );
         assert_eq!(as_keys("aws iam get-role --role-name x", "a", "b"), "aws iam get-role --role-name x");
+        // Quoted commands lose their quotes with the command; a closing quote is not a step's.
+        assert_eq!(
+            as_keys("run `preflight run secrets --step read-access --profile-file a.toml`: it grants them", "x", "y"),
+            "press Enter on secrets / read-access: it grants them"
+        );
+        assert_eq!(
+            as_keys("then run `preflight run ecs-service --step execution-role`", "ecs-service", "execution-role"),
+            "then press Enter on this step"
+        );
     }
 }
