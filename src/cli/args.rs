@@ -69,6 +69,15 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Write preflight.toml from what this repository says (folder, git remote, Dockerfile, .env.example, Bedrock calls, .github/).
+    Init {
+        /// Take what was found and the defaults, asking nothing (for scripts).
+        #[arg(long)]
+        yes: bool,
+        /// Overwrite an existing profile (kept as PROFILE.bak).
+        #[arg(long)]
+        force: bool,
+    },
     /// List the checklists and their steps; with --inputs, every input and its value.
     List {
         /// Every input: the checklists that use it, its current value and where it comes from.

@@ -4,6 +4,7 @@ pub(crate) mod args;
 mod confirm;
 pub(crate) mod drive;
 mod front;
+mod init;
 mod list;
 mod pager;
 pub(crate) mod permissions;
@@ -89,6 +90,7 @@ fn parse() -> Cli {
 fn command_name(c: &Command) -> &'static str {
     match c {
         Command::Tui { .. } => "tui",
+        Command::Init { .. } => "init",
         Command::List { .. } => "list",
         Command::Status { .. } => "status",
         Command::Plan { .. } => "plan",
@@ -115,6 +117,7 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
     };
     match command {
         Command::Tui { checklist, yes } => wizard(g, checklist, yes).await,
+        Command::Init { yes, force } => init::init(g, yes, force),
         Command::List { inputs, json } => list::list(g, inputs, json).await,
         Command::Status { checklist, json } => status::status(g, checklist, json).await,
         Command::Plan { checklist, step, deep, json } => {

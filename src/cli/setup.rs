@@ -75,6 +75,25 @@ pub fn load(g: &Global) -> Result<(Library, Checklists, Profile), Failure> {
     let profile = profile(g)?;
     let lists = crate::engine::expand::expand(&templates, &profile.lists)
         .map_err(|e| usage(format!("error: {}: {e}", profile.path.display())))?;
+    // The checklists the profile says the project uses must be checklists.
+    let ids = || lists.all.iter().map(|c| c.id.as_str());
+    let unknown: Vec<String> = profile
+        .checklists
+        .iter()
+        .flatten()
+        .filter(|(id, _)| lists.get(id).is_none())
+        .map(|(id, line)| {
+            format!(
+                "error: {}:{line}: checklists: no checklist \"{id}\"{}; known: {}",
+                profile.path.display(),
+                did_you_mean(id, ids()),
+                ids().collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(usage(unknown.join("\n")));
+    }
     Ok((library, lists, profile))
 }
 

@@ -3,6 +3,7 @@
 //! No AWS, no async runtime, no terminal in here.
 
 pub mod expand;
+pub mod init;
 pub mod inputs;
 pub mod library;
 pub mod limits;

@@ -63,6 +63,9 @@ pub struct Profile {
     pub expect: Expect,
     /// `[[secrets]]`, `[[parameters]]`, `[environment]`, `[container_secrets]`: what kinds read.
     pub lists: Lists,
+    /// `checklists = [...]`: the checklists this project uses (written by `init`), each with its
+    /// line; the ids are checked against the library by the front end (`setup::load`).
+    pub checklists: Option<Vec<(String, usize)>>,
 }
 
 impl Profile {
@@ -104,12 +107,30 @@ impl Profile {
             let (line, col) = key_at(key);
             let here = format!("{}:{line}:{col}", path.display());
             let name = key.get();
+            if name == "checklists" && !item.is_table_like() {
+                match item.as_array().filter(|a| a.iter().all(|v| v.as_str().is_some())) {
+                    Some(array) => {
+                        let ids = array
+                            .iter()
+                            .map(|v| (v.as_str().unwrap_or_default().to_string(), at(v.span().map_or(0, |s| s.start)).0))
+                            .collect();
+                        profile.checklists = Some(ids);
+                    }
+                    None => errors.push(format!(
+                        "{here}: `checklists` is a list of checklist ids, e.g. checklists = [\"iam-policy\", \"model-access\"]"
+                    )),
+                }
+                continue;
+            }
             if !TABLES.contains(&name) {
                 let message = if item.is_table_like() {
                     let guess = closest(name, TABLES).map(|t| format!(" (did you mean [{t}]?)")).unwrap_or_default();
                     format!("unknown table [{name}]{guess}")
                 } else {
-                    format!("unknown key `{name}` outside any table; input values go under [inputs]")
+                    format!(
+                        "unknown key `{name}` outside any table{}; input values go under [inputs]",
+                        did_you_mean(name, ["checklists"])
+                    )
                 };
                 errors.push(format!(
                     "{here}: {message}; a profile has [inputs], [expect], [[secrets]], [[parameters]], [environment] and [container_secrets]"

@@ -1,0 +1,267 @@
+//! Reading the repository: each finding with the file and line it came from.
+
+use std::path::{Path, PathBuf};
+
+use super::{Applies, Findings, Found, Variable};
+
+/// The example environment files, first found wins; `.env` itself holds values and is never read.
+const ENV_EXAMPLES: [&str; 3] = [".env.example", ".env.sample", ".env.template"];
+/// A variable whose name holds one of these is a secret.
+const SECRET_WORDS: [&str; 7] = ["KEY", "TOKEN", "SECRET", "PASSWORD", "PASS", "PRIVATE", "CREDENTIAL"];
+/// What calling Bedrock's runtime looks like in sources and lock files (Python, JavaScript, Go, Java, .NET).
+const BEDROCK_MARKS: [&str; 5] =
+    ["bedrock-runtime", "bedrock_runtime", "@aws-sdk/client-bedrock-runtime", "bedrockruntime", "BedrockRuntime"];
+/// Folders never searched: dependencies, builds, tools' state.
+const SKIP_DIRS: [&str; 9] =
+    [".git", "node_modules", "target", ".venv", "venv", "__pycache__", "dist", "build", ".tox"];
+/// Bounds of the search for Bedrock calls.
+const MAX_FILES: usize = 5000;
+const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Everything `init` can find in `dir`; `origin` is what `git remote get-url origin` said, if anything.
+pub fn detect(dir: &Path, origin: Option<&str>) -> Findings {
+    let mut f = Findings::default();
+    let folder = dir.canonicalize().ok().and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
+    f.project = folder.as_deref().and_then(project_name).map(|value| Found { value, from: "the folder's name".into() });
+    f.github_repository =
+        origin.and_then(github_repository).map(|value| Found { value, from: "git remote get-url origin".into() });
+    let dockerfile = dir.join("Dockerfile");
+    if let Ok(text) = std::fs::read_to_string(&dockerfile) {
+        dockerfile_findings(&text, &mut f);
+        for c in ["secrets", "ecr-push", "ecs-service"] {
+            f.checklists.push(Applies { checklist: c.into(), why: "a Dockerfile: the container path".into() });
+        }
+    }
+    if let Some((name, text)) =
+        ENV_EXAMPLES.iter().find_map(|n| std::fs::read_to_string(dir.join(n)).ok().map(|t| (*n, t)))
+    {
+        f.variables = variables(name, &text);
+    }
+    f.checklists.insert(0, Applies { checklist: "iam-policy".into(), why: "the application's runtime role".into() });
+    if let Some(at) = bedrock_call(dir) {
+        f.checklists
+            .insert(1, Applies { checklist: "model-access".into(), why: format!("the code calls Bedrock ({at})") });
+    }
+    if dir.join(".github").is_dir() {
+        f.checklists
+            .push(Applies { checklist: "oidc-provider".into(), why: ".github/: GitHub Actions deploys".into() });
+    }
+    f
+}
+
+/// A folder's name as a project name: lowercase letters, digits and dashes,
+/// starting with a letter, 2 to 39 characters (the names of ECR, ECS and IAM
+/// resources are made from it).
+pub fn project_name(folder: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in folder.to_lowercase().chars() {
+        match c {
+            'a'..='z' | '0'..='9' => out.push(c),
+            _ if !out.ends_with('-') && !out.is_empty() => out.push('-'),
+            _ => {}
+        }
+    }
+    let mut out = out.trim_matches('-').to_string();
+    if out.is_empty() {
+        return None;
+    }
+    if !out.starts_with(|c: char| c.is_ascii_lowercase()) {
+        out = format!("app-{out}");
+    }
+    out.truncate(39);
+    let out = out.trim_end_matches('-').to_string();
+    (out.len() >= 2).then_some(out)
+}
+
+/// `OWNER/NAME` from a GitHub remote URL (https, ssh, scp-like), with GitHub's letter case as written.
+pub fn github_repository(url: &str) -> Option<String> {
+    let url = url.trim();
+    let path =
+        ["https://github.com/", "http://github.com/", "ssh://git@github.com/", "git@github.com:", "git://github.com/"]
+            .iter()
+            .find_map(|p| url.strip_prefix(p))?;
+    let path = path.trim_end_matches('/').trim_end_matches(".git");
+    let (owner, name) = path.split_once('/')?;
+    (!owner.is_empty() && !name.is_empty() && !name.contains('/')).then(|| format!("{owner}/{name}"))
+}
+
+/// The Dockerfile's instructions, continuation lines joined, with the line each starts on.
+fn instructions(text: &str) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = Vec::new();
+    let mut open: Option<(usize, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if open.is_none() && (trimmed.is_empty() || trimmed.starts_with('#')) {
+            continue;
+        }
+        let (start, mut acc) = open.take().unwrap_or((i + 1, String::new()));
+        match trimmed.strip_suffix('\\') {
+            Some(part) => {
+                acc.push_str(part);
+                acc.push(' ');
+                open = Some((start, acc));
+            }
+            None => {
+                acc.push_str(trimmed);
+                out.push((start, acc));
+            }
+        }
+    }
+    out.extend(open);
+    out
+}
+
+fn dockerfile_findings(text: &str, f: &mut Findings) {
+    for (line, ins) in instructions(text) {
+        let mut words = ins.split_whitespace();
+        let Some(op) = words.next().map(str::to_uppercase) else { continue };
+        let from = format!("Dockerfile:{line}");
+        match op.as_str() {
+            "EXPOSE" if f.container_port.is_none() => {
+                if let Some(port) = words.next().map(|p| p.split('/').next().unwrap_or(p))
+                    && port.parse::<u16>().is_ok_and(|p| p > 0)
+                {
+                    f.container_port = Some(Found { value: port.to_string(), from });
+                }
+            }
+            "HEALTHCHECK" => {
+                // `HEALTHCHECK … CMD curl -f http://localhost:8000/health`: the path of the URL.
+                let path = ins.split_whitespace().find_map(|w| {
+                    let rest = w.trim_matches(|c| c == '"' || c == '\'').split_once("://")?.1;
+                    let path = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
+                    Some(path.split(['|', ';', '"', '\'']).next().unwrap_or(path).to_string())
+                });
+                if let Some(path) = path {
+                    f.health_path = Some(Found { value: path, from });
+                }
+            }
+            "FROM" => {
+                if let Some(p) = ins.split_whitespace().find_map(|w| w.strip_prefix("--platform=")) {
+                    f.platform = Some(Found { value: p.to_string(), from });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `NAME=value` lines of an example environment file.
+fn variables(file: &str, text: &str) -> Vec<Variable> {
+    let credentials_url = regex_lite::Regex::new(r"://[^/@\s:]+:[^/@\s]+@").expect("regex");
+    let mut out: Vec<Variable> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((name, value)) = line.split_once('=') else { continue };
+        let name = name.trim();
+        if name.is_empty()
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || out.iter().any(|v| v.name == name)
+        {
+            continue;
+        }
+        let value = value.split(" #").next().unwrap_or("").trim().trim_matches(|c| c == '"' || c == '\'').to_string();
+        let upper = name.to_uppercase();
+        let secret =
+            SECRET_WORDS.iter().any(|w| upper.split('_').any(|part| part == *w) || upper.contains(w) && *w != "PASS")
+                || credentials_url.is_match(&value);
+        out.push(Variable { name: name.to_string(), example: value, secret, from: format!("{file}:{}", i + 1) });
+    }
+    out
+}
+
+/// The first place (`path:line`) that calls Bedrock's runtime, searched boundedly.
+fn bedrock_call(dir: &Path) -> Option<String> {
+    let mut stack: Vec<PathBuf> = vec![dir.to_path_buf()];
+    let mut seen = 0;
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for path in entries {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if path.is_dir() {
+                if !SKIP_DIRS.contains(&name.as_str()) {
+                    stack.push(path);
+                }
+                continue;
+            }
+            seen += 1;
+            if seen > MAX_FILES || name.starts_with(".env") {
+                continue;
+            }
+            if path.metadata().map_or(true, |m| m.len() > MAX_FILE_BYTES) {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            if let Some(i) = text.lines().position(|l| BEDROCK_MARKS.iter().any(|m| l.contains(m))) {
+                let shown = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+                return Some(format!("{shown}:{}", i + 1));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_names_become_project_names() {
+        assert_eq!(project_name("Comafi AI").as_deref(), Some("comafi-ai"));
+        assert_eq!(project_name("my_api.v2").as_deref(), Some("my-api-v2"));
+        assert_eq!(project_name("2048").as_deref(), Some("app-2048"));
+        assert_eq!(project_name(&"x".repeat(60)).map(|p| p.len()), Some(39));
+        assert_eq!(project_name("--"), None);
+    }
+
+    #[test]
+    fn github_remotes_in_every_form() {
+        for url in [
+            "https://github.com/Comafi/comafi-ai.git",
+            "git@github.com:Comafi/comafi-ai.git",
+            "ssh://git@github.com/Comafi/comafi-ai",
+            "https://github.com/Comafi/comafi-ai/",
+        ] {
+            assert_eq!(github_repository(url).as_deref(), Some("Comafi/comafi-ai"), "{url}");
+        }
+        assert_eq!(github_repository("https://gitlab.com/a/b.git"), None);
+    }
+
+    #[test]
+    fn a_dockerfile_says_port_health_path_and_platform() {
+        let mut f = Findings::default();
+        dockerfile_findings(
+            "FROM --platform=linux/arm64 python:3.12-slim\nWORKDIR /app\nEXPOSE 8000/tcp\nHEALTHCHECK --interval=30s \\\n  CMD curl -f http://localhost:8000/healthz || exit 1\n",
+            &mut f,
+        );
+        assert_eq!(f.container_port, Some(Found { value: "8000".into(), from: "Dockerfile:3".into() }));
+        assert_eq!(f.health_path, Some(Found { value: "/healthz".into(), from: "Dockerfile:4".into() }));
+        assert_eq!(f.platform, Some(Found { value: "linux/arm64".into(), from: "Dockerfile:1".into() }));
+    }
+
+    #[test]
+    fn example_variables_are_told_secret_or_plain() {
+        let v = variables(
+            ".env.example",
+            "# the app\nOPENAI_API_KEY=sk-...\nexport DATABASE_URL=\"postgres://app:changeme@db/app\"\nAPP_ENV=production\nLOG_LEVEL=info # or debug\nBYPASS_CACHE=1\nGITHUB_TOKEN=\n",
+        );
+        let got: Vec<(&str, bool, &str)> = v.iter().map(|v| (v.name.as_str(), v.secret, v.from.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("OPENAI_API_KEY", true, ".env.example:2"),
+                ("DATABASE_URL", true, ".env.example:3"),
+                ("APP_ENV", false, ".env.example:4"),
+                ("LOG_LEVEL", false, ".env.example:5"),
+                ("BYPASS_CACHE", false, ".env.example:6"),
+                ("GITHUB_TOKEN", true, ".env.example:7"),
+            ]
+        );
+        assert_eq!(v[3].example, "info");
+    }
+}
