@@ -187,6 +187,11 @@ pub enum Command {
         #[arg(long)]
         step: String,
     },
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish (see the README).
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
     /// Forget the recorded state of a checklist or one step (changes nothing in AWS).
     Reset {
         /// The checklist whose record to forget.

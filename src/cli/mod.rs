@@ -1,6 +1,7 @@
 //! The non-interactive front end: `preflight list|status|plan|run|verify|confirm|reset`.
 
 pub(crate) mod args;
+mod completions;
 mod confirm;
 pub(crate) mod drive;
 mod front;
@@ -101,6 +102,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Skip { .. } => "skip",
         Command::Unskip { .. } => "unskip",
         Command::Reset { .. } => "reset",
+        Command::Completions { .. } => "completions",
     }
 }
 
@@ -190,6 +192,7 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
         Command::Confirm { checklist, step } => confirm::confirm(g, &checklist, &step).await,
         Command::Skip { checklist, step, reason } => skip::skip(g, &checklist, &step, true, reason).await,
         Command::Unskip { checklist, step } => skip::skip(g, &checklist, &step, false, None).await,
+        Command::Completions { shell } => completions::completions(shell),
         Command::Reset { checklist, step } => confirm::reset(g, &checklist, step.as_deref()).await,
     }
 }

@@ -1,0 +1,45 @@
+//! `preflight completions SHELL`: a completion script (clap_complete) that
+//! completes subcommands, flags, the built-in checklists' ids where a
+//! checklist goes, and their step ids after `--step`.
+
+use clap::CommandFactory;
+use clap::builder::PossibleValuesParser;
+use clap_complete::Shell;
+
+use super::args::Cli;
+use super::setup::{self, Failure};
+use crate::engine::library::Library;
+
+/// The commands that take a checklist (as `checklist` or `checklists`) and a `--step`.
+const WITH_CHECKLIST: [&str; 10] =
+    ["tui", "status", "plan", "run", "verify", "permissions", "confirm", "skip", "unskip", "reset"];
+
+pub fn completions(shell: Shell) -> Result<u8, Failure> {
+    let lists = setup::checklists(&Library::builtin())?;
+    // clap's values are 'static: this command prints one script and ends.
+    let leak = |s: &String| -> &'static str { Box::leak(s.clone().into_boxed_str()) };
+    let ids: Vec<&'static str> = lists.all.iter().map(|c| leak(&c.id)).collect();
+    let mut steps: Vec<&'static str> = lists.all.iter().flat_map(|c| c.steps.iter().map(|s| leak(&s.id))).collect();
+    steps.sort();
+    steps.dedup();
+    // Only the script's command knows the values; parsing stays open to --library checklists.
+    let mut command = Cli::command();
+    for name in WITH_CHECKLIST {
+        command = command.mut_subcommand(name, |mut c| {
+            for arg in ["checklist", "checklists"] {
+                if c.get_arguments().any(|a| a.get_id() == arg) {
+                    c = c.mut_arg(arg, |a| a.value_parser(PossibleValuesParser::new(ids.clone())));
+                }
+            }
+            if c.get_arguments().any(|a| a.get_id() == "step") {
+                c = c.mut_arg("step", |a| a.value_parser(PossibleValuesParser::new(steps.clone())));
+            }
+            c
+        });
+    }
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "preflight", &mut script);
+    // A reader that stops early (`| head`) is not an error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
+    Ok(0)
+}
