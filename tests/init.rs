@@ -59,14 +59,21 @@ fn init_writes_the_profile_from_the_repository() {
     let dated = regex_lite::Regex::new(r"on \d{4}-\d{2}-\d{2} ").unwrap();
     insta::assert_snapshot!(dated.replace(&profile, "on [date] ").into_owned());
     // .env holds values: never read, nothing of it written.
-    assert!(!profile.contains("planted-real-value") && !out.all().contains("planted-real-value"));
+    // (A plain variable is planted there too: its value would be written to [environment] if read.)
+    for planted in ["planted-real-value", "planted-plain-value"] {
+        assert!(!profile.contains(planted) && !out.all().contains(planted), "{planted}");
+    }
 
     // The profile is one preflight reads: its inputs and checklists check out.
     let mut cmd = sb.command(&["list", "--inputs"]);
     cmd.current_dir(&repo);
     let listed = support::wait(cmd.spawn().unwrap(), std::time::Duration::from_secs(60));
     assert_eq!(listed.code, 0, "{listed:?}");
-    assert!(listed.stdout.contains("container_port") && listed.stdout.contains("8000"), "{listed:?}");
+    let port = listed.stdout.lines().find(|l| l.starts_with("container_port")).unwrap_or_default();
+    assert!(port.contains("8000") && port.contains("profile"), "the Dockerfile's port, from the profile: {listed:?}");
+    assert!(!listed.stdout.contains("invalid"), "{listed:?}");
+    let health = listed.stdout.lines().find(|l| l.starts_with("health_path")).unwrap_or_default();
+    assert!(health.contains("/healthz") && health.contains("profile"), "{listed:?}");
 
     // It never overwrites; --force keeps the old one.
     std::fs::write(repo.join("preflight.toml"), "# mine\n[inputs]\nproject = \"mine\"\n").unwrap();

@@ -7,13 +7,29 @@ use super::{Applies, Findings, Found, Variable};
 /// The example environment files, first found wins; `.env` itself holds values and is never read.
 const ENV_EXAMPLES: [&str; 3] = [".env.example", ".env.sample", ".env.template"];
 /// A variable whose name holds one of these is a secret.
-const SECRET_WORDS: [&str; 7] = ["KEY", "TOKEN", "SECRET", "PASSWORD", "PASS", "PRIVATE", "CREDENTIAL"];
+const SECRET_WORDS: [&str; 13] = [
+    "KEY",
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASS",
+    "PASSWD",
+    "PWD",
+    "PRIVATE",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "DSN",
+    "AUTH",
+    "APIKEY",
+];
 /// What calling Bedrock's runtime looks like in sources and lock files (Python, JavaScript, Go, Java, .NET).
 const BEDROCK_MARKS: [&str; 5] =
     ["bedrock-runtime", "bedrock_runtime", "@aws-sdk/client-bedrock-runtime", "bedrockruntime", "BedrockRuntime"];
 /// Folders never searched: dependencies, builds, tools' state.
 const SKIP_DIRS: [&str; 9] =
     [".git", "node_modules", "target", ".venv", "venv", "__pycache__", "dist", "build", ".tox"];
+/// The longest project name whose derived names all fit (`PROJECT-alb` ≤ 32).
+const MAX_PROJECT: usize = 28;
 /// Bounds of the search for Bedrock calls.
 const MAX_FILES: usize = 5000;
 const MAX_FILE_BYTES: u64 = 1 << 20;
@@ -32,8 +48,12 @@ pub fn detect(dir: &Path, origin: Option<&str>) -> Findings {
             f.checklists.push(Applies { checklist: c.into(), why: "a Dockerfile: the container path".into() });
         }
     }
-    if let Some((name, text)) =
-        ENV_EXAMPLES.iter().find_map(|n| std::fs::read_to_string(dir.join(n)).ok().map(|t| (*n, t)))
+    // A regular file only: an example that is a link (to .env, say) is not read.
+    let regular = |n: &str| std::fs::symlink_metadata(dir.join(n)).is_ok_and(|m| m.file_type().is_file());
+    if let Some((name, text)) = ENV_EXAMPLES
+        .iter()
+        .filter(|n| regular(n))
+        .find_map(|n| std::fs::read_to_string(dir.join(n)).ok().map(|t| (*n, t)))
     {
         f.variables = variables(name, &text);
     }
@@ -50,8 +70,8 @@ pub fn detect(dir: &Path, origin: Option<&str>) -> Findings {
 }
 
 /// A folder's name as a project name: lowercase letters, digits and dashes,
-/// starting with a letter, 2 to 39 characters (the names of ECR, ECS and IAM
-/// resources are made from it).
+/// starting with a letter, 2 to 28 characters: the load balancer's and target
+/// group's names (`PROJECT-alb`, `PROJECT-tg`, at most 32) are made from it.
 pub fn project_name(folder: &str) -> Option<String> {
     let mut out = String::new();
     for c in folder.to_lowercase().chars() {
@@ -68,7 +88,7 @@ pub fn project_name(folder: &str) -> Option<String> {
     if !out.starts_with(|c: char| c.is_ascii_lowercase()) {
         out = format!("app-{out}");
     }
-    out.truncate(39);
+    out.truncate(MAX_PROJECT);
     let out = out.trim_end_matches('-').to_string();
     (out.len() >= 2).then_some(out)
 }
@@ -91,7 +111,8 @@ fn instructions(text: &str) -> Vec<(usize, String)> {
     let mut open: Option<(usize, String)> = None;
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim();
-        if open.is_none() && (trimmed.is_empty() || trimmed.starts_with('#')) {
+        // Docker skips blank and comment lines, inside a continuation too.
+        if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
         let (start, mut acc) = open.take().unwrap_or((i + 1, String::new()));
@@ -118,8 +139,8 @@ fn dockerfile_findings(text: &str, f: &mut Findings) {
         let from = format!("Dockerfile:{line}");
         match op.as_str() {
             "EXPOSE" if f.container_port.is_none() => {
-                if let Some(port) = words.next().map(|p| p.split('/').next().unwrap_or(p))
-                    && port.parse::<u16>().is_ok_and(|p| p > 0)
+                if let Some(port) =
+                    words.next().and_then(|p| p.split('/').next()?.parse::<u16>().ok()).filter(|p| *p > 0)
                 {
                     f.container_port = Some(Found { value: port.to_string(), from });
                 }
@@ -127,7 +148,13 @@ fn dockerfile_findings(text: &str, f: &mut Findings) {
             "HEALTHCHECK" => {
                 // `HEALTHCHECK … CMD curl -f http://localhost:8000/health`: the path of the URL.
                 let path = ins.split_whitespace().find_map(|w| {
-                    let rest = w.trim_matches(|c| c == '"' || c == '\'').split_once("://")?.1;
+                    let w = w.trim_matches(|c| c == '"' || c == '\'' || c == ',' || c == '[' || c == ']');
+                    let rest = match w.split_once("://") {
+                        Some((_, rest)) => rest,
+                        // `curl -f localhost:8000/healthz`: a host with a port, no scheme.
+                        None if w.starts_with("localhost") || w.starts_with("127.0.0.1") => w,
+                        None => return None,
+                    };
                     let path = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
                     Some(path.split(['|', ';', '"', '\'']).next().unwrap_or(path).to_string())
                 });
@@ -136,9 +163,13 @@ fn dockerfile_findings(text: &str, f: &mut Findings) {
                 }
             }
             "FROM" => {
-                if let Some(p) = ins.split_whitespace().find_map(|w| w.strip_prefix("--platform=")) {
-                    f.platform = Some(Found { value: p.to_string(), from });
-                }
+                // The image that runs is the last stage's: each FROM starts again; a build
+                // argument ($BUILDPLATFORM) says nothing of where the image runs.
+                f.platform = ins
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("--platform="))
+                    .filter(|p| !p.contains('$'))
+                    .map(|p| Found { value: p.to_string(), from });
             }
             _ => {}
         }
@@ -147,7 +178,8 @@ fn dockerfile_findings(text: &str, f: &mut Findings) {
 
 /// `NAME=value` lines of an example environment file.
 fn variables(file: &str, text: &str) -> Vec<Variable> {
-    let credentials_url = regex_lite::Regex::new(r"://[^/@\s:]+:[^/@\s]+@").expect("regex");
+    // `scheme://user:password@host`, or `redis://:password@host`.
+    let credentials_url = regex_lite::Regex::new(r"://[^/@\s:]*:[^/@\s]+@").expect("regex");
     let mut out: Vec<Variable> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -157,17 +189,16 @@ fn variables(file: &str, text: &str) -> Vec<Variable> {
         let line = line.strip_prefix("export ").unwrap_or(line);
         let Some((name, value)) = line.split_once('=') else { continue };
         let name = name.trim();
-        if name.is_empty()
-            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            || out.iter().any(|v| v.name == name)
-        {
+        // A name the container can have (as the profile's [environment] accepts them).
+        let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid || out.iter().any(|v| v.name == name) {
             continue;
         }
         let value = value.split(" #").next().unwrap_or("").trim().trim_matches(|c| c == '"' || c == '\'').to_string();
+        // A secret word is a whole part of the name (API_KEY, DB_PASSWORD; not MAX_TOKENS, KEYCLOAK_URL).
         let upper = name.to_uppercase();
-        let secret =
-            SECRET_WORDS.iter().any(|w| upper.split('_').any(|part| part == *w) || upper.contains(w) && *w != "PASS")
-                || credentials_url.is_match(&value);
+        let secret = upper.split('_').any(|part| SECRET_WORDS.contains(&part)) || credentials_url.is_match(&value);
         out.push(Variable { name: name.to_string(), example: value, secret, from: format!("{file}:{}", i + 1) });
     }
     out
@@ -179,21 +210,24 @@ fn bedrock_call(dir: &Path) -> Option<String> {
     let mut seen = 0;
     while let Some(d) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-        entries.sort();
-        for path in entries {
+        let mut entries: Vec<_> = entries.flatten().filter_map(|e| Some((e.path(), e.file_type().ok()?))).collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, kind) in entries {
+            // Every entry counts, folders too: the walk ends, whatever the tree.
+            seen += 1;
+            if seen > MAX_FILES {
+                return None;
+            }
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if path.is_dir() {
+            // Links are not followed (a link to / or a loop); only regular files are read (not a pipe).
+            if kind.is_dir() {
                 if !SKIP_DIRS.contains(&name.as_str()) {
                     stack.push(path);
                 }
                 continue;
             }
-            seen += 1;
-            if seen > MAX_FILES || name.starts_with(".env") {
-                continue;
-            }
-            if path.metadata().map_or(true, |m| m.len() > MAX_FILE_BYTES) {
+            if !kind.is_file() || name.starts_with(".env") || path.metadata().map_or(true, |m| m.len() > MAX_FILE_BYTES)
+            {
                 continue;
             }
             let Ok(text) = std::fs::read_to_string(&path) else { continue };
@@ -215,7 +249,7 @@ mod tests {
         assert_eq!(project_name("Comafi AI").as_deref(), Some("comafi-ai"));
         assert_eq!(project_name("my_api.v2").as_deref(), Some("my-api-v2"));
         assert_eq!(project_name("2048").as_deref(), Some("app-2048"));
-        assert_eq!(project_name(&"x".repeat(60)).map(|p| p.len()), Some(39));
+        assert_eq!(project_name(&"x".repeat(60)).map(|p| p.len()), Some(28));
         assert_eq!(project_name("--"), None);
     }
 
@@ -263,5 +297,32 @@ mod tests {
             ]
         );
         assert_eq!(v[3].example, "info");
+        let v = variables(
+            ".env.example",
+            "MAX_TOKENS=512\nKEYCLOAK_URL=https://id\nDB_PASSWD=x\nSENTRY_DSN=https://k@sentry\nCACHE=redis://:pw@cache:6379\n2FA=1\n",
+        );
+        let got: Vec<(&str, bool)> = v.iter().map(|v| (v.name.as_str(), v.secret)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("MAX_TOKENS", false),
+                ("KEYCLOAK_URL", false),
+                ("DB_PASSWD", true),
+                ("SENTRY_DSN", true),
+                ("CACHE", true)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_last_stage_and_other_health_check_forms() {
+        let mut f = Findings::default();
+        dockerfile_findings(
+            "FROM --platform=$BUILDPLATFORM golang:1.23 AS build\nRUN go build\nFROM gcr.io/distroless/static\nEXPOSE 08080\nHEALTHCHECK \\\n  # the probe\n\n  CMD curl -f localhost:8080/ready\n",
+            &mut f,
+        );
+        assert_eq!(f.platform, None, "the image that runs is the last stage's, and a build argument says nothing");
+        assert_eq!(f.container_port.map(|p| p.value), Some("8080".into()));
+        assert_eq!(f.health_path.map(|p| p.value), Some("/ready".into()));
     }
 }

@@ -45,6 +45,4 @@ pub struct Findings {
     pub platform: Option<Found<String>>,
     pub variables: Vec<Variable>,
     pub checklists: Vec<Applies>,
-    /// What the operator should know now (a platform that contradicts the deploy's).
-    pub warnings: Vec<String>,
 }
