@@ -6,6 +6,9 @@
 //!
 //! It prints its URL on the first line of stdout, then serves until killed.
 
+#[path = "../tests/support/http.rs"]
+#[allow(dead_code)]
+mod http;
 #[path = "../tests/support/proxy.rs"]
 #[allow(dead_code)]
 mod proxy;

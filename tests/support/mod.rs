@@ -7,6 +7,7 @@
 pub mod bedrock;
 pub mod deploy;
 pub mod health;
+pub mod http;
 pub mod iam_reference;
 pub mod image;
 pub mod proxy;

@@ -1,4 +1,4 @@
-//! A small HTTP double in front of moto, on 127.0.0.1.
+//! A small HTTP double in front of moto, on 127.0.0.1 (served by support/http.rs).
 //!
 //! It forwards every request to moto unchanged, except:
 //! - `iam:SimulatePrincipalPolicy`, which moto does not implement: answered
@@ -22,6 +22,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use super::http::{Request, Server, is_framing};
 
 #[derive(Default)]
 pub struct Behaviour {
@@ -51,23 +53,15 @@ pub struct Behaviour {
 pub struct Proxy {
     pub url: String,
     pub behaviour: Arc<Behaviour>,
-    server: Arc<tiny_http::Server>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: Server,
 }
 
 impl Proxy {
     pub fn start(upstream: &str) -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind proxy"));
-        let url = format!("http://{}", server.server_addr().to_ip().unwrap());
         let behaviour = Arc::new(Behaviour::default());
-        let (srv, upstream, b) = (server.clone(), upstream.to_string(), behaviour.clone());
-        let thread = std::thread::spawn(move || {
-            for request in srv.incoming_requests() {
-                let (upstream, b) = (upstream.clone(), b.clone());
-                std::thread::spawn(move || handle(request, &upstream, &b));
-            }
-        });
-        Self { url, behaviour, server, thread: Some(thread) }
+        let (upstream, b) = (upstream.to_string(), behaviour.clone());
+        let server = Server::start(move |request| handle(request, &upstream, &b));
+        Self { url: format!("http://{}", server.addr), behaviour, _server: server }
     }
 
     /// Waits (bounded) until the held operation has arrived.
@@ -86,10 +80,6 @@ impl Proxy {
 impl Drop for Proxy {
     fn drop(&mut self) {
         self.behaviour.release.store(true, Ordering::SeqCst);
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
@@ -216,44 +206,34 @@ fn add_client_id(upstream: &str, headers: &[(String, String)], params: &[(String
 }
 
 /// One request as a JSON line: enough to replay it with another client.
-fn log_request(request: &tiny_http::Request, body: &[u8], b: &Behaviour) {
+fn log_request(request: &Request, b: &Behaviour) {
     let mut log = b.log.lock().unwrap();
     let Some(file) = log.as_mut() else { return };
-    let header = |name: &str| {
-        request
-            .headers()
-            .iter()
-            .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-            .map(|h| h.value.to_string())
-    };
+    let header = |name: &str| request.header(name).map(str::to_string);
     // AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/SERVICE/aws4_request, ...
     let service = header("authorization").and_then(|a| a.split('/').nth(3).map(str::to_string));
     let line = serde_json::json!({
-        "method": request.method().as_str(),
-        "url": request.url(),
+        "method": request.method,
+        "url": request.url,
         "service": service,
         "target": header("x-amz-target"),
-        "body": String::from_utf8_lossy(body),
+        "body": String::from_utf8_lossy(&request.body),
     });
     use std::io::Write;
     let _ = writeln!(file, "{line}");
 }
 
-fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
-    let mut body = Vec::new();
-    let _ = request.as_reader().read_to_end(&mut body);
-    log_request(&request, &body, b);
+const XML: [(&str, &str); 1] = [("Content-Type", "text/xml")];
+
+fn handle(request: Request, upstream: &str, b: &Behaviour) {
+    log_request(&request, b);
     let delay = b.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         std::thread::sleep(Duration::from_millis(delay));
     }
-    let params = form(&String::from_utf8_lossy(&body));
+    let params = form(&String::from_utf8_lossy(&request.body));
     let action = params.iter().find(|(k, _)| k == "Action").map(|(_, v)| v.clone()).unwrap_or_default();
-    let target = request
-        .headers()
-        .iter()
-        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case("x-amz-target"))
-        .map(|h| h.value.as_str().to_string());
+    let target = request.header("x-amz-target").map(str::to_string);
     let limit = b.throttle_each.load(Ordering::SeqCst);
     if limit > 0 {
         let op = target.clone().unwrap_or_else(|| action.clone());
@@ -261,41 +241,30 @@ fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
         let seen = throttled.entry(op).or_default();
         if *seen < limit {
             *seen += 1;
+            drop(throttled);
             let (body, kind) = match &target {
-                Some(_) => (r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_string(), "application/x-amz-json-1.1"),
+                Some(_) => {
+                    (r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#, "application/x-amz-json-1.1")
+                }
                 None => (
-                    r#"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>double-throttle</RequestId></ErrorResponse>"#.to_string(),
+                    r#"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>double-throttle</RequestId></ErrorResponse>"#,
                     "text/xml",
                 ),
             };
-            let resp = tiny_http::Response::from_string(body)
-                .with_status_code(400)
-                .with_header(tiny_http::Header::from_bytes("Content-Type", kind).unwrap());
-            let _ = request.respond(resp);
+            request.respond(400, &[("Content-Type", kind)], body.as_bytes());
             return;
         }
     }
 
     if action == "SimulatePrincipalPolicy" {
         let (code, xml) = simulate(&params, b);
-        let resp = tiny_http::Response::from_string(xml)
-            .with_status_code(code)
-            .with_header(tiny_http::Header::from_bytes("Content-Type", "text/xml").unwrap());
-        let _ = request.respond(resp);
+        request.respond(code, &XML, xml.as_bytes());
         return;
     }
     if action == "AddClientIDToOpenIDConnectProvider" {
         *b.add_client_id_calls.lock().unwrap() += 1;
-        let headers: Vec<(String, String)> = request
-            .headers()
-            .iter()
-            .map(|h| (h.field.as_str().as_str().to_string(), h.value.as_str().to_string()))
-            .collect();
-        let (code, xml) = add_client_id(upstream, &headers, &params);
-        let resp = tiny_http::Response::from_string(xml)
-            .with_status_code(code)
-            .with_header(tiny_http::Header::from_bytes("Content-Type", "text/xml").unwrap());
-        let _ = request.respond(resp);
+        let (code, xml) = add_client_id(upstream, &request.headers, &params);
+        request.respond(code, &XML, xml.as_bytes());
         return;
     }
     if b.hold.lock().unwrap().as_deref() == Some(action.as_str()) {
@@ -305,7 +274,7 @@ fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
             std::thread::sleep(Duration::from_millis(20));
         }
         if b.abandon.load(Ordering::SeqCst) {
-            let _ = request.respond(tiny_http::Response::from_string("abandoned").with_status_code(502));
+            request.respond(502, &[], b"abandoned");
             return;
         }
     }
@@ -316,36 +285,23 @@ fn handle(mut request: tiny_http::Request, upstream: &str, b: &Behaviour) {
         .build()
         .into();
     let mut builder =
-        ureq::http::Request::builder().method(request.method().as_str()).uri(format!("{upstream}{}", request.url()));
-    for h in request.headers() {
-        let name = h.field.as_str().as_str();
-        if !["host", "content-length", "connection", "transfer-encoding"].contains(&name.to_ascii_lowercase().as_str())
-        {
-            builder = builder.header(name, h.value.as_str());
-        }
+        ureq::http::Request::builder().method(request.method.as_str()).uri(format!("{upstream}{}", request.url));
+    for (name, value) in request.headers.iter().filter(|(k, _)| !is_framing(k) && !k.eq_ignore_ascii_case("host")) {
+        builder = builder.header(name.as_str(), value.as_str());
     }
-    let forwarded = builder.body(body).unwrap();
+    let forwarded = builder.body(request.body.clone()).unwrap();
     match agent.run(forwarded) {
         Ok(mut resp) => {
             let code = resp.status().as_u16();
-            let headers: Vec<tiny_http::Header> = resp
+            let headers: Vec<(String, String)> = resp
                 .headers()
                 .iter()
-                .filter(|(k, _)| !["content-length", "connection", "transfer-encoding"].contains(&k.as_str()))
-                .filter_map(|(k, v)| tiny_http::Header::from_bytes(k.as_str(), v.as_bytes()).ok())
+                .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
                 .collect();
             let data = resp.body_mut().read_to_vec().unwrap_or_default();
-            let mut out = tiny_http::Response::from_data(data).with_status_code(code);
-            for h in headers {
-                out.add_header(h);
-            }
-            // No keep-alive: under many concurrent requests, a client reusing a connection
-            // tiny_http was closing lost requests (retried by the SDK, or stalled 30 s).
-            out.add_header(tiny_http::Header::from_bytes("Connection", "close").unwrap());
-            let _ = request.respond(out);
+            let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            request.respond(code, &headers, &data);
         }
-        Err(e) => {
-            let _ = request.respond(tiny_http::Response::from_string(format!("proxy: {e}")).with_status_code(502));
-        }
+        Err(e) => request.respond(502, &[], format!("proxy: {e}").as_bytes()),
     }
 }
