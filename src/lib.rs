@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod cli;
 pub mod engine;
+pub mod front;
 pub mod image;
 pub mod kinds;
 pub mod policy;

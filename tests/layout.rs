@@ -1,8 +1,8 @@
 //! The layout rules of ARCHITECTURE.md, checked on the source tree: the
 //! top-level modules import each other without a circle, the pure core
 //! imports no AWS, async runtime or terminal, kinds never import the
-//! registry that lists them, and the kinds' service families import each
-//! other without a circle either.
+//! registry that lists them, the kinds' service families import each
+//! other without a circle either, and no front end imports another.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -127,6 +127,31 @@ fn the_pure_core_has_no_aws_runtime_or_terminal() {
         let allowed: BTreeSet<String> = ["engine", "policy"].iter().map(|s| s.to_string()).collect();
         let outside: Vec<_> = graph[dir].difference(&allowed).collect();
         assert!(outside.is_empty(), "src/{dir} imports {outside:?}");
+    }
+}
+
+/// No front end imports another: what they share (session set-up, prompts, the
+/// wording of outcomes) lives in src/front beneath them. A test file may hold a
+/// front end's text up against another's (the wizard's consent against the CLI's plan).
+#[test]
+fn front_ends_import_no_other_front_end() {
+    let fronts = ["cli", "tui", "report"];
+    for dir in ["cli", "tui", "report", "front"] {
+        let mut files = Vec::new();
+        if src().join(dir).is_dir() {
+            rust_files(&src().join(dir), &mut files);
+        }
+        assert!(files.len() > 2 || dir == "report", "src/{dir}: {files:?}");
+        for f in files.iter().filter(|f| !f.ends_with("tests.rs") && !f.to_string_lossy().ends_with("_tests.rs")) {
+            let text = code(f);
+            for other in fronts.iter().filter(|o| **o != dir) {
+                assert!(
+                    !text.contains(&format!("crate::{other}::")),
+                    "{} imports the front end src/{other}: move what both need into src/front",
+                    f.display()
+                );
+            }
+        }
     }
 }
 

@@ -313,7 +313,7 @@ async fn the_wizard_shows_what_is_missing_before_any_change_and_copies_the_polic
     // Esc closes it (and only once it has: Esc then q at once would be read as Alt-q).
     tty.press("\x1b");
     tty.wait_gone(&["c copy the policy"]);
-    tty.wait_for(&["■ run iam-policy: the caller lacks 1 permission(s) this run needs: nothing was changed"]);
+    tty.wait_for(&["■ run iam-policy: the caller lacks 1 of the ", " permissions this run needs; nothing was changed"]);
     // A plan shows the same, then goes on to its end (it changes nothing).
     tty.press("p");
     tty.wait_for(&["iam-policy: permissions missing", "iam:AttachRolePolicy on"]);

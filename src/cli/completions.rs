@@ -7,8 +7,8 @@ use clap::builder::PossibleValuesParser;
 use clap_complete::Shell;
 
 use super::args::Cli;
-use super::setup::{self, Failure};
 use crate::engine::library::Library;
+use crate::front::setup::{self, Failure};
 
 /// The commands that take a checklist (as `checklist` or `checklists`) and a `--step`.
 const WITH_CHECKLIST: [&str; 10] =

@@ -5,14 +5,14 @@
 
 use std::sync::Arc;
 
-use super::args::Global;
-use super::drive::stopped;
 use super::front::CliFront;
 use super::render::{self, color_enabled};
-use super::session::Session;
-use super::setup::{self, EXIT_FAIL, Failure, usage};
 use crate::engine::state::scope_key;
 use crate::engine::store::{Store, state_dir};
+use crate::front::options::Global;
+use crate::front::session::Session;
+use crate::front::setup::{self, EXIT_FAIL, Failure, usage};
+use crate::front::words::stopped;
 use crate::runner::now;
 
 pub async fn confirm(g: &Global, id: &str, step: &str) -> Result<u8, Failure> {

@@ -3,14 +3,15 @@
 
 use std::sync::Arc;
 
-use super::args::Global;
 use super::front::CliFront;
 use super::permissions;
 use super::render::{self, color_enabled};
-use super::session::Session;
-use super::setup::{EXIT_AWS, EXIT_FAIL, Failure, usage};
 use crate::engine::outcome::Status;
-use crate::runner::{Mode, Options, Stop, now};
+use crate::front::options::Global;
+use crate::front::session::Session;
+use crate::front::setup::{EXIT_FAIL, Failure, usage};
+use crate::front::words::{self, stopped};
+use crate::runner::{Mode, Options, now};
 
 pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: bool) -> Result<u8, Failure> {
     let s = Session::open(g, &ids, opts.step.as_deref(), opts.mode == Mode::Verify, opts.mode == Mode::Run).await?;
@@ -46,19 +47,12 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
     }
     if let Some(check) = &permissions {
         if let Some(why) = &check.unreadable {
-            let fix = "  fix: let the caller read its own policies (iam:GetUser, iam:List*Policies, iam:Get*Policy, \
-                       iam:GetPolicyVersion: `preflight permissions` includes them), or check them yourself";
             if g.strict {
-                return Err(usage(format!(
-                    "error: the caller's policies cannot be read, so the permissions this {command} needs are not known \
-                     (--strict stops here; nothing was changed): {why}\n{fix}"
-                )));
+                return Err(usage(words::check_unreadable(why, command, true)));
             }
-            eprintln!(
-                "warning: the caller's policies cannot be read, so the permissions this {command} needs are not checked before it starts: {why}\n{fix}"
-            );
+            eprintln!("{}", words::check_unreadable(why, command, false));
         } else if !json {
-            render::emit(format_args!("{}", permissions::check_text(check, command)));
+            render::emit(format_args!("{}", words::check_text(check, command)));
         }
         if !check.missing.is_empty() && opts.mode == Mode::Run {
             if json {
@@ -76,13 +70,13 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
         if !unmet.is_empty() {
             if json {
                 let mut doc = render::document(command, &s.aws, &[]);
-                doc["preconditions"] = render::unmet_json(&unmet);
+                doc["preconditions"] = words::unmet_json(&unmet);
                 if let Some(check) = &permissions {
                     doc["permissions"] = permissions::check_json(check);
                 }
                 render::emit(serde_json::to_string_pretty(&doc).expect("json"));
             } else {
-                render::emit(render::unmet_text(&unmet));
+                render::emit(words::unmet_text(&unmet));
             }
             return Ok(EXIT_FAIL);
         }
@@ -145,27 +139,6 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
             Mode::Run => matches!(s.status, Status::Fail | Status::Error | Status::Blocked | Status::Pending),
         });
     Ok(if failed { EXIT_FAIL } else { 0 })
-}
-
-/// Why a run stopped early, as the operator is told it (with its exit code).
-pub fn stopped(stop: Stop) -> Failure {
-    match stop {
-        Stop::Aws(e) => {
-            let fix = e.fix().map(|f| format!("\n  fix: {f}")).unwrap_or_default();
-            Failure { code: EXIT_AWS, message: format!("error: {e}{fix}") }
-        }
-        Stop::NeedsConsent { checklist, step, changes } => {
-            let list: Vec<String> = changes
-                .iter()
-                .map(|c| format!("  {}:{} {} — {}", c.service, c.operation, c.resource, c.detail))
-                .collect();
-            usage(format!(
-                "error: step {checklist}/{step} would change the account and there is no terminal to ask for consent:\n{}\n  fix: review `preflight plan {checklist}`, then run again with --yes",
-                list.join("\n")
-            ))
-        }
-        Stop::State(e) | Stop::Input(e) => usage(format!("error: {e}")),
-    }
 }
 
 /// After `ecs-service`: where the application answers (the load balancer's

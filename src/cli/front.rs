@@ -13,9 +13,9 @@ use crate::engine::model::Step;
 use crate::runner::{Confirm, Frontend, StepReport};
 
 use super::pager;
-use super::prompt;
 use super::render::{self, step_block};
-use super::setup::interactive;
+use crate::front::prompt;
+use crate::front::setup::interactive;
 
 /// The step a command is in, for what Ctrl-C says it interrupted.
 static IN_STEP: Mutex<Option<String>> = Mutex::new(None);

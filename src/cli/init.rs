@@ -8,10 +8,10 @@ use std::path::Path;
 
 use inquire::{MultiSelect, Text};
 
-use super::args::Global;
-use super::setup::{Failure, interactive, usage};
 use crate::engine::init::{self, Findings};
 use crate::engine::inputs;
+use crate::front::options::Global;
+use crate::front::setup::{Failure, interactive, usage};
 
 pub fn init(g: &Global, yes: bool, force: bool) -> Result<u8, Failure> {
     let path = g.profile_path();
@@ -78,7 +78,7 @@ pub fn init(g: &Global, yes: bool, force: bool) -> Result<u8, Failure> {
 /// Asks one value, checked with the input's own rules.
 fn text(prompt: &str, start: Option<&str>, input: &str) -> Result<String, Failure> {
     let rule = |v: &str| {
-        let lists = super::setup::checklists(&crate::engine::library::Library::builtin()).ok();
+        let lists = crate::front::setup::checklists(&crate::engine::library::Library::builtin()).ok();
         match lists.as_ref().and_then(|l| l.input(input)).map(|d| inputs::validate(d, v)) {
             Some(Err(e)) => Ok(inquire::validator::Validation::Invalid(e.into())),
             _ => Ok(inquire::validator::Validation::Valid),

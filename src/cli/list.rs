@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value as Json, json};
 
-use super::args::Global;
 use super::render;
-use super::setup::{self, Failure};
 use crate::engine::inputs::{self, Origin, Value};
 use crate::engine::model::{CONTEXT_NAMES, Checklists, InputDef, InputKind, ValueFrom};
 use crate::engine::profile::Profile;
 use crate::engine::render as words;
 use crate::engine::{order, template};
+use crate::front::options::Global;
+use crate::front::setup::{self, Failure};
 
 pub async fn list(g: &Global, inputs: bool, json: bool) -> Result<u8, Failure> {
     let (_, lists, profile) = setup::load(g)?;

@@ -9,10 +9,7 @@ mod init;
 mod list;
 mod pager;
 pub(crate) mod permissions;
-pub(crate) mod prompt;
 pub mod render;
-mod session;
-pub(crate) mod setup;
 mod skip;
 mod status;
 
@@ -20,14 +17,15 @@ use std::process::ExitCode;
 
 use crate::BoxFut;
 use crate::aws::exec::Probing;
+use crate::front::setup;
+pub use crate::front::setup::Failure;
+use crate::front::setup::usage as usage_error;
 use crate::runner::{Mode, Options};
 pub use args::Global;
 use args::{Cli, Command};
-pub use setup::Failure;
-use setup::usage as usage_error;
 
-/// The wizard, handed in by the binary: the CLI front end does not import the
-/// TUI (which builds on the CLI's setup), so the two do not form a circle.
+/// The wizard, handed in by the binary: no front end imports another (what
+/// both need is in `crate::front`).
 pub type Wizard = for<'a> fn(&'a Global, Option<String>, bool) -> BoxFut<'a, Result<u8, Failure>>;
 
 pub fn main(wizard: Wizard) -> ExitCode {

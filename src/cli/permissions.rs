@@ -3,18 +3,16 @@
 //! this account with this profile, from what each step's kinds declare they
 //! call; and how the check before a run is shown (`run`, `plan`).
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value as Json, json};
 
-use super::args::Global;
 use super::render;
-use super::session::Session;
-use super::setup::Failure;
 use crate::aws::error::Op;
 use crate::aws::exec::Probing;
 use crate::engine::inputs::{Origin, Value};
 use crate::engine::state::RunState;
+use crate::front::options::Global;
+use crate::front::session::Session;
+use crate::front::setup::Failure;
 use crate::kinds::iam::allows::caller_reads;
 use crate::kinds::secrets::access::resolve_aliases;
 use crate::policy::actions::Need;
@@ -115,47 +113,4 @@ pub fn check_json(check: &PermissionCheck) -> Json {
         "policy": if check.missing.is_empty() { Vec::new() } else { check.policy().documents },
         "simulator": check.simulator,
     })
-}
-
-/// What is missing, a line each: the action, its resource, the steps that need it, why it is not allowed.
-pub fn missing_lines(check: &PermissionCheck) -> Vec<String> {
-    let mut by_pair: BTreeMap<(&str, &str), Vec<&crate::runner::Missing>> = BTreeMap::new();
-    for m in &check.missing {
-        by_pair.entry((m.need.action.as_str(), m.need.resource.as_str())).or_default().push(m);
-    }
-    by_pair
-        .into_iter()
-        .map(|((action, resource), ms)| {
-            let mut steps: Vec<&str> = ms.iter().flat_map(|m| m.steps.iter().map(String::as_str)).collect();
-            steps.dedup();
-            let reasons: Vec<&str> = ms.iter().map(|m| m.reason.as_str()).collect();
-            format!("{action} on {resource} ({}): {}", steps.join(", "), reasons.join("; "))
-        })
-        .collect()
-}
-
-/// The check as the operator reads it.
-pub fn check_text(check: &PermissionCheck, command: &str) -> String {
-    let sim = check.simulator.as_deref().map(|s| format!("; simulator: {s}")).unwrap_or_default();
-    if check.missing.is_empty() {
-        return format!(
-            "✔ permissions: {} holds all {} permissions this {command} needs (local evaluation of its policies{sim})",
-            check.caller, check.needed
-        );
-    }
-    let consequence = if command == "run" { "nothing was changed" } else { "a run would stop before its first change" };
-    let mut out = format!(
-        "✘ permissions: {} lacks {} of the {} permissions this {command} needs; {consequence}{sim}",
-        check.caller,
-        check.missing.len(),
-        check.needed
-    );
-    for line in missing_lines(check) {
-        out.push_str(&format!("\n    {line}"));
-    }
-    let docs = check.policy().documents;
-    let shown: Vec<String> = docs.iter().map(|d| serde_json::to_string_pretty(d).expect("json")).collect();
-    out.push_str("\n  fix: grant the caller exactly what is missing, e.g. as a policy attached to it:\n");
-    out.push_str(&shown.join("\n\n").lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n"));
-    out
 }

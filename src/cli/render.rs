@@ -9,7 +9,8 @@ use crate::aws::context::AwsContext;
 use crate::aws::exec::Change;
 use crate::engine::outcome::{ProbeResult, Status};
 pub use crate::engine::text::{bytes, progress_line, shorten};
-use crate::runner::{ChecklistReport, StepReport, Unmet};
+use crate::front::words::indent;
+use crate::runner::{ChecklistReport, StepReport};
 
 /// Prints one line on stdout. When the reader has gone away (`preflight … | head`)
 /// there is nobody left to tell anything: exit quietly, as a shell tool does on SIGPIPE.
@@ -50,10 +51,6 @@ pub fn banner(aws: &AwsContext) -> String {
         aws.region,
         aws.region_source.describe()
     )
-}
-
-fn indent(text: &str, pad: &str) -> String {
-    text.lines().map(|l| format!("{pad}{l}")).collect::<Vec<_>>().join("\n")
 }
 
 /// Changes as text (`Change::text`): whole (parameters and diffs) for a plan
@@ -159,25 +156,4 @@ pub fn document(command: &str, aws: &AwsContext, reports: &[ChecklistReport]) ->
             "steps": r.steps.iter().map(step_json).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
-}
-
-/// Facts a run depends on that do not hold: the run changed nothing.
-pub fn unmet_text(unmet: &[Unmet]) -> String {
-    let mut out = format!(
-        "✘ nothing was changed: {} fact{} this run depends on {} not hold:",
-        unmet.len(),
-        if unmet.len() == 1 { "" } else { "s" },
-        if unmet.len() == 1 { "does" } else { "do" }
-    );
-    for u in unmet {
-        out.push_str(&format!("\n  {}: {}", u.step, indent(&u.fact, "    ").trim_start()));
-        if let Some(fix) = &u.fix {
-            out.push_str(&format!("\n    fix: {}", indent(fix, "      ").trim_start()));
-        }
-    }
-    out
-}
-
-pub fn unmet_json(unmet: &[Unmet]) -> Value {
-    unmet.iter().map(|u| json!({ "step": u.step, "fact": u.fact, "fix": u.fix })).collect()
 }

@@ -2,12 +2,12 @@
 //! who (the caller's ARN), when and why — shown by `status` and `verify`, and
 //! failed by `verify --strict`. Nothing changes in AWS.
 
-use super::args::Global;
-use super::prompt;
 use super::render;
-use super::setup::{self, Failure, interactive, usage};
 use crate::engine::state::{Event, StepState, apply, scope_key};
 use crate::engine::store::{Store, state_dir};
+use crate::front::options::Global;
+use crate::front::prompt;
+use crate::front::setup::{self, Failure, interactive, usage};
 use crate::runner::now;
 
 /// Records a skip (with `reason`), or with `reason` None and `skip` false, takes it back.

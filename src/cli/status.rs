@@ -2,9 +2,9 @@
 
 use serde_json::json;
 
-use super::args::Global;
 use super::render::{self, color_enabled, overall, step_block, step_json};
-use super::setup::{self, Failure, usage};
+use crate::front::options::Global;
+use crate::front::setup::{self, Failure, usage};
 use std::collections::BTreeMap;
 
 use crate::aws::context::AwsContext;

@@ -13,13 +13,13 @@ use super::terminal::{self, Events};
 use super::update::update;
 use super::view;
 use super::worker::{InputSources, Resolved, TuiFront, Worker};
-use crate::cli::args::Global;
-use crate::cli::setup::invocation;
-use crate::cli::setup::{self, Failure, usage};
 use crate::engine::model::{Checklist, InputDef};
 use crate::engine::state::Phase;
 use crate::engine::store::{Store, state_dir};
 use crate::engine::{order, usage as input_usage};
+use crate::front::options::Global;
+use crate::front::setup::invocation;
+use crate::front::setup::{self, Failure, usage};
 use crate::runner::{Runner, StepReport};
 
 pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Failure> {
@@ -163,7 +163,7 @@ async fn event_loop(
                             events.pause();
                             terminal::suspend();
                             let asked = tokio::task::block_in_place(|| {
-                                crate::cli::prompt::reason(&format!("Why skip {checklist}/{step}?"))
+                                crate::front::prompt::reason(&format!("Why skip {checklist}/{step}?"))
                             });
                             terminal::resume(term)?;
                             events.resume();

@@ -610,7 +610,7 @@ fn missing_permissions_are_shown_in_a_dialog_whose_policy_can_be_copied() {
         &mut app,
         Msg::JobFinished {
             checklist: "iam-policy".into(),
-            outcome: Err("the caller lacks 1 permission(s) this run needs: nothing was changed".into()),
+            outcome: Err("the caller lacks 1 of the 9 permissions this run needs; nothing was changed".into()),
         },
     );
     assert!(matches!(app.modal, Some(Modal::Permissions { .. })));

@@ -10,10 +10,10 @@ use super::app::{App, Effect, Extra, Job, LogKind, Modal, Msg, Row};
 use super::keys::{self, Action};
 use super::view;
 use crate::aws::exec::{Activity, CallOutcome};
-use crate::cli::render::progress_line;
 use crate::engine::model::foreign;
 use crate::engine::order;
 use crate::engine::outcome::Status;
+use crate::engine::text::progress_line;
 use crate::runner::Mode;
 
 const PAGE: usize = 5;

@@ -14,11 +14,12 @@ use tokio::task::JoinHandle;
 use super::app::{Extra, Job, Msg};
 use crate::BoxFut;
 use crate::aws::exec::{Activity, Change, Sink};
-use crate::cli::prompt;
 use crate::engine::inputs::{self, Origin, Value, Values};
 use crate::engine::model::{Checklist, InputDef, InputKind, Step};
 use crate::engine::profile;
 use crate::engine::state::Event;
+use crate::front::prompt;
+use crate::front::words;
 use crate::runner::{Confirm, Frontend, Mode, Options, Runner, StepReport, Stop, tally};
 
 pub struct TuiFront {
@@ -98,7 +99,7 @@ impl InputSources {
     pub fn resolve(&self) -> Resolved {
         let profile = crate::engine::profile::Profile::read(&self.profile, false).unwrap_or_default();
         let res =
-            inputs::resolve_in(&self.defs, &self.provided, &self.context, &crate::cli::setup::origin_in(&profile));
+            inputs::resolve_in(&self.defs, &self.provided, &self.context, &crate::front::setup::origin_in(&profile));
         let mut shown: BTreeMap<String, String> = self.context.clone();
         shown.extend(res.values.inputs.iter().map(|(k, v)| (k.clone(), v.shown())));
         let missing =
@@ -337,29 +338,30 @@ async fn permitted(
     let check = match runner.check_permissions(&[checklist], opts).await {
         Ok(Some(check)) => check,
         Ok(None) => return preconditions(runner, checklist, opts, tx).await,
-        Err(stop) => return Err(crate::cli::drive::stopped(stop).message),
+        Err(stop) => return Err(words::stopped(stop).message),
     };
+    let command = if opts.mode == Mode::Plan { "plan" } else { "run" };
     if let Some(why) = &check.unreadable {
-        let text = format!("the caller's policies cannot be read, so this run's permissions are not checked: {why}");
-        if strict && opts.mode == Mode::Run {
-            return Err(format!("{text} (--strict: nothing was changed)"));
+        let strict = strict && opts.mode == Mode::Run;
+        let text = words::check_unreadable(why, command, strict);
+        if strict {
+            return Err(text);
         }
         let _ = tx.send(Msg::Activity { step: "permissions".into(), activity: Activity::Note(text) });
         return preconditions(runner, checklist, opts, tx).await;
     }
+    let headline = words::check_headline(&check, command);
     if check.missing.is_empty() {
-        let text = format!("{} holds all {} permissions this run needs", check.caller, check.needed);
-        let _ = tx.send(Msg::Activity { step: "permissions".into(), activity: Activity::Note(text) });
+        let _ = tx.send(Msg::Activity { step: "permissions".into(), activity: Activity::Note(headline) });
         return preconditions(runner, checklist, opts, tx).await;
     }
-    let lines = crate::cli::permissions::missing_lines(&check);
-    let policy: Vec<String> =
-        check.policy().documents.iter().map(|d| serde_json::to_string_pretty(d).expect("json")).collect();
-    let _ = tx.send(Msg::PermissionsMissing { checklist: checklist.id.clone(), lines, policy: policy.join("\n\n") });
+    let lines = words::missing_lines(&check);
+    let policy = words::missing_policy(&check);
+    let _ = tx.send(Msg::PermissionsMissing { checklist: checklist.id.clone(), lines, policy });
     if opts.mode == Mode::Plan {
         return Ok(());
     }
-    Err(format!("the caller lacks {} permission(s) this run needs: nothing was changed", check.missing.len()))
+    Err(words::check_short(&check, command))
 }
 
 /// The facts a run depends on, before its first change (a plan shows them as its steps).
@@ -372,12 +374,11 @@ async fn preconditions(
     if opts.mode != Mode::Run {
         return Ok(());
     }
-    let unmet =
-        runner.check_preconditions(&[checklist], opts).await.map_err(|s| crate::cli::drive::stopped(s).message)?;
+    let unmet = runner.check_preconditions(&[checklist], opts).await.map_err(|s| words::stopped(s).message)?;
     if unmet.is_empty() {
         return Ok(());
     }
-    for line in crate::cli::render::unmet_text(&unmet).lines() {
+    for line in words::unmet_text(&unmet).lines() {
         let _ = tx.send(Msg::Activity { step: "preconditions".into(), activity: Activity::Info(line.to_string()) });
     }
     Err(format!(

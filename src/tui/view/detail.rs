@@ -10,10 +10,10 @@ use super::Theme;
 use super::hints;
 use crate::aws::change::Tag;
 use crate::aws::exec::{Change, Table};
-use crate::cli::render::progress_line;
 use crate::engine::model::InputDef;
 use crate::engine::outcome::Status;
 use crate::engine::render;
+use crate::engine::text::progress_line;
 use crate::tui::app::{App, Row};
 
 fn heading(text: &str, theme: &Theme) -> Line<'static> {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
-use super::args::Global;
+use super::options::Global;
 use super::prompt;
 use crate::aws::context::{AwsContext, AwsOptions, RegionSource};
 use crate::engine::inputs::{self, Origin, Value, Values};

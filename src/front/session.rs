@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::aws::shared::Shared;
 
-use super::args::Global;
+use super::options::Global;
 use super::setup::{self, Failure, usage};
 use crate::aws::context::AwsContext;
 use crate::engine::inputs::{self, Values};
@@ -147,7 +147,7 @@ impl Session {
             judged: Default::default(),
             invocation: self.invocation.clone(),
             lazy: self.lazy.clone(),
-            ask: Some(Arc::new(crate::cli::prompt::CliAsk { profile: self.profile.path.clone() })),
+            ask: Some(Arc::new(super::prompt::PromptAsk { profile: self.profile.path.clone() })),
             lock_on_change: None,
             held: None,
         }

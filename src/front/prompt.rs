@@ -115,12 +115,12 @@ pub fn pick(names: &[String], shown: &dyn Fn(&str) -> String) -> Result<String, 
 
 /// A value a step needs, asked for when the step runs: at a prompt in a
 /// terminal (masked for a secret), else an error naming the input and how to give it.
-pub struct CliAsk {
+pub struct PromptAsk {
     /// The profile, which an error names.
     pub profile: std::path::PathBuf,
 }
 
-impl crate::runner::Ask for CliAsk {
+impl crate::runner::Ask for PromptAsk {
     fn ask(&self, def: &InputDef) -> Result<String, String> {
         if !super::setup::interactive() {
             return Err(crate::engine::inputs::missing_error(def).placed(&self.profile, None).to_string());
