@@ -37,6 +37,21 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run every checklist the profile enables (`checklists = [...]`) in deploy order, as one run: one permission check, one consent for every change, stop at the first failure.
+    Up {
+        /// Apply changes without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Only this checklist of the profile's (repeat for more).
+        #[arg(long, value_name = "CHECKLIST")]
+        only: Vec<String>,
+        /// Leave this checklist out (repeat for more).
+        #[arg(long, value_name = "CHECKLIST")]
+        skip: Vec<String>,
+        /// One JSON document on stdout instead of text (see the README for its shape).
+        #[arg(long)]
+        json: bool,
+    },
     /// List the checklists and their steps; with --inputs, every input and its value.
     List {
         /// Every input: the checklists that use it, its current value and where it comes from.

@@ -11,7 +11,7 @@ use crate::front::options::Global;
 use crate::front::session::Session;
 use crate::front::setup::{EXIT_FAIL, Failure, usage};
 use crate::front::words::{self, stopped};
-use crate::runner::{Mode, Options, now};
+use crate::runner::{Mode, Options, PermissionCheck, Runner, now};
 
 pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, strict: bool) -> Result<u8, Failure> {
     let s = Session::open(g, &ids, opts.step.as_deref(), opts.mode == Mode::Verify, opts.mode == Mode::Run).await?;
@@ -39,47 +39,9 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
     for c in s.checklists() {
         runner.prefetch(c, &opts);
     }
-    // Before the first change: may the caller make every call the run needs?
-    let mut permissions = None;
-    if matches!(opts.mode, Mode::Run | Mode::Plan) {
-        let chosen: Vec<_> = s.checklists().collect();
-        permissions = runner.check_permissions(&chosen, &opts).await.map_err(stopped)?;
-    }
-    if let Some(check) = &permissions {
-        if let Some(why) = &check.unreadable {
-            if g.strict {
-                return Err(usage(words::check_unreadable(why, command, true)));
-            }
-            eprintln!("{}", words::check_unreadable(why, command, false));
-        } else if !json {
-            render::emit(format_args!("{}", words::check_text(check, command)));
-        }
-        if !check.missing.is_empty() && opts.mode == Mode::Run {
-            if json {
-                let mut doc = render::document(command, &s.aws, &[]);
-                doc["permissions"] = permissions::check_json(check);
-                render::emit(serde_json::to_string_pretty(&doc).expect("json"));
-            }
-            return Ok(EXIT_FAIL);
-        }
-    }
-    // Beside the permissions, before the first change: the facts the run depends on.
-    if opts.mode == Mode::Run {
-        let chosen: Vec<_> = s.checklists().collect();
-        let unmet = runner.check_preconditions(&chosen, &opts).await.map_err(stopped)?;
-        if !unmet.is_empty() {
-            if json {
-                let mut doc = render::document(command, &s.aws, &[]);
-                doc["preconditions"] = words::unmet_json(&unmet);
-                if let Some(check) = &permissions {
-                    doc["permissions"] = permissions::check_json(check);
-                }
-                render::emit(serde_json::to_string_pretty(&doc).expect("json"));
-            } else {
-                render::emit(words::unmet_text(&unmet));
-            }
-            return Ok(EXIT_FAIL);
-        }
+    let (permissions, ended) = gate(&mut runner, &s, &opts, command, json, g.strict).await?;
+    if let Some(code) = ended {
+        return Ok(code);
     }
     let mut reports = Vec::new();
     for c in s.checklists() {
@@ -141,10 +103,67 @@ pub async fn drive(g: &Global, ids: Vec<String>, opts: Options, json: bool, stri
     Ok(if failed { EXIT_FAIL } else { 0 })
 }
 
+/// Before the first change (run and plan; up): may the caller make every call
+/// the run needs (one check for all its checklists), and do the facts it depends
+/// on hold (run; up)? The check's outcome, and Some(exit code) when the command
+/// ends here, having said why (on stdout, or as its JSON document).
+pub(super) async fn gate(
+    runner: &mut Runner,
+    s: &Session,
+    opts: &Options,
+    command: &str,
+    json: bool,
+    strict: bool,
+) -> Result<(Option<PermissionCheck>, Option<u8>), Failure> {
+    let chosen: Vec<_> = s.checklists().collect();
+    let mut permissions = None;
+    if matches!(opts.mode, Mode::Run | Mode::Plan) {
+        permissions = runner.check_permissions(&chosen, opts).await.map_err(stopped)?;
+    }
+    let end = |extra: (&str, serde_json::Value), permissions: &Option<PermissionCheck>| {
+        if json {
+            let mut doc = render::document(command, &s.aws, &[]);
+            if !extra.0.is_empty() {
+                doc[extra.0] = extra.1;
+            }
+            if let Some(check) = permissions {
+                doc["permissions"] = permissions::check_json(check);
+            }
+            render::emit(serde_json::to_string_pretty(&doc).expect("json"));
+        }
+    };
+    if let Some(check) = &permissions {
+        if let Some(why) = &check.unreadable {
+            if strict {
+                return Err(usage(words::check_unreadable(why, command, true)));
+            }
+            eprintln!("{}", words::check_unreadable(why, command, false));
+        } else if !json {
+            render::emit(format_args!("{}", words::check_text(check, command)));
+        }
+        if !check.missing.is_empty() && opts.mode == Mode::Run {
+            end(("", serde_json::Value::Null), &permissions);
+            return Ok((permissions, Some(EXIT_FAIL)));
+        }
+    }
+    // Beside the permissions, before the first change: the facts the run depends on.
+    if opts.mode == Mode::Run {
+        let unmet = runner.check_preconditions(&chosen, opts).await.map_err(stopped)?;
+        if !unmet.is_empty() {
+            if !json {
+                render::emit(words::unmet_text(&unmet));
+            }
+            end(("preconditions", words::unmet_json(&unmet)), &permissions);
+            return Ok((permissions, Some(EXIT_FAIL)));
+        }
+    }
+    Ok((permissions, None))
+}
+
 /// After `ecs-service`: where the application answers (the load balancer's
 /// address, or `health_url` when the profile gives one: what the health step
 /// checked), said as answering only when the health step passes now, and the next step.
-fn service_end(reports: &[crate::runner::ChecklistReport], health_url: Option<String>) -> Option<String> {
+pub(super) fn service_end(reports: &[crate::runner::ChecklistReport], health_url: Option<String>) -> Option<String> {
     let service = reports.iter().find(|r| r.id == "ecs-service")?;
     let dns = service.steps.iter().find_map(|s| s.outputs.get("dns_name")).filter(|d| !d.is_empty());
     let url = health_url.or_else(|| dns.map(|d| format!("http://{d}/")))?;

@@ -12,6 +12,7 @@ pub(crate) mod permissions;
 pub mod render;
 mod skip;
 mod status;
+mod up;
 
 use std::process::ExitCode;
 
@@ -42,7 +43,9 @@ pub fn main(wizard: Wizard) -> ExitCode {
     // Ctrl-C: the wizard handles it itself; a command says what it interrupted and exits 130.
     let (name, resumes) = match &cli.command {
         None | Some(Command::Tui { .. }) => (None, false),
-        Some(c) => (Some(command_name(c)), matches!(c, Command::Run { .. } | Command::Confirm { .. })),
+        Some(c) => {
+            (Some(command_name(c)), matches!(c, Command::Run { .. } | Command::Up { .. } | Command::Confirm { .. }))
+        }
     };
     // Ctrl-C (not in the wizard, which handles it): said at once by a task of its own, even while
     // the command waits on AWS; while a pager shows a consent's text, Ctrl-C is the pager's.
@@ -78,7 +81,9 @@ fn parse() -> Cli {
         .unwrap_or_default();
     if !ids.is_empty() {
         let text = format!("Checklists: {} (built in; `preflight list` shows their steps)", ids.join(", "));
-        for name in ["tui", "status", "plan", "run", "verify", "permissions", "confirm", "skip", "unskip", "reset"] {
+        for name in
+            ["tui", "up", "status", "plan", "run", "verify", "permissions", "confirm", "skip", "unskip", "reset"]
+        {
             command = command.mut_subcommand(name, |c| c.after_help(text.clone()));
         }
     }
@@ -90,6 +95,7 @@ fn command_name(c: &Command) -> &'static str {
     match c {
         Command::Tui { .. } => "tui",
         Command::Init { .. } => "init",
+        Command::Up { .. } => "up",
         Command::List { .. } => "list",
         Command::Status { .. } => "status",
         Command::Plan { .. } => "plan",
@@ -118,6 +124,7 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
     match command {
         Command::Tui { checklist, yes } => wizard(g, checklist, yes).await,
         Command::Init { yes, force } => init::init(g, yes, force),
+        Command::Up { yes, only, skip, json } => up::up(g, up::UpArgs { yes, json, only, skip }).await,
         Command::List { inputs, json } => list::list(g, inputs, json).await,
         Command::Status { checklist, json } => status::status(g, checklist, json).await,
         Command::Plan { checklist, step, deep, json } => {

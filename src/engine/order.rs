@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{InputDef, Step};
+use super::model::{Checklist, InputDef, Step, foreign};
 use super::template;
 
 /// Depth-first topological sort that keeps the declared order wherever the
@@ -74,6 +74,25 @@ pub fn selection(steps: &[Step], target: Option<&str>) -> Vec<usize> {
     order.into_iter().filter(|i| wanted.contains(i)).collect()
 }
 
+/// Checklist indices in deploy order: every checklist after the checklists its
+/// steps need (`checklist/step`), the declared order kept wherever that allows.
+pub fn checklist_order(checklists: &[Checklist]) -> Result<Vec<usize>, Vec<String>> {
+    let names: Vec<String> = checklists.iter().map(|c| c.id.clone()).collect();
+    let deps = |i: usize| {
+        let mut on = BTreeSet::new();
+        for need in checklists[i].steps.iter().flat_map(|s| &s.needs) {
+            if let Some((other, _)) = foreign(need)
+                && let Some(j) = names.iter().position(|n| n == other)
+                && j != i
+            {
+                on.insert(j);
+            }
+        }
+        on.into_iter().collect()
+    };
+    topo(&names, &deps)
+}
+
 /// Input indices in an order where every default comes after the inputs it uses.
 pub fn input_default_order(inputs: &[InputDef]) -> Result<Vec<usize>, Vec<String>> {
     let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
@@ -121,6 +140,32 @@ mod tests {
     fn cycles_are_named() {
         let steps = vec![step("a", &["c"]), step("b", &["a"]), step("c", &["b"])];
         assert_eq!(step_order(&steps).unwrap_err(), vec!["a", "c", "b", "a"]);
+    }
+
+    fn checklist(id: &str, needs: &[&str]) -> Checklist {
+        Checklist {
+            id: id.into(),
+            title: String::new(),
+            summary: String::new(),
+            order: 0,
+            file: String::new(),
+            inputs: Vec::new(),
+            steps: vec![step("s", needs)],
+        }
+    }
+
+    #[test]
+    fn checklists_come_after_the_checklists_their_steps_need() {
+        let lists = vec![
+            checklist("service", &["push/image", "policy/grant"]),
+            checklist("policy", &[]),
+            checklist("push", &["s"]),
+            checklist("model", &["policy/grant"]),
+        ];
+        let order: Vec<&str> = checklist_order(&lists).unwrap().into_iter().map(|i| lists[i].id.as_str()).collect();
+        assert_eq!(order, vec!["policy", "push", "service", "model"]);
+        let circle = vec![checklist("a", &["b/s"]), checklist("b", &["a/s"])];
+        assert_eq!(checklist_order(&circle).unwrap_err(), vec!["a", "b", "a"]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! context), prompts, and the wording of outcomes. Front ends import this; none
 //! imports another.
 
+pub mod consent;
 pub mod options;
 pub mod prompt;
 pub mod session;

@@ -154,6 +154,7 @@ pub fn tally<'a>(steps: impl IntoIterator<Item = &'a StepReport>) -> String {
     parts.join(" · ")
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Confirm {
     Yes,
     No,
@@ -437,6 +438,13 @@ impl Runner {
                 report.updated_at = self.step_state(&checklist.id, &step.id).map(|s| s.updated_at.clone());
             }
             self.front.step_finished(&checklist.id, &report);
+            // In a plan of several checklists (`up`), a step of a later checklist that stands on
+            // this one is judged by what this plan does to it, not by the account as it is now.
+            if opts.mode == Mode::Plan {
+                let name = format!("{}/{}", checklist.id, step.id);
+                self.judged
+                    .insert((checklist.id.clone(), step.id.clone()), needs::from_report(&name, &report, opts.mode));
+            }
             // A step that lacks a value fails alone: the steps that do not stand on it go on.
             if opts.mode == Mode::Run
                 && halted.is_none()
@@ -621,6 +629,15 @@ impl Runner {
             let blocked = (report.status == Status::Blocked).then(|| report.error.clone().unwrap_or_default());
             let event = Event::Probed { probes, outputs, blocked, inputs: bound };
             self.record(&checklist.id, &step.id, event)?;
+        }
+        // Waiting, in a plan, for a step that changes what it stands on first: what its action
+        // would then do, planned against what that step makes (a value known only then shown
+        // as such), so that the plan lists it; a dry run that cannot tell yet lists nothing.
+        if report.waits && step.action.is_some() && self.supply(step).is_ok() {
+            let (plan, planned) = self.action(&checklist.id, step, None, false).await;
+            if planned.is_ok() {
+                report.changes = plan.changes;
+            }
         }
         // Blocked (or waiting for a step that changes what it stands on first): nothing to do here.
         if report.status == Status::Blocked {

@@ -56,7 +56,7 @@ fn first_failing(probes: &[ProbeResult]) -> Option<(String, Option<String>)> {
 }
 
 /// A step's verdict from its report.
-fn from_report(name: &str, r: &StepReport, mode: Mode) -> Need {
+pub(super) fn from_report(name: &str, r: &StepReport, mode: Mode) -> Need {
     let (why, fix) = match r.status {
         Status::Blocked => {
             let why = r.error.as_deref().unwrap_or_default();
@@ -67,7 +67,9 @@ fn from_report(name: &str, r: &StepReport, mode: Mode) -> Need {
             .unwrap_or_else(|| (r.error.clone().unwrap_or_else(|| "it was not checked".into()), r.fix.clone())),
     };
     // Changed by this plan first, or left to a later step of this run that repairs it.
-    let planned = (mode == Mode::Plan && ((matches!(r.status, Status::Fail) && !r.changes.is_empty()) || r.waits))
+    // (A probe that cannot tell, a role that does not exist yet, counts as failing when the plan changes it.)
+    let planned = (mode == Mode::Plan
+        && ((matches!(r.status, Status::Fail | Status::Error) && !r.changes.is_empty()) || r.waits))
         || r.deferred.is_some();
     Need { name: name.to_string(), status: r.status, why, fix, planned, deferred_to: r.deferred.clone() }
 }

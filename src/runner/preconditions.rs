@@ -25,19 +25,29 @@ impl Runner {
     pub async fn check_preconditions(&mut self, checklists: &[&Checklist], opts: &Options) -> Result<Vec<Unmet>, Stop> {
         let mut unmet = Vec::new();
         let mut changes = false;
-        for checklist in checklists {
+        for (i, checklist) in checklists.iter().enumerate() {
+            // Checklists earlier in this run (`up`) are run first: what they make is no precondition.
+            let earlier: Vec<&str> = checklists[..i].iter().map(|c| c.id.as_str()).collect();
             for idx in Self::selection(checklist, opts) {
                 let step = &checklist.steps[idx];
                 let Some((probes, acts)) = self.will_act(checklist, step, opts).await else { continue };
                 changes |= acts;
                 let who = format!("{}/{}", checklist.id, step.id);
+                // A step standing on what an earlier checklist of this run is to make: its
+                // facts are checked when its checklist's turn comes (`up` checks each then).
+                let mut later = false;
                 for (other, id) in step.needs.iter().filter_map(|n| foreign(n)) {
                     let need =
                         self.judge_step(other.to_string(), id.to_string(), opts.probing, Default::default()).await?;
-                    if need.blocks() {
+                    if need.blocks() && earlier.contains(&other) {
+                        later = true;
+                    } else if need.blocks() {
                         let fact = format!("it {}", need.sentence());
                         unmet.push(Unmet { step: who.clone(), fact, fix: need.fix.clone() });
                     }
+                }
+                if later {
+                    continue;
                 }
                 for (def, r) in step.probes.iter().zip(&probes) {
                     if def.precondition && matches!(r.status, Status::Fail | Status::Error) {

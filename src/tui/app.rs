@@ -134,6 +134,8 @@ pub enum Extra {
     Invoke,
     /// A verify of a manual step and what it needs, then its confirmation (`preflight confirm`).
     Confirm,
+    /// `preflight up`: the tree's checklists (those the profile enables) in deploy order, one consent.
+    Up,
 }
 
 #[derive(Debug)]

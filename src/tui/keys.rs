@@ -11,6 +11,7 @@ pub enum Action {
     RunAll,
     Verify,
     VerifyAll,
+    UpAll,
     Plan,
     Skip,
     Rerun,
@@ -77,6 +78,13 @@ pub const BINDINGS: &[Binding] = &[
         help: "verify every step of the checklist",
         short: Some("verify all"),
         action: Action::VerifyAll,
+    },
+    Binding {
+        codes: &[KeyCode::Char('U')],
+        keys: "U",
+        help: "up: the profile's checklists in deploy order, one consent",
+        short: Some("up"),
+        action: Action::UpAll,
     },
     Binding {
         codes: &[KeyCode::Char('p')],

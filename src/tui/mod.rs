@@ -7,6 +7,7 @@ pub mod app;
 pub mod keys;
 mod runtime;
 mod terminal;
+mod up;
 pub mod update;
 pub mod view;
 mod worker;

@@ -113,8 +113,14 @@ pub async fn run(g: &Global, only: Option<String>, yes: bool) -> Result<u8, Fail
     }
     app.yes = yes;
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    // U (up): the checklists shown that the profile enables (all shown when it names none), in deploy order.
+    let enabled = |id: &str| profile.checklists.as_ref().is_none_or(|l| l.iter().any(|(c, _)| c == id));
+    let up: Vec<String> = order::checklist_order(&lists)
+        .map(|o| o.into_iter().map(|i| lists[i].id.clone()).filter(|id| enabled(id)).collect())
+        .unwrap_or_default();
     let mut worker = Worker::new(runner, front, lists, tx.clone(), yes, sources);
     worker.strict = g.strict;
+    worker.up = up;
 
     let mut term = terminal::enter().map_err(|e| usage(format!("cannot use the terminal: {e}")))?;
     let events = Events::spawn(tx.clone());

@@ -584,6 +584,33 @@ fn the_mouse_wheel_scrolls_what_it_is_over() {
 }
 
 #[test]
+fn u_runs_up_with_one_consent_for_the_whole_run() {
+    let mut app = apps_of(&["iam-policy", "secrets"]);
+    let effects = key(&mut app, KeyCode::Char('U'));
+    let up = Job { checklist: "up".into(), mode: Mode::Run, step: None, only: false, extra: Extra::Up };
+    assert_eq!(effects, vec![Effect::Start(up)]);
+    // Its consent lists every change of the run, and says so.
+    let change = crate::aws::exec::Change {
+        service: "iam",
+        operation: "CreatePolicy",
+        resource: "arn:aws:iam::123456789012:policy/acme-runtime".into(),
+        detail: "[iam-policy / runtime-policy] create the policy".into(),
+        diff: None,
+        params: serde_json::json!({ "PolicyName": "acme-runtime" }),
+    };
+    let ask = Msg::AskConsent { id: 7, checklist: "up".into(), step: "2 checklists".into(), changes: vec![change] };
+    update(&mut app, ask);
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("up / 2 checklists: apply 1 change?"), "{shown}");
+    assert!(shown.contains("This run changes the account"), "{shown}");
+    assert!(shown.contains("— [iam-policy /"), "each change is headed by its step: {shown}");
+    assert_eq!(key(&mut app, KeyCode::Char('y')), vec![Effect::Consent { id: 7, yes: true }]);
+    update(&mut app, Msg::JobFinished { checklist: "up".into(), outcome: Ok("6 steps · 6 pass".into()) });
+    assert_eq!(app.notice.as_deref(), Some("■ up: 6 steps · 6 pass"));
+    assert!(app.queue.is_empty(), "nothing is queued again after up: every checklist ran");
+}
+
+#[test]
 fn an_unexpected_account_is_shown_and_not_changed() {
     let mut app = app();
     app.header.mismatch = Some("account 123456789012 is not the expected 111111111111".into());
@@ -632,7 +659,7 @@ fn the_consent_dialog_shows_the_plans_text_of_each_change() {
     let theme = crate::tui::view::Theme { color: false };
     let changes = long_plan();
     let area = ratatui::layout::Rect::new(0, 0, 120, 200);
-    let shown = crate::tui::view::modal::consent_geometry(area, "123456789012", &changes, &theme);
+    let shown = crate::tui::view::modal::consent_geometry(area, "123456789012", &changes, false, &theme);
     let words = |lines: &[String]| lines.join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
     let dialog: Vec<String> = shown.lines.iter().map(|l| l.to_string()).collect();
     let mut plan = vec!["This step changes the account 123456789012:".to_string()];

@@ -179,7 +179,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     if !background {
                         app.notice = Some(format!("■ {what}: {summary}"));
                     }
-                    if let Some(job) = finished.filter(|j| j.mode == Mode::Run) {
+                    if let Some(job) = finished.filter(|j| j.mode == Mode::Run && j.extra != Extra::Up) {
                         requeue_dependents(app, &job);
                     }
                 }
@@ -347,6 +347,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Action::VerifyAll => {
             start(app, Job { checklist: id.clone(), mode: Mode::Verify, step: None, only: false, extra: Extra::Plain })
         }
+        Action::UpAll => {
+            start(app, Job { checklist: "up".into(), mode: Mode::Run, step: None, only: false, extra: Extra::Up })
+        }
         Action::Plan => start(app, job(Mode::Plan, false)),
         Action::Rerun => match step {
             Some(s) if matches!(app.lists[list].reports[s].status, Status::Fail | Status::Error | Status::Pass) => {
@@ -435,8 +438,8 @@ fn consent_scroll(app: &mut App, by: isize) -> Vec<Effect> {
     let screen = Rect::new(0, 0, app.size.0, app.size.1);
     let account = app.header.account_id.clone();
     let theme = view::Theme { color: false };
-    if let Some(Modal::Consent { changes, scroll, seen_end, .. }) = &mut app.modal {
-        let g = view::modal::consent_geometry(screen, &account, changes, &theme);
+    if let Some(Modal::Consent { checklist, changes, scroll, seen_end, .. }) = &mut app.modal {
+        let g = view::modal::consent_geometry(screen, &account, changes, checklist == "up", &theme);
         let max = g.lines.len().saturating_sub(g.visible);
         *scroll = scroll.saturating_add_signed(by).min(max);
         *seen_end |= *scroll >= max;
@@ -545,6 +548,7 @@ fn inputs_known(app: &App, job: &Job) -> bool {
 /// `run iam-policy / runtime-policy`: what a job did, for the log and the status line.
 fn job_text(job: &Job) -> String {
     let what = match (job.mode, job.extra) {
+        (_, Extra::Up) => return "up".into(),
         (_, Extra::Confirm) => "confirm",
         (Mode::Verify, Extra::Invoke) => "verify with one real call",
         (Mode::Run, _) => "run",
@@ -576,6 +580,13 @@ fn start(app: &mut App, job: Job) -> Vec<Effect> {
             "{m}: nothing is changed here (verify and plan work); fix the credentials or the profile's [expect]"
         );
         return notice(app, &text);
+    }
+    if job.extra == Extra::Up {
+        // up asks for what a step lacks when that step runs (its detail says so); nothing up front.
+        app.log(LogKind::Note, "▶ up".to_string());
+        app.log_scroll = 0;
+        app.job = Some(job.clone());
+        return vec![Effect::Start(job)];
     }
     let Some(l) = app.list_index(&job.checklist) else { return Vec::new() };
     let list = &app.lists[l];

@@ -157,6 +157,8 @@ pub struct Worker {
     /// `--strict`: a run whose caller's permissions cannot be read does not start.
     pub strict: bool,
     pub inputs: InputSources,
+    /// What `U` (up) runs: the tree's checklists the profile enables, in deploy order.
+    pub up: Vec<String>,
     task: Option<JoinHandle<()>>,
 }
 
@@ -177,6 +179,7 @@ impl Worker {
             yes,
             strict: false,
             inputs,
+            up: Vec::new(),
             task: None,
         }
     }
@@ -184,6 +187,16 @@ impl Worker {
     pub fn start(&mut self, job: Job) {
         let (runner, lists, tx, yes, strict) =
             (self.runner.clone(), self.lists.clone(), self.tx.clone(), self.yes, self.strict);
+        if job.extra == Extra::Up {
+            let ids = self.up.clone();
+            self.task = Some(tokio::spawn(async move {
+                let chosen: Vec<&Checklist> = ids.iter().filter_map(|id| lists.iter().find(|c| &c.id == id)).collect();
+                let mut runner = runner.lock().await;
+                let outcome = super::up::up(&mut runner, &chosen, &tx, yes, strict).await;
+                let _ = tx.send(Msg::JobFinished { checklist: "up".into(), outcome });
+            }));
+            return;
+        }
         self.task = Some(tokio::spawn(async move {
             let Some(checklist) = lists.iter().find(|c| c.id == job.checklist) else { return };
             let opts = Options {
@@ -215,7 +228,7 @@ impl Worker {
             runner.forget_probes();
             runner.planned = None;
             if job.mode != Mode::Verify
-                && let Err(e) = permitted(&mut runner, checklist, &opts, strict, &tx).await
+                && let Err(e) = permitted(&mut runner, &[checklist], &checklist.id, &opts, strict, &tx).await
             {
                 let _ = tx.send(Msg::JobFinished { checklist: job.checklist, outcome: Err(e) });
                 return;
@@ -327,17 +340,20 @@ async fn confirm(
 /// the caller lacks a permission (the dialog shows what and the policy), or
 /// when its policies cannot be read and `--strict` is on. A plan shows the
 /// same and goes on: it changes nothing.
-async fn permitted(
+pub(super) async fn permitted(
     runner: &mut Runner,
-    checklist: &Checklist,
+    checklists: &[&Checklist],
+    label: &str,
     opts: &Options,
     strict: bool,
     tx: &UnboundedSender<Msg>,
 ) -> Result<(), String> {
-    runner.prefetch(checklist, opts);
-    let check = match runner.check_permissions(&[checklist], opts).await {
+    for c in checklists {
+        runner.prefetch(c, opts);
+    }
+    let check = match runner.check_permissions(checklists, opts).await {
         Ok(Some(check)) => check,
-        Ok(None) => return preconditions(runner, checklist, opts, tx).await,
+        Ok(None) => return preconditions(runner, checklists, opts, tx).await,
         Err(stop) => return Err(words::stopped(stop).message),
     };
     let command = if opts.mode == Mode::Plan { "plan" } else { "run" };
@@ -348,16 +364,16 @@ async fn permitted(
             return Err(text);
         }
         let _ = tx.send(Msg::Activity { step: "permissions".into(), activity: Activity::Note(text) });
-        return preconditions(runner, checklist, opts, tx).await;
+        return preconditions(runner, checklists, opts, tx).await;
     }
     let headline = words::check_headline(&check, command);
     if check.missing.is_empty() {
         let _ = tx.send(Msg::Activity { step: "permissions".into(), activity: Activity::Note(headline) });
-        return preconditions(runner, checklist, opts, tx).await;
+        return preconditions(runner, checklists, opts, tx).await;
     }
     let lines = words::missing_lines(&check);
     let policy = words::missing_policy(&check);
-    let _ = tx.send(Msg::PermissionsMissing { checklist: checklist.id.clone(), lines, policy });
+    let _ = tx.send(Msg::PermissionsMissing { checklist: label.to_string(), lines, policy });
     if opts.mode == Mode::Plan {
         return Ok(());
     }
@@ -365,16 +381,16 @@ async fn permitted(
 }
 
 /// The facts a run depends on, before its first change (a plan shows them as its steps).
-async fn preconditions(
+pub(super) async fn preconditions(
     runner: &mut Runner,
-    checklist: &Checklist,
+    checklists: &[&Checklist],
     opts: &Options,
     tx: &UnboundedSender<Msg>,
 ) -> Result<(), String> {
     if opts.mode != Mode::Run {
         return Ok(());
     }
-    let unmet = runner.check_preconditions(&[checklist], opts).await.map_err(|s| words::stopped(s).message)?;
+    let unmet = runner.check_preconditions(checklists, opts).await.map_err(|s| words::stopped(s).message)?;
     if unmet.is_empty() {
         return Ok(());
     }

@@ -17,7 +17,7 @@ use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::profile::container::{ContainerSecret, SecretRef};
 use crate::kinds::secrets::parameter::parameter_arn;
-use crate::kinds::secrets::secret::{arn_pattern, describe};
+use crate::kinds::secrets::secret::{arn_pattern, describe, secret_key};
 
 /// The `valueFrom` of a container secret: the secret's ARN (with `:KEY::` for
 /// one key of a JSON secret), or the parameter's ARN.
@@ -25,7 +25,9 @@ pub async fn value_from(x: &Exec, c: &ContainerSecret) -> Result<String, AwsErro
     match &c.from {
         SecretRef::Parameter { name } => Ok(parameter_arn(x, name)),
         SecretRef::Secret { name, key } => {
-            let arn = describe(x, name).await?.ok_or_else(|| {
+            // In a plan, the secret may be one a step before this one creates: its ARN, or what makes it.
+            let planned = || x.planned(&secret_key(name)).map(|arn| arn.wire());
+            let arn = describe(x, name).await?.or_else(planned).ok_or_else(|| {
                 let (meant, fix) = secrets::missing(x, c);
                 AwsError::other(format!("the container secret {name} does not exist in Secrets Manager{meant}"))
                     .with_fix(fix)

@@ -13,6 +13,11 @@ use crate::kinds::kind::KindParams;
 use crate::policy::trust::{ServiceCaller, Trust, service_trust};
 use crate::policy::{PolicyDocument, canonical};
 
+/// What a plan remembers of a role it creates (see `Exec::remember`).
+pub fn role_key(name: &str) -> String {
+    format!("iam-role:{name}")
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
@@ -94,6 +99,8 @@ pub async fn ensure_role(x: &mut Exec, spec: &RoleSpec<'_>) -> Result<(), AwsErr
             .send();
         let detail = Detail::with_diff(format!("create the role, {}", spec.who), &Value::Null, spec.trust);
         x.change(Op::new("iam", "CreateRole", &arn), detail, call).await?;
+        // In a plan: the steps after this one (read-access of secrets) plan against the role.
+        x.remember(&role_key(spec.name), &crate::aws::exec::Later::Known(arn.clone()));
         return Ok(());
     };
     let raw = role.assume_role_policy_document().unwrap_or_default();

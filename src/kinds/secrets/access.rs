@@ -229,7 +229,9 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                     )
                     .await?
                     .is_some();
-                if !exists {
+                // In a plan, a step before this one (iam-policy's runtime-principal) may create it.
+                let planned = x.planned(&principal::role_key(&p.task_role_name)).is_some();
+                if !exists && !planned {
                     return Err(AwsError::other(format!(
                         "the task role {} does not exist, so it cannot be given read access",
                         p.task_role_name
