@@ -351,7 +351,7 @@ fn table_problems(r: &Reference, table: &[Row]) -> Vec<String> {
     let mut problems = Vec::new();
     for row in table {
         let call = format!("{}:{}", row.service, row.operation);
-        let pseudo = matches!(row.service, "registry" | "http") || call == "sts:GetCallerIdentity";
+        let pseudo = matches!(row.service, "registry" | "http" | "file") || call == "sts:GetCallerIdentity";
         if !pseudo {
             // The call is named by its API operation: that is an IAM action too.
             if let Some(why) = exists(r, &call) {

@@ -22,6 +22,8 @@ const FORBIDDEN: [&str; 7] = ["{{", "\"\"", "[]", "(empty:", "seed ", "seeds ", 
 const FORBIDDEN_IN_JSON: [&str; 4] = ["{{", "seed ", "seeds ", "§"];
 
 fn offences(what: &str, text: &str, forbidden: &[&str]) -> Vec<String> {
+    // `${{ secrets.X }}` is GitHub's expression syntax in a workflow preflight writes, not a template left unrendered.
+    let text = &text.replace("${{", "$(");
     let lower = text.to_lowercase();
     forbidden
         .iter()

@@ -19,3 +19,4 @@ pub mod suggest;
 pub mod template;
 pub mod text;
 pub mod usage;
+pub mod workflow;

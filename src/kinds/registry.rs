@@ -5,12 +5,13 @@ use super::bedrock::{access as bedrock_access, invoke, model, use_case};
 use super::ec2::network;
 use super::ecr::{image, repository};
 use super::ecs::{cluster, image as ecs_image, in_use, role, secrets as ecs_secrets, service, task};
+use super::github::{secret as gh_secret, workflow};
 use super::iam::execution;
 use super::iam::{allows, attach, oidc, policy, principal};
 use super::kind::{Kind, Run, check, parse};
+use super::manual;
 use super::secrets::{access, parameter, secret};
 use super::{elb, http, logs};
-use super::{github, manual};
 use crate::BoxFut;
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
@@ -241,7 +242,17 @@ pub static KINDS: &[Kind] = &[
         service::Params, calls service::probe_calls
     ),
     probe!("http.health", "the application answers its health check (2xx within 5 s)", http::probe, calls http::probe_calls),
-    probe!("github.secret", "a GitHub Actions secret exists (gh CLI; manual without it)", github::probe, calls github::probe_calls),
+    probe!("github.secret", "a GitHub Actions secret exists (gh CLI; manual without it)", gh_secret::probe, calls gh_secret::probe_calls),
+    probe!(
+        "github.workflow",
+        "a workflow in the repository deploys the profile's service with the deploy role (file and line for each mistake)",
+        workflow::probe, calls workflow::probe_calls
+    ),
+    action!(
+        "github.write_workflow",
+        "the deploy workflow, written when none in the repository deploys (never overwrites)",
+        workflow::ensure, workflow::WriteParams, calls workflow::ensure_calls
+    ),
     probe!("manual.confirm", "a check only a person can make, settled by `preflight confirm`", manual::probe, calls manual::probe_calls),
 ];
 

@@ -173,6 +173,8 @@ const fn ecr(actions: &'static [&'static str], why: &'static str) -> Extra {
 pub static TABLE: &[Row] = &[
     // Always allowed, whatever the policies say.
     row("sts", "GetCallerIdentity", None, &[]),
+    // Not AWS: the workflow written into the repository (github.write_workflow).
+    row("file", "WriteFile", None, &[]),
     // Not AWS: the application's health check.
     row("http", "GET", None, &[]),
     // The registry API (docker push and pull) is authorized as ECR actions on the repository.
@@ -468,6 +470,7 @@ mod tests {
         // One test per row: this list names them, and each name is a row.
         let tested = [
             "sts:GetCallerIdentity",
+            "file:WriteFile",
             "http:GET",
             "registry:HeadBlob",
             "registry:PutBlob",
@@ -521,6 +524,7 @@ mod tests {
     #[test]
     fn calls_that_need_no_permission() {
         assert!(needs(&call("sts", "GetCallerIdentity", "")).is_empty(), "always allowed");
+        assert!(needs(&call("file", "WriteFile", ".github/workflows/deploy.yml")).is_empty(), "a file, not AWS");
         assert!(needs(&call("http", "GET", "http://127.0.0.1:8080/health")).is_empty(), "not AWS");
     }
 
