@@ -13,6 +13,9 @@
 #[allow(dead_code)]
 #[path = "../tests/support/bedrock.rs"]
 mod bedrock;
+#[path = "../tests/support/http.rs"]
+#[allow(dead_code)]
+mod http;
 
 use std::process::ExitCode;
 

@@ -16,6 +16,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use super::http::Server;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Agreement {
     Available,
@@ -90,8 +92,7 @@ impl Scenario {
 pub struct BedrockDouble {
     pub url: String,
     pub scenario: Arc<Mutex<Scenario>>,
-    server: Arc<tiny_http::Server>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: Server,
 }
 
 /// The path a health check asks (not a Bedrock operation, not recorded in `calls`).
@@ -109,76 +110,47 @@ impl BedrockDouble {
         scenario: Scenario,
         log: Option<fn(&str)>,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync + 'static>> {
-        let server = Arc::new(tiny_http::Server::http(addr)?);
-        let url = format!("http://{}", server.server_addr().to_ip().ok_or("not an IP address")?);
         let scenario = Arc::new(Mutex::new(scenario));
-        let (srv, sc) = (server.clone(), scenario.clone());
-        let thread = std::thread::spawn(move || {
-            for mut request in srv.incoming_requests() {
-                let mut body = Vec::new();
-                let _ = request.as_reader().read_to_end(&mut body);
-                let region = request
-                    .headers()
-                    .iter()
-                    .find(|h| h.field.equiv("Authorization"))
-                    .and_then(|h| {
-                        h.value
-                            .as_str()
-                            .split("Credential=")
-                            .nth(1)
-                            .map(|c| c.split('/').nth(2).unwrap_or("").to_string())
-                    })
-                    .unwrap_or_default();
-                let path = percent_encoding::percent_decode_str(request.url().split('?').next().unwrap_or(""))
-                    .decode_utf8_lossy()
-                    .into_owned();
-                let method = request.method().as_str().to_string();
-                let (status, error, json) = if method == "GET" && path == HEALTH_PATH {
-                    (200, None, serde_json::json!({"double": "bedrock"}))
-                } else {
-                    let mut s = sc.lock().unwrap();
-                    let before = s.calls.len();
-                    let answer = serve(&mut s, &method, &path, &region, &body);
-                    if let Some(log) = log {
-                        // "Operation region", or the request that named no operation.
-                        let what = s.calls.get(before).cloned().unwrap_or_else(|| format!("{method} {path}"));
-                        let kind = answer.1.map(|k| format!(" {k}")).unwrap_or_default();
-                        log(&format!("{what} -> {}{kind}", answer.0));
-                        if what.starts_with("PutUseCaseForModelAccess ") {
-                            log(&format!("  use-case form: {}", s.use_case.as_deref().unwrap_or_default()));
-                        }
+        let sc = scenario.clone();
+        let server = Server::bind(addr, move |request| {
+            let region = request
+                .header("Authorization")
+                .and_then(|a| a.split("Credential=").nth(1).map(|c| c.split('/').nth(2).unwrap_or("").to_string()))
+                .unwrap_or_default();
+            let path = percent_encoding::percent_decode_str(request.url.split('?').next().unwrap_or(""))
+                .decode_utf8_lossy()
+                .into_owned();
+            let method = request.method.clone();
+            let (status, error, json) = if method == "GET" && path == HEALTH_PATH {
+                (200, None, serde_json::json!({"double": "bedrock"}))
+            } else {
+                let mut s = sc.lock().unwrap();
+                let before = s.calls.len();
+                let answer = serve(&mut s, &method, &path, &region, &request.body);
+                if let Some(log) = log {
+                    // "Operation region", or the request that named no operation.
+                    let what = s.calls.get(before).cloned().unwrap_or_else(|| format!("{method} {path}"));
+                    let kind = answer.1.map(|k| format!(" {k}")).unwrap_or_default();
+                    log(&format!("{what} -> {}{kind}", answer.0));
+                    if what.starts_with("PutUseCaseForModelAccess ") {
+                        log(&format!("  use-case form: {}", s.use_case.as_deref().unwrap_or_default()));
                     }
-                    answer
-                };
-                let mut resp = tiny_http::Response::from_string(json.to_string())
-                    .with_status_code(status)
-                    .with_header(tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap());
-                if let Some(kind) = error {
-                    resp.add_header(
-                        tiny_http::Header::from_bytes(
-                            "x-amzn-errortype",
-                            format!("{kind}:http://internal.amazon.com/coral/com.amazon.bedrock/"),
-                        )
-                        .unwrap(),
-                    );
                 }
-                let _ = request.respond(resp);
+                answer
+            };
+            let kind = error.map(|k| format!("{k}:http://internal.amazon.com/coral/com.amazon.bedrock/"));
+            let mut headers = vec![("Content-Type", "application/json")];
+            if let Some(k) = &kind {
+                headers.push(("x-amzn-errortype", k.as_str()));
             }
-        });
-        Ok(Self { url, scenario, server, thread: Some(thread) })
+            request.respond(status, &headers, json.to_string().as_bytes());
+        })?;
+        let url = format!("http://{}", server.addr);
+        Ok(Self { url, scenario, _server: server })
     }
 
     pub fn calls(&self) -> Vec<String> {
         self.scenario.lock().unwrap().calls.clone()
-    }
-}
-
-impl Drop for BedrockDouble {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

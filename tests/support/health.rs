@@ -2,29 +2,16 @@
 //! load balancer (moto runs no container and its load balancer's DNS name
 //! resolves nowhere): on a free 127.0.0.1 port, answering `status` with `body`.
 
-use std::sync::Arc;
+use super::http::Server;
 
 pub struct Health {
     pub url: String,
-    server: Arc<tiny_http::Server>,
+    _server: Server,
 }
 
 impl Health {
     pub fn start(status: u16, body: &'static str) -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
-        let url = format!("http://{}/health", server.server_addr().to_ip().unwrap());
-        let s = server.clone();
-        std::thread::spawn(move || {
-            for req in s.incoming_requests() {
-                let _ = req.respond(tiny_http::Response::from_string(body).with_status_code(status));
-            }
-        });
-        Self { url, server }
-    }
-}
-
-impl Drop for Health {
-    fn drop(&mut self) {
-        self.server.unblock();
+        let server = Server::start(move |req| req.respond(status, &[("Content-Type", "text/plain")], body.as_bytes()));
+        Self { url: format!("http://{}/health", server.addr), _server: server }
     }
 }

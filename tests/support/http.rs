@@ -1,4 +1,5 @@
-//! The HTTP/1.1 server under the test proxy: one thread per connection, one
+//! The HTTP/1.1 server under the test doubles (the proxy in front of moto, the
+//! Bedrock double, the health endpoint): one thread per connection, one
 //! request per connection (every answer says `Connection: close`), requests
 //! parsed by httparse, on 127.0.0.1 only.
 //!
@@ -45,6 +46,7 @@ impl Request {
 }
 
 /// Headers this server writes itself.
+#[allow(dead_code)]
 pub fn is_framing(name: &str) -> bool {
     ["content-length", "connection", "transfer-encoding", "keep-alive"].contains(&name.to_ascii_lowercase().as_str())
 }
@@ -52,6 +54,11 @@ pub fn is_framing(name: &str) -> bool {
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        202 => "Accepted",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
         400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
@@ -69,8 +76,13 @@ pub struct Server {
 impl Server {
     /// Serves on a free 127.0.0.1 port; `handle` runs on the connection's own thread.
     pub fn start(handle: impl Fn(Request) + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        let addr = listener.local_addr().unwrap();
+        Self::bind("127.0.0.1:0", handle).expect("bind 127.0.0.1")
+    }
+
+    /// Serves on `addr` (127.0.0.1:PORT).
+    pub fn bind(addr: &str, handle: impl Fn(Request) + Send + Sync + 'static) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr)?;
+        let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let (flag, handle) = (stop.clone(), Arc::new(handle));
         let thread = std::thread::spawn(move || {
@@ -87,7 +99,7 @@ impl Server {
                 });
             }
         });
-        Self { addr, stop, thread: Some(thread) }
+        Ok(Self { addr, stop, thread: Some(thread) })
     }
 }
 
