@@ -52,6 +52,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A report to hand on: the profile's checklists verified now, who verified, skipped and confirmed what, the outputs, what preflight changed, what is left.
+    Report {
+        /// md (GitHub renders it), html (one self-contained file) or json.
+        #[arg(long, value_enum, default_value = "md")]
+        format: super::report::Format,
+        /// Write it to this file instead of stdout.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
     /// List the checklists and their steps; with --inputs, every input and its value.
     List {
         /// Every input: the checklists that use it, its current value and where it comes from.

@@ -10,6 +10,7 @@ mod list;
 mod pager;
 pub(crate) mod permissions;
 pub mod render;
+mod report;
 mod skip;
 mod status;
 mod up;
@@ -96,6 +97,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Tui { .. } => "tui",
         Command::Init { .. } => "init",
         Command::Up { .. } => "up",
+        Command::Report { .. } => "report",
         Command::List { .. } => "list",
         Command::Status { .. } => "status",
         Command::Plan { .. } => "plan",
@@ -125,6 +127,7 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
         Command::Tui { checklist, yes } => wizard(g, checklist, yes).await,
         Command::Init { yes, force } => init::init(g, yes, force),
         Command::Up { yes, only, skip, json } => up::up(g, up::UpArgs { yes, json, only, skip }).await,
+        Command::Report { format, output } => report::report(g, format, output).await,
         Command::List { inputs, json } => list::list(g, inputs, json).await,
         Command::Status { checklist, json } => status::status(g, checklist, json).await,
         Command::Plan { checklist, step, deep, json } => {

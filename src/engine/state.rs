@@ -71,6 +71,9 @@ pub struct StepState {
     /// When the operator confirmed a manual step.
     #[serde(default)]
     pub confirmed_at: Option<String>,
+    /// Who confirmed it (the caller's ARN; absent for a confirmation made before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_by: Option<String>,
     /// What was confirmed: the inputs the step's probes use, as shown (secrets
     /// masked). A confirmation holds only while they are the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -124,6 +127,7 @@ impl StepState {
             probes: Vec::new(),
             error: None,
             confirmed_at: None,
+            confirmed_by: None,
             confirmed_inputs: None,
             blocked: None,
             inputs: None,
@@ -187,6 +191,8 @@ pub enum Event {
     /// A person checked the step, for these values of its probe inputs.
     Confirm {
         inputs: BTreeMap<String, String>,
+        /// The caller's ARN.
+        by: String,
     },
 }
 
@@ -238,8 +244,9 @@ pub fn apply(step: &mut StepState, event: Event, now: &str) -> Result<(), String
             step.skip = None;
         }
         (_, Event::Unskip) => return Err("the step is not skipped".into()),
-        (_, Event::Confirm { inputs }) => {
+        (_, Event::Confirm { inputs, by }) => {
             step.confirmed_at = Some(now.into());
+            step.confirmed_by = Some(by);
             step.confirmed_inputs = Some(inputs);
             if step.probes.iter().any(|p| p.status == Status::Manual) {
                 step.verified = Some(step_status(&step.probes, true) == Status::Pass);
@@ -413,7 +420,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.status(), Status::Manual);
         let inputs: BTreeMap<String, String> = [("repo".to_string(), "Acme/app".to_string())].into();
-        apply(&mut s, Event::Confirm { inputs: inputs.clone() }, "t2").unwrap();
+        apply(&mut s, Event::Confirm { inputs: inputs.clone(), by: "arn:aws:iam::1:user/ana".into() }, "t2").unwrap();
         assert_eq!((s.status(), s.verified), (Status::Pass, Some(true)));
         assert!(s.confirmed_for(&inputs));
         let other: BTreeMap<String, String> = [("repo".to_string(), "Other/repo".to_string())].into();

@@ -6,6 +6,7 @@
 pub mod consent;
 pub mod options;
 pub mod prompt;
+pub mod report;
 pub mod session;
 pub mod setup;
 pub mod words;

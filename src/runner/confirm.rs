@@ -77,7 +77,8 @@ impl Runner {
             )
         } else {
             let inputs = self.probe_inputs(checklist, def);
-            self.record(id, step, Event::Confirm { inputs: inputs.clone() })?;
+            let by = self.aws.principal_arn.clone();
+            self.record(id, step, Event::Confirm { inputs: inputs.clone(), by })?;
             Ok(Ok(inputs))
         };
         verdict.map(|v| (report, v))

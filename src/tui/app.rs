@@ -136,6 +136,8 @@ pub enum Extra {
     Confirm,
     /// `preflight up`: the tree's checklists (those the profile enables) in deploy order, one consent.
     Up,
+    /// `preflight report`: those checklists verified now, the report written beside the profile.
+    Report,
 }
 
 #[derive(Debug)]

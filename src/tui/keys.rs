@@ -12,6 +12,7 @@ pub enum Action {
     Verify,
     VerifyAll,
     UpAll,
+    Report,
     Plan,
     Skip,
     Rerun,
@@ -85,6 +86,13 @@ pub const BINDINGS: &[Binding] = &[
         help: "up: the profile's checklists in deploy order, one consent",
         short: Some("up"),
         action: Action::UpAll,
+    },
+    Binding {
+        codes: &[KeyCode::Char('R')],
+        keys: "R",
+        help: "report: verify now and write preflight-report.md beside the profile",
+        short: None,
+        action: Action::Report,
     },
     Binding {
         codes: &[KeyCode::Char('p')],

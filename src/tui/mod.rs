@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod keys;
+mod report;
 mod runtime;
 mod terminal;
 mod up;

@@ -611,6 +611,16 @@ fn u_runs_up_with_one_consent_for_the_whole_run() {
 }
 
 #[test]
+fn capital_r_writes_the_report() {
+    let mut app = app();
+    let report = Job { checklist: "report".into(), mode: Mode::Verify, step: None, only: false, extra: Extra::Report };
+    assert_eq!(key(&mut app, KeyCode::Char('R')), vec![Effect::Start(report)]);
+    let done = Ok("wrote preflight-report.md: 3 steps, 1 left to do".into());
+    update(&mut app, Msg::JobFinished { checklist: "report".into(), outcome: done });
+    assert_eq!(app.notice.as_deref(), Some("■ report: wrote preflight-report.md: 3 steps, 1 left to do"));
+}
+
+#[test]
 fn an_unexpected_account_is_shown_and_not_changed() {
     let mut app = app();
     app.header.mismatch = Some("account 123456789012 is not the expected 111111111111".into());

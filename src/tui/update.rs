@@ -350,6 +350,10 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Action::UpAll => {
             start(app, Job { checklist: "up".into(), mode: Mode::Run, step: None, only: false, extra: Extra::Up })
         }
+        Action::Report => start(
+            app,
+            Job { checklist: "report".into(), mode: Mode::Verify, step: None, only: false, extra: Extra::Report },
+        ),
         Action::Plan => start(app, job(Mode::Plan, false)),
         Action::Rerun => match step {
             Some(s) if matches!(app.lists[list].reports[s].status, Status::Fail | Status::Error | Status::Pass) => {
@@ -549,6 +553,7 @@ fn inputs_known(app: &App, job: &Job) -> bool {
 fn job_text(job: &Job) -> String {
     let what = match (job.mode, job.extra) {
         (_, Extra::Up) => return "up".into(),
+        (_, Extra::Report) => return "report".into(),
         (_, Extra::Confirm) => "confirm",
         (Mode::Verify, Extra::Invoke) => "verify with one real call",
         (Mode::Run, _) => "run",
@@ -581,9 +586,9 @@ fn start(app: &mut App, job: Job) -> Vec<Effect> {
         );
         return notice(app, &text);
     }
-    if job.extra == Extra::Up {
+    if matches!(job.extra, Extra::Up | Extra::Report) {
         // up asks for what a step lacks when that step runs (its detail says so); nothing up front.
-        app.log(LogKind::Note, "▶ up".to_string());
+        app.log(LogKind::Note, format!("▶ {}", job_text(&job)));
         app.log_scroll = 0;
         app.job = Some(job.clone());
         return vec![Effect::Start(job)];

@@ -187,6 +187,16 @@ impl Worker {
     pub fn start(&mut self, job: Job) {
         let (runner, lists, tx, yes, strict) =
             (self.runner.clone(), self.lists.clone(), self.tx.clone(), self.yes, self.strict);
+        if job.extra == Extra::Report {
+            let (ids, profile) = (self.up.clone(), self.inputs.profile.clone());
+            self.task = Some(tokio::spawn(async move {
+                let chosen: Vec<&Checklist> = ids.iter().filter_map(|id| lists.iter().find(|c| &c.id == id)).collect();
+                let mut runner = runner.lock().await;
+                let outcome = super::report::write(&mut runner, &chosen, &profile).await;
+                let _ = tx.send(Msg::JobFinished { checklist: "report".into(), outcome });
+            }));
+            return;
+        }
         if job.extra == Extra::Up {
             let ids = self.up.clone();
             self.task = Some(tokio::spawn(async move {
