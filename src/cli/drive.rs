@@ -164,6 +164,15 @@ pub(super) async fn gate(
 /// address, or `health_url` when the profile gives one: what the health step
 /// checked), said as answering only when the health step passes now, and the next step.
 pub(super) fn service_end(reports: &[crate::runner::ChecklistReport], health_url: Option<String>) -> Option<String> {
+    service_end_with(reports, health_url, false)
+}
+
+/// `pipeline`: the run made oidc-provider pass too, its workflow included: the next step is a push.
+pub(super) fn service_end_with(
+    reports: &[crate::runner::ChecklistReport],
+    health_url: Option<String>,
+    pipeline: bool,
+) -> Option<String> {
     let service = reports.iter().find(|r| r.id == "ecs-service")?;
     let dns = service.steps.iter().find_map(|s| s.outputs.get("dns_name")).filter(|d| !d.is_empty());
     let url = health_url.or_else(|| dns.map(|d| format!("http://{d}/")))?;
@@ -172,7 +181,12 @@ pub(super) fn service_end(reports: &[crate::runner::ChecklistReport], health_url
     if !matches!(health.status, Status::Pass | Status::Fail | Status::Error | Status::Blocked) {
         return None;
     }
-    Some(if health.status == Status::Pass {
+    Some(if health.status == Status::Pass && pipeline {
+        format!(
+            "\nthe service answers at {url} (its health check passes now)\n  next: push to the branch the deploy role \
+             trusts: the workflow builds and deploys it (`preflight verify oidc-provider` checks the pipeline again)"
+        )
+    } else if health.status == Status::Pass {
         format!(
             "\nthe service answers at {url} (its health check passes now)\n  next: ship a new version with \
              `preflight run ecr-push` then `preflight run ecs-service`, or let GitHub Actions deploy it: \

@@ -24,6 +24,7 @@ pub enum Format {
     Md,
     /// One self-contained HTML file (no external assets).
     Html,
+    /// One JSON document (the report's fields, as the Markdown shows them).
     Json,
 }
 

@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 
 use serde_json::json;
 
-use super::drive::{gate, service_end};
+use super::drive::{gate, service_end_with};
 use super::front::CliFront;
 use super::pager;
 use super::permissions;
@@ -270,7 +270,7 @@ fn ending(reports: &[ChecklistReport], stop: Option<&(String, StepReport)>, not_
             probe.map_or_else(|| format!("{} does not pass", st.id), |p| p.message.clone())
         });
         let fix = st.fix.clone().or_else(|| st.probes.iter().find_map(|p| p.fix.clone()));
-        let fix = fix.map(|f| format!("\n  fix: {f}")).unwrap_or_default();
+        let fix = fix.map(|f| format!("\n  fix: {}", f.replace('\n', "\n       "))).unwrap_or_default();
         let rest = if not_run.is_empty() { String::new() } else { format!("\n  not run: {}", not_run.join(", ")) };
         return format!(
             "\nup stopped at {c} / {}: {why}{fix}{rest}\n  then: preflight up (what is in place is not changed again)",
@@ -292,7 +292,11 @@ fn ending(reports: &[ChecklistReport], stop: Option<&(String, StepReport)>, not_
     } else {
         out.push_str(&format!("\nmade in this run:\n{}", made.join("\n")));
     }
-    match service_end(reports, s.values.lookup("health_url").filter(|u| !u.is_empty())) {
+    let pipeline = reports.iter().find(|r| r.id == "oidc-provider").is_some_and(|r| {
+        r.steps.iter().any(|st| st.id == "workflow")
+            && r.steps.iter().all(|st| st.status == Status::Pass || st.status == Status::Manual)
+    });
+    match service_end_with(reports, s.values.lookup("health_url").filter(|u| !u.is_empty()), pipeline) {
         Some(end) => out.push_str(&end),
         None => out.push_str(&format!(
             "\n  next: `preflight verify {}` checks it all again at any time",
