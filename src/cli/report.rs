@@ -10,13 +10,11 @@ use super::front::CliFront;
 use super::render;
 use crate::engine::model::Checklist;
 use crate::engine::order;
-use crate::engine::store::{AUDIT_FILE, state_dir};
 use crate::front::options::Global;
-use crate::front::report::{self, Context, html, markdown};
+use crate::front::report::{self, html, markdown};
 use crate::front::session::Session;
 use crate::front::setup::{self, Failure, usage};
 use crate::front::words::stopped;
-use crate::runner::{Mode, Options, now};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -38,26 +36,8 @@ pub async fn report(g: &Global, format: Format, output: Option<PathBuf>) -> Resu
     let (store, state) = s.store()?;
     let front = Arc::new(CliFront::new(true, g.verbose, false));
     let mut runner = s.runner(front, Some(store), state);
-    let opts =
-        Options { mode: Mode::Verify, step: None, only: false, probing: Default::default(), yes: false, force: false };
-    for c in s.checklists() {
-        runner.prefetch(c, &opts);
-    }
-    let mut verified = Vec::new();
-    for c in s.checklists() {
-        verified.push(runner.run_checklist(c, &opts).await.map_err(stopped)?);
-    }
-    let audit = std::fs::read_to_string(state_dir(&s.profile.path).join(AUDIT_FILE)).unwrap_or_default();
-    let now = now();
-    let cx = Context {
-        now: &now,
-        account: &s.aws.account_id,
-        region: &s.aws.region,
-        caller: &s.aws.principal_arn,
-        profile: &s.profile.path,
-    };
     let chosen: Vec<&Checklist> = s.checklists().collect();
-    let made = report::build(&cx, &chosen, &verified, &runner.state, &audit);
+    let made = report::verify(&mut runner, &chosen, &s.profile.path).await.map_err(stopped)?;
     let text = match format {
         Format::Md => markdown::render(&made),
         Format::Html => html::render(&made),

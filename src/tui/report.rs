@@ -5,10 +5,9 @@
 use std::path::Path;
 
 use crate::engine::model::Checklist;
-use crate::engine::store::{AUDIT_FILE, state_dir};
-use crate::front::report::{self, Context, markdown};
+use crate::front::report::{self, markdown};
 use crate::front::words;
-use crate::runner::{Mode, Options, Runner, now};
+use crate::runner::Runner;
 
 /// Writes the report; Ok(where, and what it says in a line) or Err(why not).
 pub async fn write(runner: &mut Runner, chosen: &[&Checklist], profile: &Path) -> Result<String, String> {
@@ -18,25 +17,7 @@ pub async fn write(runner: &mut Runner, chosen: &[&Checklist], profile: &Path) -
     runner.shared.forget();
     runner.forget_probes();
     runner.planned = None;
-    let opts =
-        Options { mode: Mode::Verify, step: None, only: false, probing: Default::default(), yes: false, force: false };
-    for c in chosen {
-        runner.prefetch(c, &opts);
-    }
-    let mut verified = Vec::new();
-    for c in chosen {
-        verified.push(runner.run_checklist(c, &opts).await.map_err(|s| words::stopped(s).message)?);
-    }
-    let audit = std::fs::read_to_string(state_dir(profile).join(AUDIT_FILE)).unwrap_or_default();
-    let now = now();
-    let cx = Context {
-        now: &now,
-        account: &runner.aws.account_id,
-        region: &runner.aws.region,
-        caller: &runner.aws.principal_arn,
-        profile,
-    };
-    let made = report::build(&cx, chosen, &verified, &runner.state, &audit);
+    let made = report::verify(runner, chosen, profile).await.map_err(|s| words::stopped(s).message)?;
     let dir = profile.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let path = dir.join("preflight-report.md");
     report::write(&path, &markdown::render(&made)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;

@@ -192,6 +192,32 @@ fn changes(audit: &str, account: &str, region: &str) -> Vec<Change> {
         .collect()
 }
 
+/// Verifies `chosen` now (read-only: the runner in verify mode) and builds the
+/// report from that, the record and the audit log beside `profile`: what the
+/// CLI's `report` and the wizard's `R` both do.
+pub async fn verify(
+    runner: &mut crate::runner::Runner,
+    chosen: &[&Checklist],
+    profile: &Path,
+) -> Result<Report, crate::runner::Stop> {
+    use crate::runner::{Mode, Options};
+    let opts =
+        Options { mode: Mode::Verify, step: None, only: false, probing: Default::default(), yes: false, force: false };
+    for c in chosen {
+        runner.prefetch(c, &opts);
+    }
+    let mut verified = Vec::new();
+    for c in chosen {
+        verified.push(runner.run_checklist(c, &opts).await?);
+    }
+    let dir = crate::engine::store::state_dir(profile);
+    let audit = std::fs::read_to_string(dir.join(crate::engine::store::AUDIT_FILE)).unwrap_or_default();
+    let now = crate::runner::now();
+    let aws = runner.aws.clone();
+    let cx = Context { now: &now, account: &aws.account_id, region: &aws.region, caller: &aws.principal_arn, profile };
+    Ok(build(&cx, chosen, &verified, &runner.state, &audit))
+}
+
 /// Writes a report file atomically (a reader never sees half of it).
 pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
