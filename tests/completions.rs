@@ -24,6 +24,11 @@ fn every_shell_gets_a_script_with_the_checklists_and_steps() {
             assert!(out.stdout.contains(word), "{shell} script lacks {word}");
         }
     }
+    // Where the shell shows descriptions, a step id says which checklist it is a step of.
+    let zsh = sb.run(&["completions", "zsh"]).stdout;
+    assert!(zsh.contains(r#"runtime-policy\:"step of iam-policy""#), "zsh: the step's checklist");
+    let fish = sb.run(&["completions", "fish"]).stdout;
+    assert!(fish.contains(r"service\t'step of ecs-service'"), "fish: the step's checklist");
     let out = sb.run(&["completions", "tcsh"]);
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("possible values: bash"), "{out:?}");

@@ -133,3 +133,49 @@ fn init_in_a_terminal_asks_only_what_is_missing() {
     assert!(mapped.is_match(&profile), "DATABASE_URL is a secret (credentials in its URL): {profile}");
     assert!(profile.contains("APP_ENV = \"production\""), "{profile}");
 }
+
+/// A Dockerfile that says neither its port nor its health check: in a
+/// terminal both are asked (the default offered, the input's rule held: a
+/// port that is not one is refused and asked again); with --yes the defaults
+/// are written, each saying that the Dockerfile did not say it.
+#[test]
+fn init_asks_the_port_and_health_path_the_dockerfile_does_not_say() {
+    let sb = Sandbox::new("init-port", "http://127.0.0.1:9");
+    let repo = repository(&sb, Some("https://github.com/Comafi/comafi-api.git"));
+    copy(&repo, &sb.dir);
+    let bare = "FROM python:3.12-slim\nCOPY app/ app/\nCMD [\"uvicorn\", \"app.main:app\"]\n";
+    std::fs::write(sb.dir.join("Dockerfile"), bare).unwrap();
+    std::fs::write(repo.join("Dockerfile"), bare).unwrap();
+    // The sandbox's own profile is not this repository's.
+    std::fs::remove_file(sb.dir.join("preflight.toml")).unwrap();
+    let mut t = Tty::open(&sb, "init");
+    t.expect("Port the application listens on in the container (the Dockerfile has no EXPOSE)");
+    t.press("80o0\r");
+    // A refused answer is said, and asked again on an empty field.
+    t.expect("must be a whole number");
+    t.expect("(the Dockerfile has no EXPOSE)");
+    t.press("8080\r");
+    t.expect("Path of the application's health check (the Dockerfile has no HEALTHCHECK)");
+    // Enter takes the default (/health).
+    t.press("\r");
+    t.expect("Which variables are secrets?");
+    t.press("\r");
+    let asked = t.until("wrote preflight.toml");
+    assert!(!asked.contains("GitHub repository that deploys"), "found in git's origin, not asked: {asked}");
+    assert_eq!(t.exit_code(), 0);
+    let profile = std::fs::read_to_string(sb.dir.join("preflight.toml")).unwrap();
+    let line = |key: &str| profile.lines().find(|l| l.starts_with(key)).unwrap_or_default().to_string();
+    assert!(line("container_port").starts_with("container_port = 8080 "), "{profile}");
+    assert!(line("container_port").ends_with("# asked (the Dockerfile has no EXPOSE)"), "{profile}");
+    assert!(line("health_path").starts_with("health_path = \"/health\" "), "{profile}");
+    assert!(line("health_path").ends_with("# asked (the Dockerfile has no HEALTHCHECK)"), "{profile}");
+
+    // --yes: the defaults, said as such.
+    let out = init(&sb, &repo, &["--yes"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let profile = std::fs::read_to_string(repo.join("preflight.toml")).unwrap();
+    let line = |key: &str| profile.lines().find(|l| l.starts_with(key)).unwrap_or_default().to_string();
+    assert!(line("container_port").starts_with("container_port = 8000 "), "{profile}");
+    assert!(line("container_port").ends_with("# the default (the Dockerfile has no EXPOSE)"), "{profile}");
+    assert!(line("health_path").ends_with("# the default (the Dockerfile has no HEALTHCHECK)"), "{profile}");
+}

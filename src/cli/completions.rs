@@ -1,9 +1,10 @@
 //! `preflight completions SHELL`: a completion script (clap_complete) that
 //! completes subcommands, flags, the built-in checklists' ids where a
-//! checklist goes, and their step ids after `--step`.
+//! checklist goes, and their step ids after `--step` (each with the checklists
+//! it belongs to, where the shell shows descriptions).
 
 use clap::CommandFactory;
-use clap::builder::PossibleValuesParser;
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap_complete::Shell;
 
 use super::args::Cli;
@@ -19,9 +20,17 @@ pub fn completions(shell: Shell) -> Result<u8, Failure> {
     // clap's values are 'static: this command prints one script and ends.
     let leak = |s: &String| -> &'static str { Box::leak(s.clone().into_boxed_str()) };
     let ids: Vec<&'static str> = lists.all.iter().map(|c| leak(&c.id)).collect();
-    let mut steps: Vec<&'static str> = lists.all.iter().flat_map(|c| c.steps.iter().map(|s| leak(&s.id))).collect();
-    steps.sort();
-    steps.dedup();
+    // Each step id with the checklists that have it (zsh and fish show it beside the id).
+    let mut owners: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for c in &lists.all {
+        for s in &c.steps {
+            owners.entry(s.id.as_str()).or_default().push(c.id.as_str());
+        }
+    }
+    let steps: Vec<PossibleValue> = owners
+        .iter()
+        .map(|(step, cs)| PossibleValue::new(leak(&step.to_string())).help(format!("step of {}", cs.join(", "))))
+        .collect();
     // Only the script's command knows the values; parsing stays open to --library checklists.
     let mut command = Cli::command();
     for name in WITH_CHECKLIST {

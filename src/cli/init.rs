@@ -6,11 +6,11 @@
 
 use std::path::Path;
 
-use inquire::{MultiSelect, Text};
+use inquire::MultiSelect;
 
-use crate::engine::init::{self, Findings};
-use crate::engine::inputs;
+use crate::engine::init::{self, Findings, Found};
 use crate::front::options::Global;
+use crate::front::prompt;
 use crate::front::setup::{Failure, interactive, usage};
 
 pub fn init(g: &Global, yes: bool, force: bool) -> Result<u8, Failure> {
@@ -31,7 +31,7 @@ pub fn init(g: &Global, yes: bool, force: bool) -> Result<u8, Failure> {
         .ok()
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    let found = init::detect(&dir, origin.as_deref());
+    let mut found = init::detect(&dir, origin.as_deref());
     let ask = !yes && interactive();
     if !yes && !interactive() {
         return Err(usage(
@@ -41,7 +41,7 @@ pub fn init(g: &Global, yes: bool, force: bool) -> Result<u8, Failure> {
     // Only what was not found is asked.
     let project = match (&found.project, ask) {
         (Some(p), _) => p.value.clone(),
-        (None, true) => text("Project name (the prefix of every resource name)", None, "project")?,
+        (None, true) => text("Project name (the prefix of every resource name)", "project")?,
         (None, false) => {
             return Err(usage(
                 "error: the folder's name makes no project name (2 to 39 lowercase letters, digits and dashes)
@@ -52,9 +52,10 @@ pub fn init(g: &Global, yes: bool, force: bool) -> Result<u8, Failure> {
     let uses_github = found.checklists.iter().any(|c| c.checklist == "oidc-provider");
     let repository = match (&found.github_repository, uses_github, ask) {
         (Some(r), _, _) => Some(r.value.clone()),
-        (None, true, true) => Some(text("GitHub repository that deploys (OWNER/NAME)", None, "github_repository")?),
+        (None, true, true) => Some(text("GitHub repository that deploys (OWNER/NAME)", "github_repository")?),
         _ => None,
     };
+    container_values(&mut found, ask)?;
     let secrets = split(&found, ask)?;
     for w in warnings(&found) {
         eprintln!("warning: {w}");
@@ -68,27 +69,54 @@ pub fn init(g: &Global, yes: bool, force: bool) -> Result<u8, Failure> {
     }
     write(&path, &text)?;
     super::render::emit(format_args!(
-        "wrote {} for {project}: {}\n  next: `preflight list --inputs` shows every value and where it comes from; `preflight plan iam-policy` shows the first changes",
+        "wrote {} for {project}: {}\n  next: `preflight list --inputs` shows every value and where it comes from; `preflight up` shows every change of them all and asks once before making them",
         path.display(),
         found.checklists.iter().map(|c| c.checklist.as_str()).collect::<Vec<_>>().join(", ")
     ));
     Ok(0)
 }
 
-/// Asks one value, checked with the input's own rules.
-fn text(prompt: &str, start: Option<&str>, input: &str) -> Result<String, Failure> {
-    let rule = |v: &str| {
-        let lists = crate::front::setup::checklists(&crate::engine::library::Library::builtin()).ok();
-        match lists.as_ref().and_then(|l| l.input(input)).map(|d| inputs::validate(d, v)) {
-            Some(Err(e)) => Ok(inquire::validator::Validation::Invalid(e.into())),
-            _ => Ok(inquire::validator::Validation::Valid),
+/// The container's port and health path when the Dockerfile does not say them:
+/// asked in a terminal (the input's default offered), else the default, each
+/// written with where it came from. Without a Dockerfile neither is written.
+fn container_values(found: &mut Findings, ask: bool) -> Result<(), Failure> {
+    if !found.checklists.iter().any(|c| c.checklist == "ecs-service") {
+        return Ok(());
+    }
+    let lists = crate::front::setup::checklists(&crate::engine::library::Library::builtin())?;
+    let missing = [
+        ("container_port", "EXPOSE", found.container_port.is_none()),
+        ("health_path", "HEALTHCHECK", found.health_path.is_none()),
+    ];
+    for (input, instruction, absent) in missing {
+        if !absent {
+            continue;
         }
-    };
-    Text::new(prompt)
-        .with_initial_value(start.unwrap_or_default())
-        .with_validator(rule)
-        .prompt()
-        .map_err(|e| usage(format!("error: {input}: {e}")))
+        let declared = lists.input(input).ok_or_else(|| usage(format!("error: no input {input}")))?;
+        let default = declared.default.clone().unwrap_or_default();
+        let why = format!("the Dockerfile has no {instruction}");
+        let value = if ask {
+            let mut def = declared.clone();
+            def.prompt = format!("{} ({why})", declared.prompt);
+            let answer = prompt::ask_default(&def, &default).map_err(|e| usage(format!("error: {input}: {e}")))?;
+            Found { value: answer, from: format!("asked ({why})") }
+        } else {
+            Found { value: default, from: format!("the default ({why})") }
+        };
+        match input {
+            "container_port" => found.container_port = Some(value),
+            _ => found.health_path = Some(value),
+        }
+    }
+    Ok(())
+}
+
+/// Asks one value, checked with the input's own rules (a refused answer is said and asked again).
+fn text(prompt: &str, input: &str) -> Result<String, Failure> {
+    let lists = crate::front::setup::checklists(&crate::engine::library::Library::builtin())?;
+    let mut def = lists.input(input).ok_or_else(|| usage(format!("error: no input {input}")))?.clone();
+    def.prompt = prompt.to_string();
+    prompt::ask_with(&def, None).map_err(|e| usage(format!("error: {input}: {e}")))
 }
 
 /// Which variables are secrets: what their names say, confirmed in one multi-select.

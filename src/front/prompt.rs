@@ -15,6 +15,13 @@ pub fn ask_with(def: &InputDef, current: Option<&str>) -> Result<String, String>
     ask_checked(def, current, |_: &str| Ok(()))
 }
 
+/// Asks with `default` offered: Enter on an empty field takes it.
+pub fn ask_default(def: &InputDef, default: &str) -> Result<String, String> {
+    let mut def = def.clone();
+    def.default = Some(default.to_string());
+    ask_unchecked(&def, None, true, |_: &str| Ok(()))
+}
+
 /// [`ask_with`], the answer also checked by `check` (with the other values:
 /// `inputs::check_answer`); a choice that `check` refuses is said and asked again.
 pub fn ask_checked(
@@ -26,7 +33,7 @@ pub fn ask_checked(
         // A selection has no validator: check it after it is made.
         let mut current = current.map(str::to_string);
         loop {
-            let answer = ask_unchecked(def, current.as_deref(), |_: &str| Ok(()))?;
+            let answer = ask_unchecked(def, current.as_deref(), false, |_: &str| Ok(()))?;
             match check(&answer) {
                 Ok(()) => return Ok(answer),
                 Err(e) => eprintln!("{e}"),
@@ -34,12 +41,14 @@ pub fn ask_checked(
             current = Some(answer);
         }
     }
-    ask_unchecked(def, current, check)
+    ask_unchecked(def, current, false, check)
 }
 
+/// `offer_default`: a text's default is shown and taken on an empty answer.
 fn ask_unchecked(
     def: &InputDef,
     current: Option<&str>,
+    offer_default: bool,
     check: impl Fn(&str) -> Result<(), String> + Clone + 'static,
 ) -> Result<String, String> {
     let checker = def.clone();
@@ -50,32 +59,48 @@ fn ask_unchecked(
             Err(e) => Validation::Invalid(e.into()),
         })
     };
-    let help = def.help.clone().or_else(|| def.rule.clone()).unwrap_or_default();
+    // An input without help or rule shows none (an empty help reads as `[]`).
+    let help = def.help.clone().or_else(|| def.rule.clone()).filter(|h| !h.trim().is_empty());
     let answer = match &def.kind {
         InputKind::Choice(choices) => {
             let start = current.and_then(|c| choices.iter().position(|x| x == c)).unwrap_or(0);
-            Select::new(&def.prompt, choices.clone()).with_starting_cursor(start).with_help_message(&help).prompt()
+            let select = Select::new(&def.prompt, choices.clone()).with_starting_cursor(start);
+            match &help {
+                Some(h) => select.with_help_message(h).prompt(),
+                None => select.prompt(),
+            }
         }
-        InputKind::Secret => Password::new(&def.prompt)
-            .with_display_mode(PasswordDisplayMode::Masked)
-            .with_custom_confirmation_message("Again, to confirm:")
-            .with_validator(validator)
-            .with_help_message(&help)
-            .prompt(),
+        InputKind::Secret => {
+            let password = Password::new(&def.prompt)
+                .with_display_mode(PasswordDisplayMode::Masked)
+                .with_custom_confirmation_message("Again, to confirm:")
+                .with_validator(validator);
+            match &help {
+                Some(h) => password.with_help_message(h).prompt(),
+                None => password.prompt(),
+            }
+        }
         _ => {
             // A refused answer is said, and the question asked again with an empty field: the
             // refused text is not left to be deleted key by key.
             let mut start = current.unwrap_or_default().to_string();
             loop {
-                let answer = Text::new(&def.prompt)
-                    .with_help_message(&help)
-                    .with_initial_value(&start)
-                    .prompt()
-                    .map_err(|e| e.to_string())?;
+                let mut text = Text::new(&def.prompt).with_initial_value(&start);
+                if let Some(h) = &help {
+                    text = text.with_help_message(h);
+                }
+                if let Some(default) = def.default.as_deref().filter(|_| offer_default) {
+                    text = text.with_default(default);
+                }
+                let answer = text.prompt().map_err(|e| e.to_string())?;
                 match validate(def, &answer).and_then(|()| recheck(&answer)) {
                     Ok(()) => break Ok(answer),
                     Err(why) => {
-                        eprintln!("✘ {answer:?}: {why}");
+                        // The rule's words may already quote the answer.
+                        match why.contains(&format!("{answer:?}")) {
+                            true => eprintln!("✘ {why}"),
+                            false => eprintln!("✘ {answer:?}: {why}"),
+                        }
                         start.clear();
                     }
                 }

@@ -142,7 +142,7 @@ fn dockerfile_findings(text: &str, f: &mut Findings) {
                 if let Some(port) =
                     words.next().and_then(|p| p.split('/').next()?.parse::<u16>().ok()).filter(|p| *p > 0)
                 {
-                    f.container_port = Some(Found { value: port.to_string(), from });
+                    f.container_port = Some(Found { value: port.to_string(), from: format!("{from} (EXPOSE)") });
                 }
             }
             "HEALTHCHECK" => {
@@ -159,7 +159,7 @@ fn dockerfile_findings(text: &str, f: &mut Findings) {
                     Some(path.split(['|', ';', '"', '\'']).next().unwrap_or(path).to_string())
                 });
                 if let Some(path) = path {
-                    f.health_path = Some(Found { value: path, from });
+                    f.health_path = Some(Found { value: path, from: format!("{from} (HEALTHCHECK)") });
                 }
             }
             "FROM" => {
@@ -273,8 +273,8 @@ mod tests {
             "FROM --platform=linux/arm64 python:3.12-slim\nWORKDIR /app\nEXPOSE 8000/tcp\nHEALTHCHECK --interval=30s \\\n  CMD curl -f http://localhost:8000/healthz || exit 1\n",
             &mut f,
         );
-        assert_eq!(f.container_port, Some(Found { value: "8000".into(), from: "Dockerfile:3".into() }));
-        assert_eq!(f.health_path, Some(Found { value: "/healthz".into(), from: "Dockerfile:4".into() }));
+        assert_eq!(f.container_port, Some(Found { value: "8000".into(), from: "Dockerfile:3 (EXPOSE)".into() }));
+        assert_eq!(f.health_path, Some(Found { value: "/healthz".into(), from: "Dockerfile:4 (HEALTHCHECK)".into() }));
         assert_eq!(f.platform, Some(Found { value: "linux/arm64".into(), from: "Dockerfile:1".into() }));
     }
 

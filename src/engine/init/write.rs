@@ -26,7 +26,7 @@ pub fn profile_text(
         "# preflight profile, written by `preflight init` on {today} from this repository.\n\
          # Each value says where it came from; `preflight list --inputs` shows every input, its value and origin.\n\n"
     ));
-    out.push_str("# The checklists this project uses, in deploy order (`preflight up` runs them).\nchecklists = [\n");
+    out.push_str("# The checklists this project uses (`preflight up` runs them in deploy order).\nchecklists = [\n");
     let width = f.checklists.iter().map(|c| c.checklist.len()).max().unwrap_or(0) + 3;
     for c in &f.checklists {
         out.push_str(&format!("  {:<width$} # {}\n", format!("{},", quoted(&c.checklist)), c.why));
@@ -42,10 +42,10 @@ pub fn profile_text(
         line("github_repository", quoted(repo), from);
     }
     if let Some(p) = &f.container_port {
-        line("container_port", p.value.clone(), &format!("{} (EXPOSE)", p.from));
+        line("container_port", p.value.clone(), &p.from);
     }
     if let Some(h) = &f.health_path {
-        line("health_path", quoted(&h.value), &format!("{} (HEALTHCHECK)", h.from));
+        line("health_path", quoted(&h.value), &h.from);
     }
     let (secret, plain): (Vec<_>, Vec<_>) = f.variables.iter().partition(|v| secrets.contains(&v.name));
     for v in &secret {
