@@ -436,3 +436,37 @@ fn the_policy_to_verify_includes_the_one_real_model_call() {
     let model = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0".to_string();
     assert!(grants.contains(&("bedrock:InvokeModel".to_string(), model)), "{grants:?}");
 }
+
+/// `destroy` is checked before its first deletion like a run: the caller who
+/// made iam-policy with exactly its generated policy may not delete anything;
+/// nothing is changed, every deletion is named, and the policy printed is
+/// enough (a plan cut short by a denied read is checked for what would follow).
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_is_checked_before_its_first_deletion_and_the_printed_policy_suffices() {
+    let a = account("destroy-check").await;
+    a.grant(&a.policy).await;
+    let (out, _) = a.run(&["run", "iam-policy", "--yes"]);
+    assert_eq!(out.code, 0, "{out:?}");
+
+    let (out, changes) = a.run(&["destroy", "--yes", "--json"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(changes, Vec::<String>::new(), "nothing is deleted before the permissions are known to suffice");
+    let check = out.json()["permissions"].clone();
+    let missing: Vec<&str> =
+        check["missing"].as_array().unwrap().iter().map(|m| m["action"].as_str().unwrap()).collect();
+    for action in ["iam:DetachRolePolicy", "iam:DeleteRole", "iam:DeletePolicy", "iam:ListEntitiesForPolicy"] {
+        assert!(missing.contains(&action), "{action}: {check}");
+    }
+
+    // The run's policy and, beside it, the one destroy printed: destroy goes through.
+    for (i, doc) in check["policy"].as_array().unwrap().iter().enumerate() {
+        let text = serde_json::to_string(doc).unwrap();
+        let name = format!("destroy-{i}");
+        a.admin.put_user_policy().user_name("dev").policy_name(name).policy_document(text).send().await.unwrap();
+    }
+    let (out, changes) = a.run(&["destroy", "--yes", "--json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    for deleted in ["DetachRolePolicy", "DeleteRole", "DeletePolicy"] {
+        assert!(changes.contains(&deleted.to_string()), "{deleted}: {changes:?}");
+    }
+}

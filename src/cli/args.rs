@@ -52,6 +52,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Remove what preflight made in this account and region (the audit log says what), newest first; what it adopted is kept.
+    Destroy {
+        /// Only what these checklists made (all of them when none is named).
+        checklists: Vec<String>,
+        /// Show what would be removed and kept, and change nothing.
+        #[arg(long)]
+        plan: bool,
+        /// Remove without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Days a deleted secret can still be restored (7 to 30).
+        #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(i64).range(7..=30))]
+        secret_recovery_days: i64,
+        /// Delete secrets at once, with no recovery window.
+        #[arg(long, conflicts_with = "secret_recovery_days")]
+        force_delete_secrets: bool,
+        /// One JSON document on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// A report to hand on: the profile's checklists verified now, who verified, skipped and confirmed what, the outputs, what preflight changed, what is left.
     Report {
         /// md (GitHub renders it), html (one self-contained file) or json.

@@ -121,30 +121,10 @@ pub(super) async fn gate(
         permissions = runner.check_permissions(&chosen, opts).await.map_err(stopped)?;
     }
     let end = |extra: (&str, serde_json::Value), permissions: &Option<PermissionCheck>| {
-        if json {
-            let mut doc = render::document(command, &s.aws, &[]);
-            if !extra.0.is_empty() {
-                doc[extra.0] = extra.1;
-            }
-            if let Some(check) = permissions {
-                doc["permissions"] = permissions::check_json(check);
-            }
-            render::emit(serde_json::to_string_pretty(&doc).expect("json"));
-        }
+        ended(&s.aws, command, json, extra, permissions)
     };
-    if let Some(check) = &permissions {
-        if let Some(why) = &check.unreadable {
-            if strict {
-                return Err(usage(words::check_unreadable(why, command, true)));
-            }
-            eprintln!("{}", words::check_unreadable(why, command, false));
-        } else if !json {
-            render::emit(format_args!("{}", words::check_text(check, command)));
-        }
-        if !check.missing.is_empty() && opts.mode == Mode::Run {
-            end(("", serde_json::Value::Null), &permissions);
-            return Ok((permissions, Some(EXIT_FAIL)));
-        }
+    if let Some(code) = said(&permissions, &s.aws, command, json, strict, opts.mode == Mode::Run)? {
+        return Ok((permissions, Some(code)));
     }
     // Beside the permissions, before the first change: the facts the run depends on.
     if opts.mode == Mode::Run {
@@ -197,4 +177,64 @@ pub(super) fn service_end_with(
             "\nthe service is to answer at {url}, but it does not answer healthy now: the failing step above says why"
         )
     })
+}
+
+/// The check before `destroy`'s first change: the calls its plan made and would make.
+pub(super) async fn gate_permissions(
+    runner: &mut Runner,
+    calls: &[(crate::aws::error::Op, String)],
+    command: &str,
+    json: bool,
+    strict: bool,
+) -> Result<(Option<PermissionCheck>, Option<u8>), Failure> {
+    let permissions = runner.check_calls(calls).await.map_err(stopped)?;
+    let aws = runner.aws.clone();
+    let code = said(&permissions, &aws, command, json, strict, true)?;
+    Ok((permissions, code))
+}
+
+/// Says the check's outcome; Some(exit code) when the command ends here (something
+/// is missing and `stops`), having printed its JSON document when asked for one.
+fn said(
+    permissions: &Option<PermissionCheck>,
+    aws: &crate::aws::context::AwsContext,
+    command: &str,
+    json: bool,
+    strict: bool,
+    stops: bool,
+) -> Result<Option<u8>, Failure> {
+    let Some(check) = permissions else { return Ok(None) };
+    if let Some(why) = &check.unreadable {
+        if strict {
+            return Err(usage(words::check_unreadable(why, command, true)));
+        }
+        eprintln!("{}", words::check_unreadable(why, command, false));
+    } else if !json {
+        render::emit(format_args!("{}", words::check_text(check, command)));
+    }
+    if !check.missing.is_empty() && stops {
+        ended(aws, command, json, ("", serde_json::Value::Null), permissions);
+        return Ok(Some(EXIT_FAIL));
+    }
+    Ok(None)
+}
+
+/// The JSON document of a command that ends before its first change.
+fn ended(
+    aws: &crate::aws::context::AwsContext,
+    command: &str,
+    json: bool,
+    extra: (&str, serde_json::Value),
+    permissions: &Option<PermissionCheck>,
+) {
+    if json {
+        let mut doc = render::document(command, aws, &[]);
+        if !extra.0.is_empty() {
+            doc[extra.0] = extra.1;
+        }
+        if let Some(check) = permissions {
+            doc["permissions"] = permissions::check_json(check);
+        }
+        render::emit(serde_json::to_string_pretty(&doc).expect("json"));
+    }
 }

@@ -3,6 +3,7 @@
 pub(crate) mod args;
 mod completions;
 mod confirm;
+mod destroy;
 pub(crate) mod drive;
 mod front;
 mod init;
@@ -44,9 +45,10 @@ pub fn main(wizard: Wizard) -> ExitCode {
     // Ctrl-C: the wizard handles it itself; a command says what it interrupted and exits 130.
     let (name, resumes) = match &cli.command {
         None | Some(Command::Tui { .. }) => (None, false),
-        Some(c) => {
-            (Some(command_name(c)), matches!(c, Command::Run { .. } | Command::Up { .. } | Command::Confirm { .. }))
-        }
+        Some(c) => (
+            Some(command_name(c)),
+            matches!(c, Command::Run { .. } | Command::Up { .. } | Command::Confirm { .. } | Command::Destroy { .. }),
+        ),
     };
     // Ctrl-C (not in the wizard, which handles it): said at once by a task of its own, even while
     // the command waits on AWS; while a pager shows a consent's text, Ctrl-C is the pager's.
@@ -97,6 +99,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Tui { .. } => "tui",
         Command::Init { .. } => "init",
         Command::Up { .. } => "up",
+        Command::Destroy { .. } => "destroy",
         Command::Report { .. } => "report",
         Command::List { .. } => "list",
         Command::Status { .. } => "status",
@@ -127,6 +130,10 @@ async fn dispatch(cli: Cli, wizard: Wizard) -> Result<u8, Failure> {
         Command::Tui { checklist, yes } => wizard(g, checklist, yes).await,
         Command::Init { yes, force } => init::init(g, yes, force),
         Command::Up { yes, only, skip, json } => up::up(g, up::UpArgs { yes, json, only, skip }).await,
+        Command::Destroy { checklists, plan, yes, secret_recovery_days, force_delete_secrets, json } => {
+            let secret_days = (!force_delete_secrets).then_some(secret_recovery_days);
+            destroy::destroy(g, destroy::DestroyArgs { checklists, plan, yes, secret_days, json }).await
+        }
         Command::Report { format, output } => report::report(g, format, output).await,
         Command::List { inputs, json } => list::list(g, inputs, json).await,
         Command::Status { checklist, json } => status::status(g, checklist, json).await,

@@ -11,6 +11,7 @@ pub mod loader;
 pub mod model;
 pub mod order;
 pub mod outcome;
+pub mod owned;
 pub mod profile;
 pub mod render;
 pub mod state;

@@ -88,6 +88,16 @@ pub struct StepState {
     /// Who skipped the step, when and why (a skip is a decision on record).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip: Option<Skip>,
+    /// What the step made was removed by `destroy`: by whom and when (until it runs again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destroyed: Option<Destroyed>,
+}
+
+/// A `destroy` that removed what a step made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Destroyed {
+    pub by: String,
+    pub at: String,
 }
 
 /// A decision to skip a step: by whom (the caller's ARN), when, and why.
@@ -132,6 +142,7 @@ impl StepState {
             blocked: None,
             inputs: None,
             skip: None,
+            destroyed: None,
         }
     }
 
@@ -188,6 +199,11 @@ pub enum Event {
         reason: String,
     },
     Unskip,
+    /// `destroy` removed what the step made (by: the caller's ARN): it is
+    /// pending again, its record of probes, outputs and confirmation gone.
+    Destroyed {
+        by: String,
+    },
     /// A person checked the step, for these values of its probe inputs.
     Confirm {
         inputs: BTreeMap<String, String>,
@@ -205,6 +221,7 @@ pub fn apply(step: &mut StepState, event: Event, now: &str) -> Result<(), String
         (_, Event::Start) => {
             step.phase = Running;
             step.error = None;
+            step.destroyed = None;
         }
         (Running, Event::Succeeded { outputs }) => {
             step.phase = Done;
@@ -232,6 +249,18 @@ pub fn apply(step: &mut StepState, event: Event, now: &str) -> Result<(), String
                 // Already in place (done earlier, by hand, or repaired): adopt it.
                 step.phase = Done;
                 step.error = None;
+                step.destroyed = None;
+            }
+        }
+        (Running, Event::Destroyed { .. }) => return Err("a running step cannot be destroyed".into()),
+        (_, Event::Destroyed { by }) => {
+            *step = StepState {
+                destroyed: Some(Destroyed { by, at: now.into() }),
+                skip: step.skip.clone(),
+                ..StepState::new(now)
+            };
+            if step.skip.is_some() {
+                step.phase = Skipped;
             }
         }
         (Running, Event::Skip { .. }) => return Err("a running step cannot be skipped".into()),

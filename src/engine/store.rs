@@ -139,6 +139,17 @@ impl Store {
         Ok(lock)
     }
 
+    /// The audit log's lines, oldest first (none when there is no log). A line
+    /// a kill cut short is skipped: it recorded no finished change.
+    pub fn audit_lines(&self) -> Result<Vec<serde_json::Value>, String> {
+        let path = self.dir.join(AUDIT_FILE);
+        match fs::read_to_string(&path) {
+            Ok(text) => Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+
     /// Appends one line to the audit log and flushes it (one write per line:
     /// appends from two processes do not interleave).
     pub fn append_audit(&self, line: &serde_json::Value) -> Result<(), String> {

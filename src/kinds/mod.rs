@@ -16,3 +16,4 @@ pub mod logs;
 pub mod manual;
 pub mod registry;
 pub mod secrets;
+pub mod undo;

@@ -1,5 +1,6 @@
 //! The one table of action and probe kinds. The loader checks checklist files
 //! against it; the runner dispatches through it. Adding a kind: one line here.
+//! Below it, the table of what undoes each thing a kind makes (`destroy`).
 
 use super::bedrock::{access as bedrock_access, invoke, model, use_case};
 use super::ec2::network;
@@ -17,6 +18,8 @@ use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::model::{Catalog, KindError, Role};
 use crate::engine::outcome::ProbeResult;
+use crate::engine::owned::Thing;
+use crate::kinds::undo::{Undoing, Undone};
 
 macro_rules! action {
     ($name:literal, $summary:literal, $module:ident :: $func:ident, calls $calls:path) => {
@@ -270,5 +273,113 @@ impl Catalog for Registry {
             return Err(KindError::Unknown { known: KINDS.iter().filter(same_role).map(|k| k.name).collect() });
         };
         (k.check)(params).map_err(KindError::Params)
+    }
+}
+
+/// The one table of undo functions, by what preflight made (`destroy`).
+pub fn undo<'a>(x: &'a mut Exec, thing: &'a Thing, u: &'a Undoing) -> BoxFut<'a, Result<Undone, AwsError>> {
+    use super::{ec2, ecr, ecs, elb, iam, logs, secrets};
+    Box::pin(async move {
+        match thing {
+            Thing::Service { cluster, name } => ecs::undo::service(x, cluster, name).await,
+            Thing::Listener { load_balancer, port } => elb::undo::listener(x, load_balancer, port).await,
+            Thing::TargetGroup { name } => elb::undo::target_group(x, name, u).await,
+            Thing::LoadBalancer { name } => elb::undo::balancer(x, name, u).await,
+            Thing::SecurityGroup { name, vpc } => ec2::undo::security_group(x, name, vpc).await,
+            Thing::TaskFamily { family } => ecs::undo::family(x, family).await,
+            Thing::LogGroup { name } => logs::undo::log_group(x, name).await,
+            Thing::Cluster { name } => ecs::undo::cluster(x, name, u).await,
+            Thing::InlinePolicy { role, name } => iam::undo::inline(x, role, name).await,
+            Thing::Attachment { role, policy } => iam::undo::attachment(x, role, policy).await,
+            Thing::Role { name } => iam::undo::role(x, name, u).await,
+            Thing::Policy { arn } => iam::undo::policy(x, arn, u).await,
+            Thing::OidcProvider { arn } => iam::undo::provider(x, arn, u).await,
+            Thing::Parameter { name } => secrets::undo::parameter(x, name).await,
+            Thing::Secret { name } => secrets::undo::secret(x, name, u.secret_days).await,
+            Thing::Repository { name } => ecr::undo::repository(x, name).await,
+        }
+    })
+}
+
+/// What undoing a thing may call, whatever it finds (the check before `destroy`'s
+/// first change judges these with the plan's own calls; a read the caller may not
+/// make cuts a plan short, and what would have followed it is still checked).
+pub fn undo_calls(x: &Exec, thing: &Thing) -> Vec<Op> {
+    use super::ec2::network::ec2_arn;
+    use super::ecr::repository::repo_arn;
+    use super::ecs::{cluster::cluster_arn, service::service_arn};
+    use super::elb::elb_arn;
+    use super::iam::read::{PrincipalKind, principal_arn};
+    use super::logs::group_arn;
+    use super::secrets::{parameter::parameter_arn, secret::arn_pattern};
+    let ops = |service: &'static str, names: &[&'static str], resource: &str| -> Vec<Op> {
+        names.iter().map(|n| Op::new(service, n, resource)).collect()
+    };
+    let elb = "elasticloadbalancing";
+    let role = |name: &str| principal_arn(x, PrincipalKind::Role, name);
+    match thing {
+        Thing::Service { cluster, name } => {
+            ops("ecs", &["DescribeServices", "UpdateService", "DeleteService"], &service_arn(x, cluster, name))
+        }
+        Thing::Listener { load_balancer, .. } => {
+            let mut out = ops(elb, &["DescribeListeners"], load_balancer);
+            out.extend(ops(
+                elb,
+                &["DeleteListener"],
+                &format!("{}/*", load_balancer.replace(":loadbalancer/", ":listener/")),
+            ));
+            out
+        }
+        Thing::TargetGroup { name } => {
+            let mut out = ops(elb, &["DescribeTargetGroups"], &elb_arn(x, &format!("targetgroup/{name}")));
+            out.extend(ops(elb, &["DeleteTargetGroup"], &elb_arn(x, &format!("targetgroup/{name}/*"))));
+            out
+        }
+        Thing::LoadBalancer { name } => {
+            let all = elb_arn(x, &format!("loadbalancer/app/{name}/*"));
+            let mut out = ops(elb, &["DescribeLoadBalancers"], &elb_arn(x, &format!("loadbalancer/app/{name}")));
+            out.extend(ops(elb, &["DescribeListeners", "DeleteLoadBalancer"], &all));
+            out
+        }
+        Thing::SecurityGroup { name, .. } => {
+            let mut out = ops("ec2", &["DescribeSecurityGroups"], &ec2_arn(x, &format!("security-group/{name}")));
+            out.extend(ops("ec2", &["DeleteSecurityGroup"], &ec2_arn(x, "security-group/*")));
+            out
+        }
+        Thing::TaskFamily { family } => ops(
+            "ecs",
+            &["ListTaskDefinitions", "DeregisterTaskDefinition"],
+            &format!("arn:{}:ecs:{}:{}:task-definition/{family}:*", x.aws.partition(), x.aws.region, x.aws.account_id),
+        ),
+        Thing::LogGroup { name } => ops("logs", &["DescribeLogGroups", "DeleteLogGroup"], &group_arn(x, name)),
+        Thing::Cluster { name } => {
+            let mut out = ops("ecs", &["DescribeClusters", "ListServices", "DeleteCluster"], &cluster_arn(x, name));
+            out.extend(ops("ecs", &["DescribeServices"], &service_arn(x, name, "*")));
+            out
+        }
+        Thing::InlinePolicy { role: r, .. } => ops("iam", &["GetRolePolicy", "DeleteRolePolicy"], &role(r)),
+        Thing::Attachment { role: r, .. } => ops("iam", &["ListAttachedRolePolicies", "DetachRolePolicy"], &role(r)),
+        Thing::Role { name } => {
+            ops("iam", &["GetRole", "ListRolePolicies", "ListAttachedRolePolicies", "DeleteRole"], &role(name))
+        }
+        Thing::Policy { arn } => ops(
+            "iam",
+            &["GetPolicy", "ListEntitiesForPolicy", "ListPolicyVersions", "DeletePolicyVersion", "DeletePolicy"],
+            arn,
+        ),
+        Thing::OidcProvider { arn } => {
+            let mut out = ops("iam", &["GetOpenIDConnectProvider", "DeleteOpenIDConnectProvider"], arn);
+            out.extend(ops("iam", &["ListRoles"], &role("*")));
+            out
+        }
+        Thing::Parameter { name } => {
+            let mut out = ops("ssm", &["DescribeParameters"], "*");
+            out.extend(ops("ssm", &["DeleteParameter"], &parameter_arn(x, name)));
+            out
+        }
+        Thing::Secret { name } => ops("secretsmanager", &["DescribeSecret", "DeleteSecret"], &arn_pattern(x, name)),
+        Thing::Repository { name } => {
+            ops("ecr", &["DescribeRepositories", "ListImages", "DeleteRepository"], &repo_arn(x, name))
+        }
     }
 }

@@ -228,6 +228,10 @@ pub static TABLE: &[Row] = &[
         }],
     ),
     star("ecs", "DescribeTaskDefinition"),
+    // destroy: a family's revisions, listed and deregistered; a cluster's services.
+    star("ecs", "ListTaskDefinitions"),
+    star("ecs", "DeregisterTaskDefinition"),
+    star("ecs", "ListServices"),
     // Authorized on container instances (Fargate has none): `*` limited to the cluster the call names.
     row("ecs", "ListTasks", Some(On::StarWhere("ecs:cluster")), &[]),
     star("elasticloadbalancing", "DescribeLoadBalancers"),
@@ -287,6 +291,8 @@ pub static TABLE: &[Row] = &[
     row("iam", "CreatePolicy", Some(On::Call), &[tag(&["iam:TagPolicy"])]),
     row("iam", "CreateUser", Some(On::Call), &[tag(&["iam:TagUser"])]),
     star("iam", "ListOpenIDConnectProviders"),
+    // destroy: the roles that trust the OIDC provider it would delete.
+    star("iam", "ListRoles"),
     star("bedrock", "ListFoundationModelAgreementOffers"),
     star("bedrock", "GetUseCaseForModelAccess"),
     star("bedrock", "PutUseCaseForModelAccess"),
@@ -486,6 +492,9 @@ mod tests {
             "ecs:UpdateService",
             "ecs:CreateCluster",
             "ecs:DescribeTaskDefinition",
+            "ecs:ListTaskDefinitions",
+            "ecs:DeregisterTaskDefinition",
+            "ecs:ListServices",
             "ecs:ListTasks",
             "elasticloadbalancing:DescribeLoadBalancers",
             "elasticloadbalancing:DescribeTargetGroups",
@@ -511,6 +520,7 @@ mod tests {
             "iam:CreatePolicy",
             "iam:CreateUser",
             "iam:ListOpenIDConnectProviders",
+            "iam:ListRoles",
             "bedrock:ListFoundationModelAgreementOffers",
             "bedrock:GetUseCaseForModelAccess",
             "bedrock:PutUseCaseForModelAccess",
@@ -654,6 +664,23 @@ mod tests {
         assert_eq!(pairs(&list), vec![own("ecs:ListTasks", "*")]);
         assert_eq!(list[0].condition_json(), Some(serde_json::json!({"ArnEquals": {"ecs:cluster": cluster}})));
         assert!(star_why("ecs:ListTasks").is_some(), "a grant on * of an action with resource types says why");
+    }
+
+    #[test]
+    fn destroy_s_listings_and_deregistration_have_no_resource() {
+        let family = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:*";
+        let revision = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:3";
+        let cluster = "arn:aws:ecs:us-east-1:123456789012:cluster/main";
+        let roles = "arn:aws:iam::123456789012:role/*";
+        for (service, operation, resource) in [
+            ("ecs", "ListTaskDefinitions", family),
+            ("ecs", "DeregisterTaskDefinition", revision),
+            ("ecs", "ListServices", cluster),
+            ("iam", "ListRoles", roles),
+        ] {
+            let action = format!("{service}:{operation}");
+            assert_eq!(pairs(&needs(&call(service, operation, resource))), vec![own(&action, "*")], "{action}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! run interrupted at any point resumes where it stopped.
 
 pub mod confirm;
+pub mod destroy;
 mod needs;
 mod permissions;
 mod preconditions;
@@ -114,7 +115,11 @@ impl StepReport {
             changes: Vec::new(),
             applied: false,
             outputs: st.map(|s| s.outputs.clone()).unwrap_or_default(),
-            error: st.and_then(|s| s.error.clone()),
+            error: st.and_then(|s| {
+                s.error.clone().or_else(|| {
+                    s.destroyed.as_ref().map(|d| format!("removed by `preflight destroy` at {} ({})", d.at, d.by))
+                })
+            }),
             fix: None,
             confirmed: st.is_some_and(|s| s.confirmed_at.is_some()),
             updated_at: st.map(|s| s.updated_at.clone()),

@@ -140,10 +140,29 @@ impl Runner {
         if !changes {
             return Ok(None);
         }
+        self.judge_permissions(needs, opts.probing).await
+    }
+
+    /// The check of `destroy`: the calls its plan made and would make, by
+    /// `checklist/step` of what each undoes.
+    pub async fn check_calls(&mut self, calls: &[(Op, String)]) -> Result<Option<PermissionCheck>, Stop> {
+        let mut needs = BTreeMap::new();
+        for (op, who) in calls {
+            add(&mut needs, std::slice::from_ref(op), who);
+        }
+        self.judge_permissions(needs, Probing::default()).await
+    }
+
+    /// Judges the needs, and every call made so far, against the caller's policies.
+    async fn judge_permissions(
+        &mut self,
+        mut needs: BTreeMap<(String, String), (Need, Vec<String>)>,
+        probing: Probing,
+    ) -> Result<Option<PermissionCheck>, Stop> {
         // What the probes read so far: the exact resources, and anything a declaration missed.
         add(&mut needs, &self.shared.calls_seen(), "the probes so far");
 
-        let mut x = self.exec("", "permissions", false, opts.probing);
+        let mut x = self.exec("", "permissions", false, probing);
         let all: Vec<Need> = needs.values().map(|(n, _)| n.clone()).collect();
         if crate::aws::declared::checking() {
             let reads = caller_reads(&x).into_iter().chain(alias_reads(&x, &all));
@@ -186,7 +205,7 @@ impl Runner {
         for (_, verdict, (need, steps)) in judged.iter().filter(|(_, v, _)| !v.is_allowed()) {
             check.missing.push(Missing { need: need.clone(), reason: reason(verdict), steps: steps.clone() });
         }
-        if opts.probing.deep {
+        if probing.deep {
             let verdicts: Vec<(&Requirement, Verdict)> = judged.iter().map(|(r, v, _)| (r, v.clone())).collect();
             let second = simulate(&x, kind, &name, &verdicts).await;
             for (action, resource) in &second.denied {

@@ -10,6 +10,7 @@ pub mod health;
 pub mod http;
 pub mod iam_reference;
 pub mod image;
+pub mod inventory;
 pub mod proxy;
 pub mod pty;
 pub mod registry;

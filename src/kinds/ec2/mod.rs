@@ -2,3 +2,4 @@
 //! given) and the security groups of the tasks and of the load balancer.
 
 pub mod network;
+pub mod undo;

@@ -113,7 +113,7 @@ pub fn ec2_arn(x: &Exec, what: &str) -> String {
     format!("arn:{}:ec2:{}:{}:{what}", x.aws.partition(), x.aws.region, x.aws.account_id)
 }
 
-async fn group_named(x: &Exec, vpc: &str, name: &str) -> Result<Option<SecurityGroup>, AwsError> {
+pub async fn group_named(x: &Exec, vpc: &str, name: &str) -> Result<Option<SecurityGroup>, AwsError> {
     let ec2 = x.aws.ec2();
     let call = ec2
         .describe_security_groups()

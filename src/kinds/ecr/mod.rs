@@ -6,3 +6,4 @@ pub mod distribution;
 pub mod docker;
 pub mod image;
 pub mod repository;
+pub mod undo;

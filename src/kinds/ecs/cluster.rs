@@ -24,7 +24,7 @@ pub fn cluster_arn(x: &Exec, name: &str) -> String {
 }
 
 /// The cluster's status and capacity providers, or None when it does not exist (or is INACTIVE).
-async fn describe(x: &Exec, name: &str) -> Result<Option<(String, Vec<String>)>, AwsError> {
+pub async fn describe(x: &Exec, name: &str) -> Result<Option<(String, Vec<String>)>, AwsError> {
     let ecs = x.aws.ecs();
     let op = Op::new("ecs", "DescribeClusters", cluster_arn(x, name));
     let out = x.read(op, ecs.describe_clusters().clusters(name).send()).await?;

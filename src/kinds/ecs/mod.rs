@@ -11,6 +11,7 @@ pub mod secrets;
 pub mod service;
 pub mod settings;
 pub mod task;
+pub mod undo;
 pub mod watch;
 
 use crate::aws::error::{AwsError, Op};

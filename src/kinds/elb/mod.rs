@@ -6,6 +6,8 @@
 //! checks each part. With `load_balancer = none` there is nothing to do; with a
 //! target group ARN, that group is used as it is.
 
+pub mod undo;
+
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Listener, LoadBalancer, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher,
     ProtocolEnum, TargetGroup, TargetTypeEnum,
@@ -50,7 +52,7 @@ fn tg_name(project: &str) -> String {
     format!("{project}-tg")
 }
 
-fn elb_arn(x: &Exec, what: &str) -> String {
+pub fn elb_arn(x: &Exec, what: &str) -> String {
     format!("arn:{}:elasticloadbalancing:{}:{}:{what}", x.aws.partition(), x.aws.region, x.aws.account_id)
 }
 

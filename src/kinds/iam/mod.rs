@@ -10,6 +10,7 @@ pub mod policies;
 pub mod policy;
 pub mod principal;
 pub mod read;
+pub mod undo;
 
 /// The default IAM path of roles, users and policies.
 pub fn root_path() -> String {

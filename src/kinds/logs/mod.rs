@@ -2,6 +2,8 @@
 //! writes to (seed 000 §9.7: "verify logs in /ecs/comafi-api") and sets its
 //! retention; `logs.log_group` and `logs.retention` check each.
 
+pub mod undo;
+
 use serde::Deserialize;
 
 use crate::aws::error::{AwsError, ErrorKind, Op};

@@ -7,6 +7,7 @@ pub mod access;
 pub mod facts;
 pub mod parameter;
 pub mod secret;
+pub mod undo;
 
 use std::collections::BTreeMap;
 

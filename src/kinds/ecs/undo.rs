@@ -1,0 +1,115 @@
+//! Undoing what the ECS kinds made: the service scaled to 0, deleted and
+//! waited on until it is inactive; the family's active revisions
+//! deregistered; the cluster deleted once no service that stays runs in it.
+
+use super::cluster::{self, cluster_arn};
+use super::service::{describe, service_arn};
+use crate::aws::error::{AwsError, Op};
+use crate::aws::exec::Exec;
+use crate::engine::owned::Thing;
+use crate::kinds::undo::{Undoing, Undone, refused};
+
+/// How long a deleted service may take to drain and become inactive (ECS
+/// drains its load balancer targets first: the target group's deregistration delay).
+const INACTIVE_WITHIN: u64 = 15 * 60;
+const POLL: u64 = 10;
+
+pub async fn service(x: &mut Exec, cluster: &str, name: &str) -> Result<Undone, AwsError> {
+    let Some(current) = describe(x, cluster, name).await? else {
+        return Ok(Undone::Gone(format!("service {cluster}/{name} does not exist (or is inactive)")));
+    };
+    let ecs = x.aws.ecs();
+    let arn = service_arn(x, cluster, name);
+    if current.desired_count() > 0 {
+        let call = ecs.update_service().cluster(cluster).service(name).desired_count(0).send();
+        let what = format!("scale service {name} from {} task(s) to 0", current.desired_count());
+        x.change(Op::new("ecs", "UpdateService", &arn), what, call).await?;
+    }
+    let call = ecs.delete_service().cluster(cluster).service(name).send();
+    x.change(Op::new("ecs", "DeleteService", &arn), format!("delete service {cluster}/{name}"), call).await?;
+    if !x.apply {
+        return Ok(Undone::Removed);
+    }
+    // Until it is inactive, its target group and load balancer cannot go.
+    let mut waited = 0;
+    while describe(x, cluster, name).await?.is_some() {
+        if waited >= INACTIVE_WITHIN {
+            return Err(AwsError::other(format!(
+                "service {cluster}/{name} was deleted but is not inactive after {} minutes",
+                INACTIVE_WITHIN / 60
+            ))
+            .with_fix("run destroy again later: it finishes what is left"));
+        }
+        x.wait(&format!("service {name} draining its tasks"), POLL).await;
+        waited += POLL;
+    }
+    Ok(Undone::Removed)
+}
+
+/// The family's revisions, as IAM names them.
+fn family_arn(x: &Exec, family: &str) -> String {
+    format!("arn:{}:ecs:{}:{}:task-definition/{family}:*", x.aws.partition(), x.aws.region, x.aws.account_id)
+}
+
+pub async fn family(x: &mut Exec, family: &str) -> Result<Undone, AwsError> {
+    let ecs = x.aws.ecs();
+    let op = Op::new("ecs", "ListTaskDefinitions", family_arn(x, family));
+    let list = ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>();
+    let arns = x.read(op, list).await?;
+    // The prefix matches other families too (`app` and `app-worker`).
+    let mine: Vec<String> = arns.into_iter().filter(|a| a.contains(&format!("task-definition/{family}:"))).collect();
+    if mine.is_empty() {
+        return Ok(Undone::Gone(format!("task definition {family} has no active revision")));
+    }
+    for arn in mine {
+        let revision = arn.rsplit(':').next().unwrap_or_default().to_string();
+        let call = ecs.deregister_task_definition().task_definition(&arn).send();
+        let what = format!("deregister revision {revision} of task definition {family}");
+        x.change(Op::new("ecs", "DeregisterTaskDefinition", &arn), what, call).await?;
+    }
+    Ok(Undone::Removed)
+}
+
+pub async fn cluster(x: &mut Exec, name: &str, u: &Undoing) -> Result<Undone, AwsError> {
+    if cluster::describe(x, name).await?.is_none() {
+        return Ok(Undone::Gone(format!("cluster {name} does not exist (or is inactive)")));
+    }
+    let ecs = x.aws.ecs();
+    let arn = cluster_arn(x, name);
+    let op = Op::new("ecs", "ListServices", &arn);
+    let list = ecs.list_services().cluster(name).into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+    let services = x.read(op, list).await?;
+    // Those still there: a deleted service may be listed while it drains, then inactive.
+    let mut active = Vec::new();
+    for batch in services.chunks(10) {
+        let names: Vec<String> = batch.iter().map(|a| a.rsplit('/').next().unwrap_or(a).to_string()).collect();
+        let op = Op::new("ecs", "DescribeServices", format!("{}/*", arn.replace(":cluster/", ":service/")));
+        let call = ecs.describe_services().cluster(name).set_services(Some(names)).send();
+        let out = x.read(op, call).await?;
+        active.extend(
+            out.services()
+                .iter()
+                .filter(|s| s.status() != Some("INACTIVE"))
+                .filter_map(|s| s.service_name().map(str::to_string)),
+        );
+    }
+    let staying: Vec<String> = active
+        .into_iter()
+        .map(|service| (Thing::Service { cluster: name.into(), name: service.clone() }, service))
+        .filter(|(thing, _)| !u.goes(thing))
+        .map(|(thing, service)| u.staying(&thing, format!("service {service}")))
+        .collect();
+    if !staying.is_empty() {
+        return Ok(refused(&format!("cluster {name}"), &staying));
+    }
+    let call = ecs.delete_cluster().cluster(name).send();
+    x.change(Op::new("ecs", "DeleteCluster", &arn), format!("delete cluster {name}"), call).await?;
+    Ok(Undone::Removed)
+}
