@@ -220,3 +220,32 @@ fn a_destroy_killed_at_any_moment_is_finished_by_the_next() {
     }
     assert!(killed_amid >= 6, "the kills fell amid the deletions only {killed_amid} times");
 }
+
+/// The wizard's `D` on a checklist: the same plan in one consent dialog, each
+/// deletion headed by the step that made what it removes; then removed, and the
+/// checklist verified again (its steps no longer pass).
+#[test]
+fn the_wizards_d_destroys_the_checklist_after_one_consent_dialog() {
+    let d = support::deploy::deployed("destroy-wizard");
+    let (moto, sb) = (&d.moto, &d.sb);
+    let mut tty = support::pty::Tty::open(sb, "tui ecs-service");
+    tty.wait_for(&["■ verify ecs-service"]);
+    moto.start_recording();
+    tty.press("D");
+    tty.wait_for(&["destroy / ecs-service: apply", "[ecs-service / service] scale service acme-service"]);
+    assert_eq!(mutating(moto), Vec::<String>::new(), "nothing before consent");
+    moto.start_recording();
+    tty.press("\x1b[F"); // End: the whole plan read
+    tty.wait_for(&["y apply"]);
+    tty.press("y");
+    let shown = tty.wait_for(&["■ destroy ecs-service: "]);
+    let changes = mutating(moto);
+    for made in ["UpdateService", "DeleteService", "DeleteLoadBalancer", "DeleteCluster"] {
+        assert!(changes.contains(&made.to_string()), "{made}: {changes:?}\n{shown}");
+    }
+    let now = held(moto);
+    assert_eq!((now["clusters"].clone(), now["load_balancers"].clone()), (json!([]), json!([])), "{now}");
+    assert_eq!(now["repositories"], json!(["acme"]), "only ecs-service's things went: {now}");
+    tty.press("q");
+    assert_eq!(tty.exit_code(), 0);
+}

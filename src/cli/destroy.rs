@@ -13,14 +13,13 @@ use super::front::CliFront;
 use super::pager;
 use super::render::{self, color_enabled};
 use crate::aws::error::ErrorKind;
-use crate::engine::owned::{self, Left, Made};
-use crate::engine::state::{Phase, scope_key};
+use crate::front::destroy::{Kept, Teardown, heading, teardown, why_not};
 use crate::front::options::Global;
 use crate::front::prompt;
 use crate::front::session::Session;
 use crate::front::setup::{self, EXIT_FAIL, Failure, interactive, usage};
 use crate::front::words::stopped;
-use crate::kinds::undo::{Undoing, Undone};
+use crate::kinds::undo::Undone;
 use crate::runner::destroy::Undo;
 use crate::runner::now;
 
@@ -31,14 +30,6 @@ pub struct DestroyArgs {
     /// The secrets' recovery window; None: deleted at once.
     pub secret_days: Option<i64>,
     pub json: bool,
-}
-
-/// A thing kept, and why (adopted, or left by design).
-struct Kept {
-    checklist: String,
-    step: String,
-    what: String,
-    why: String,
 }
 
 pub async fn destroy(g: &Global, a: DestroyArgs) -> Result<u8, Failure> {
@@ -53,26 +44,8 @@ pub async fn destroy(g: &Global, a: DestroyArgs) -> Result<u8, Failure> {
     } else {
         Some(store.begin_job(&format!("preflight destroy {}", ids.join(" ")), &now()).map_err(usage)?)
     };
-    let lines = store.audit_lines().map_err(usage)?;
-    let owned::Owned { made: everything, left, makers } = owned::made(&lines, &s.aws.account_id, &s.aws.region);
-    let mine = |checklist: &str| ids.is_empty() || ids.iter().any(|i| i == checklist);
-    let chosen: Vec<Made> = everything.iter().filter(|m| mine(&m.checklist)).cloned().collect();
-    let u = Undoing {
-        chosen: chosen.iter().map(|m| m.thing.clone()).collect(),
-        everything: everything.clone(),
-        secret_days: a.secret_days,
-    };
-    let mut kept: Vec<Kept> = left
-        .iter()
-        .filter(|l| mine(&l.checklist))
-        .map(|l: &Left| Kept {
-            checklist: l.checklist.clone(),
-            step: l.step.clone(),
-            what: l.what.clone(),
-            why: l.why.clone(),
-        })
-        .collect();
-    kept.extend(adopted(&s, &state, &makers, &mine));
+    let Teardown { undoing: u, kept } =
+        teardown(&store, &s.aws, &s.lists.all, &state, &ids, a.secret_days).map_err(usage)?;
 
     let front = Arc::new(CliFront::new(a.json, g.verbose, color_enabled()));
     let mut runner = s.runner(front, Some(store.clone()), state);
@@ -118,37 +91,6 @@ pub async fn destroy(g: &Global, a: DestroyArgs) -> Result<u8, Failure> {
         if failed { EXIT_FAIL } else { 0 },
         false,
     )
-}
-
-/// Steps of the chosen checklists that are done and never made anything: what
-/// they stand for was in place when they ran (adopted), and stays.
-fn adopted(
-    s: &Session,
-    state: &crate::engine::state::RunState,
-    makers: &std::collections::BTreeSet<(String, String)>,
-    mine: &dyn Fn(&str) -> bool,
-) -> Vec<Kept> {
-    let Some(scope) = state.scopes.get(&scope_key(&s.aws.account_id, &s.aws.region)) else { return Vec::new() };
-    let mut out = Vec::new();
-    for (checklist, steps) in scope.checklists.iter().filter(|(c, _)| mine(c)) {
-        let Some(def) = s.lists.all.iter().find(|c| &c.id == checklist) else { continue };
-        for (step, st) in steps {
-            let acts = def.steps.iter().any(|d| &d.id == step && d.action.is_some());
-            if acts && !makers.contains(&(checklist.clone(), step.clone())) && st.phase == Phase::Done {
-                out.push(Kept {
-                    checklist: checklist.clone(),
-                    step: step.clone(),
-                    what: def.steps.iter().find(|d| &d.id == step).map(|d| d.title.clone()).unwrap_or_default(),
-                    why: "adopted: it was in place when the step ran (made by hand, or by another step listed above), so this step made nothing to remove".into(),
-                });
-            }
-        }
-    }
-    out
-}
-
-fn heading(u: &Undo) -> String {
-    format!("{} / {}: {}", u.made.checklist, u.made.step, u.made.thing.label())
 }
 
 /// What destroy will remove (each change), what is already gone, what it keeps and why, what it refuses.
@@ -270,14 +212,8 @@ fn end(
             plural(removed)
         ),
         "stopped" => {
-            let why = undos.iter().find(|u| u.refused()).map(|u| {
-                let e = match &u.outcome {
-                    Err(e) => e.to_string(),
-                    Ok(Undone::Refused(w)) => w.clone(),
-                    _ => String::new(),
-                };
-                format!("{}: {}", heading(u), e.replace('\n', "\n  "))
-            });
+            let why =
+                undos.iter().find_map(|u| why_not(u).map(|e| format!("{}: {}", heading(u), e.replace('\n', "\n  "))));
             format!(
                 "\ndestroy stopped at {}\n  then: preflight destroy (it finishes what is left; what is gone is not asked about again)",
                 why.unwrap_or_default()

@@ -4,6 +4,7 @@
 //! imports another.
 
 pub mod consent;
+pub mod destroy;
 pub mod options;
 pub mod prompt;
 pub mod report;

@@ -138,6 +138,8 @@ pub enum Extra {
     Up,
     /// `preflight report`: those checklists verified now, the report written beside the profile.
     Report,
+    /// `preflight destroy CHECKLIST`: what preflight made for it, removed after one consent.
+    Destroy,
 }
 
 #[derive(Debug)]

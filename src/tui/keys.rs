@@ -13,6 +13,7 @@ pub enum Action {
     VerifyAll,
     UpAll,
     Report,
+    Destroy,
     Plan,
     Skip,
     Rerun,
@@ -93,6 +94,13 @@ pub const BINDINGS: &[Binding] = &[
         help: "report: verify now and write preflight-report.md beside the profile",
         short: None,
         action: Action::Report,
+    },
+    Binding {
+        codes: &[KeyCode::Char('D')],
+        keys: "D",
+        help: "destroy: remove what preflight made for the checklist (one consent)",
+        short: None,
+        action: Action::Destroy,
     },
     Binding {
         codes: &[KeyCode::Char('p')],

@@ -4,6 +4,7 @@
 //! draw loop never awaits AWS.
 
 pub mod app;
+mod destroy;
 pub mod keys;
 mod report;
 mod runtime;

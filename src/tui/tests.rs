@@ -584,6 +584,35 @@ fn the_mouse_wheel_scrolls_what_it_is_over() {
 }
 
 #[test]
+fn d_destroys_the_row_s_checklist_with_one_consent_then_verifies_it_again() {
+    let mut app = apps_of(&["iam-policy", "secrets"]);
+    let effects = key(&mut app, KeyCode::Char('D'));
+    let destroy =
+        Job { checklist: "iam-policy".into(), mode: Mode::Run, step: None, only: false, extra: Extra::Destroy };
+    assert_eq!(effects, vec![Effect::Start(destroy.clone())]);
+    let change = crate::aws::exec::Change {
+        service: "iam",
+        operation: "DeleteRole",
+        resource: "arn:aws:iam::123456789012:role/acme-ecs-task-role".into(),
+        detail: "[iam-policy / runtime-principal] delete role acme-ecs-task-role".into(),
+        diff: None,
+        params: serde_json::json!({ "RoleName": "acme-ecs-task-role" }),
+    };
+    let ask = Msg::AskConsent { id: 3, checklist: "destroy".into(), step: "iam-policy".into(), changes: vec![change] };
+    update(&mut app, ask);
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("destroy / iam-policy: apply 1 change?"), "{shown}");
+    assert!(shown.contains("This removes what preflight made from the account"), "{shown}");
+    assert_eq!(key(&mut app, KeyCode::Char('y')), vec![Effect::Consent { id: 3, yes: true }]);
+    let effects =
+        update(&mut app, Msg::JobFinished { checklist: "iam-policy".into(), outcome: Ok("3 removed; 0 kept".into()) });
+    assert_eq!(app.notice.as_deref(), Some("■ destroy iam-policy: 3 removed; 0 kept"));
+    // The checklist is verified again at once (a destroy probed nothing), then what stands on it.
+    let again = Job { mode: Mode::Verify, extra: Extra::Plain, ..destroy };
+    assert_eq!(effects, vec![Effect::Start(again)]);
+}
+
+#[test]
 fn u_runs_up_with_one_consent_for_the_whole_run() {
     let mut app = apps_of(&["iam-policy", "secrets"]);
     let effects = key(&mut app, KeyCode::Char('U'));
@@ -669,7 +698,7 @@ fn the_consent_dialog_shows_the_plans_text_of_each_change() {
     let theme = crate::tui::view::Theme { color: false };
     let changes = long_plan();
     let area = ratatui::layout::Rect::new(0, 0, 120, 200);
-    let shown = crate::tui::view::modal::consent_geometry(area, "123456789012", &changes, false, &theme);
+    let shown = crate::tui::view::modal::consent_geometry(area, "123456789012", &changes, "iam-policy", &theme);
     let words = |lines: &[String]| lines.join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
     let dialog: Vec<String> = shown.lines.iter().map(|l| l.to_string()).collect();
     let mut plan = vec!["This step changes the account 123456789012:".to_string()];

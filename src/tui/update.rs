@@ -180,6 +180,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                         app.notice = Some(format!("■ {what}: {summary}"));
                     }
                     if let Some(job) = finished.filter(|j| j.mode == Mode::Run && j.extra != Extra::Up) {
+                        // A destroy probed nothing: its checklist is verified again, then what stands on it.
+                        if job.extra == Extra::Destroy {
+                            let again = Job { mode: Mode::Verify, extra: Extra::Plain, ..job.clone() };
+                            app.queue.push_back((again, true));
+                        }
                         requeue_dependents(app, &job);
                     }
                 }
@@ -354,6 +359,10 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app,
             Job { checklist: "report".into(), mode: Mode::Verify, step: None, only: false, extra: Extra::Report },
         ),
+        // D: what preflight made for the row's checklist, removed (the consent dialog lists it).
+        Action::Destroy => {
+            start(app, Job { checklist: id.clone(), mode: Mode::Run, step: None, only: false, extra: Extra::Destroy })
+        }
         Action::Plan => start(app, job(Mode::Plan, false)),
         Action::Rerun => match step {
             Some(s) if matches!(app.lists[list].reports[s].status, Status::Fail | Status::Error | Status::Pass) => {
@@ -443,7 +452,7 @@ fn consent_scroll(app: &mut App, by: isize) -> Vec<Effect> {
     let account = app.header.account_id.clone();
     let theme = view::Theme { color: false };
     if let Some(Modal::Consent { checklist, changes, scroll, seen_end, .. }) = &mut app.modal {
-        let g = view::modal::consent_geometry(screen, &account, changes, checklist == "up", &theme);
+        let g = view::modal::consent_geometry(screen, &account, changes, checklist, &theme);
         let max = g.lines.len().saturating_sub(g.visible);
         *scroll = scroll.saturating_add_signed(by).min(max);
         *seen_end |= *scroll >= max;
@@ -554,6 +563,7 @@ fn job_text(job: &Job) -> String {
     let what = match (job.mode, job.extra) {
         (_, Extra::Up) => return "up".into(),
         (_, Extra::Report) => return "report".into(),
+        (_, Extra::Destroy) => "destroy",
         (_, Extra::Confirm) => "confirm",
         (Mode::Verify, Extra::Invoke) => "verify with one real call",
         (Mode::Run, _) => "run",
@@ -586,7 +596,7 @@ fn start(app: &mut App, job: Job) -> Vec<Effect> {
         );
         return notice(app, &text);
     }
-    if matches!(job.extra, Extra::Up | Extra::Report) {
+    if matches!(job.extra, Extra::Up | Extra::Report | Extra::Destroy) {
         // up asks for what a step lacks when that step runs (its detail says so); nothing up front.
         app.log(LogKind::Note, format!("▶ {}", job_text(&job)));
         app.log_scroll = 0;

@@ -197,6 +197,14 @@ impl Worker {
             }));
             return;
         }
+        if job.extra == Extra::Destroy {
+            self.task = Some(tokio::spawn(async move {
+                let mut runner = runner.lock().await;
+                let outcome = super::destroy::destroy(&mut runner, &job.checklist, &tx, yes, strict).await;
+                let _ = tx.send(Msg::JobFinished { checklist: job.checklist.clone(), outcome });
+            }));
+            return;
+        }
         if job.extra == Extra::Up {
             let ids = self.up.clone();
             self.task = Some(tokio::spawn(async move {

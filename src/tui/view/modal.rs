@@ -56,19 +56,23 @@ pub struct ConsentGeometry {
     pub visible: usize,
 }
 
-/// `whole_run`: the consent of `up` (every change of the run), else of one step.
+/// `whose`: `up` (every change of the run), `destroy` (every removal), else a step's checklist.
 pub fn consent_geometry(
     screen: Rect,
     account: &str,
     changes: &[Change],
-    whole_run: bool,
+    whose: &str,
     theme: &Theme,
 ) -> ConsentGeometry {
     let width = screen.width.saturating_sub(4).min(100);
     let inner = usize::from(width.saturating_sub(2)).max(10);
     let mut text: Vec<(Style, String, usize)> = vec![(
         Style::default(),
-        format!(" This {} changes the account {account}:", if whole_run { "run" } else { "step" }),
+        match whose {
+            "up" => format!(" This run changes the account {account}:"),
+            "destroy" => format!(" This removes what preflight made from the account {account}, newest first:"),
+            _ => format!(" This step changes the account {account}:"),
+        },
         1,
     )];
     for (n, c) in changes.iter().enumerate() {
@@ -129,7 +133,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             boxed(frame, centered(area, 78, height), "Keys", "any key closes this help", lines, theme);
         }
         Some(Modal::Consent { checklist, step, changes, scroll, seen_end, .. }) => {
-            let g = consent_geometry(area, &app.header.account_id, changes, checklist == "up", theme);
+            let g = consent_geometry(area, &app.header.account_id, changes, checklist, theme);
             let top = (*scroll).min(g.lines.len().saturating_sub(g.visible));
             let shown: Vec<Line<'static>> = g.lines.iter().skip(top).take(g.visible).cloned().collect();
             let last = (top + g.visible).min(g.lines.len());

@@ -1,0 +1,93 @@
+//! What `destroy` shares between the CLI and the wizard: what preflight made
+//! here (from the audit log) for the chosen checklists, what stays and why, and
+//! how a thing and its outcome are named.
+
+use std::collections::BTreeSet;
+
+use crate::aws::context::AwsContext;
+use crate::engine::model::Checklist;
+use crate::engine::owned::{self, Made};
+use crate::engine::state::{Phase, RunState, scope_key};
+use crate::engine::store::Store;
+use crate::kinds::undo::{Undoing, Undone};
+use crate::runner::destroy::Undo;
+
+/// A thing kept, and why (adopted, or left by design).
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub checklist: String,
+    pub step: String,
+    pub what: String,
+    pub why: String,
+}
+
+/// What a destroy of `ids` (every checklist when empty) removes, and what it keeps.
+pub struct Teardown {
+    pub undoing: Undoing,
+    pub kept: Vec<Kept>,
+}
+
+/// Reads the audit log: what preflight made here for `ids` and has not removed.
+pub fn teardown(
+    store: &Store,
+    aws: &AwsContext,
+    lists: &[Checklist],
+    state: &RunState,
+    ids: &[String],
+    secret_days: Option<i64>,
+) -> Result<Teardown, String> {
+    let lines = store.audit_lines()?;
+    let owned::Owned { made: everything, left, makers } = owned::made(&lines, &aws.account_id, &aws.region);
+    let mine = |checklist: &str| ids.is_empty() || ids.iter().any(|i| i == checklist);
+    let chosen: Vec<Made> = everything.iter().filter(|m| mine(&m.checklist)).cloned().collect();
+    let undoing = Undoing { chosen: chosen.into_iter().map(|m| m.thing).collect(), everything, secret_days };
+    let mut kept: Vec<Kept> = left
+        .into_iter()
+        .filter(|l| mine(&l.checklist))
+        .map(|l| Kept { checklist: l.checklist, step: l.step, what: l.what, why: l.why })
+        .collect();
+    kept.extend(adopted(aws, lists, state, &makers, &mine));
+    Ok(Teardown { undoing, kept })
+}
+
+/// Steps of the chosen checklists that are done and never made anything: what
+/// they stand for was in place when they ran (adopted), and stays.
+fn adopted(
+    aws: &AwsContext,
+    lists: &[Checklist],
+    state: &RunState,
+    makers: &BTreeSet<(String, String)>,
+    mine: &dyn Fn(&str) -> bool,
+) -> Vec<Kept> {
+    let Some(scope) = state.scopes.get(&scope_key(&aws.account_id, &aws.region)) else { return Vec::new() };
+    let mut out = Vec::new();
+    for (checklist, steps) in scope.checklists.iter().filter(|(c, _)| mine(c)) {
+        let Some(def) = lists.iter().find(|c| &c.id == checklist) else { continue };
+        for (step, st) in steps {
+            let Some(d) = def.steps.iter().find(|d| &d.id == step && d.action.is_some()) else { continue };
+            if !makers.contains(&(checklist.clone(), step.clone())) && st.phase == Phase::Done {
+                out.push(Kept {
+                    checklist: checklist.clone(),
+                    step: step.clone(),
+                    what: d.title.clone(),
+                    why: "adopted: it was in place when the step ran (made by hand, or by another step listed above), so this step made nothing to remove".into(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `ecs-service / service: ECS service acme-cluster/acme-service`.
+pub fn heading(u: &Undo) -> String {
+    format!("{} / {}: {}", u.made.checklist, u.made.step, u.made.thing.label())
+}
+
+/// Why a thing is not removed: refused, or its removal failed (None when it goes or is gone).
+pub fn why_not(u: &Undo) -> Option<String> {
+    match &u.outcome {
+        Err(e) => Some(e.to_string()),
+        Ok(Undone::Refused(why)) => Some(why.clone()),
+        _ => None,
+    }
+}
