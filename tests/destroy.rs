@@ -26,6 +26,7 @@ fn mutating(moto: &Moto) -> Vec<String> {
 fn held(moto: &Moto) -> Value {
     let mut all = inventory::list(&moto.url);
     all.as_object_mut().unwrap().remove("secrets_deleting");
+    all.as_object_mut().unwrap().remove("tags");
     all
 }
 
@@ -54,6 +55,25 @@ fn destroy_removes_what_preflight_made_keeps_what_it_adopted_and_a_second_change
     assert_eq!(up.code, 0, "{up:?}");
     let before = held(&moto);
     assert_eq!(before["services"], json!(["acme-cluster/acme-service"]), "{before}");
+    // What preflight made says so in the account; what it adopted does not.
+    let tags = inventory::list(&moto.url)["tags"].clone();
+    for listed in [
+        "role acme-ecs-task-role",
+        "policy acme-runtime",
+        "secret acme-app",
+        "cluster acme-cluster",
+        "load balancer acme-alb",
+    ] {
+        assert!(tags.get(listed).is_some(), "{listed}: {tags}");
+    }
+    for (what, t) in tags.as_object().unwrap() {
+        if what == "log group /ecs/acme-api" {
+            assert_eq!(t, &json!({}), "adopted, not tagged: {tags}");
+        } else {
+            assert_eq!(t["preflight:project"], "acme", "{what}: {tags}");
+            assert!(t["preflight:checklist"].is_string(), "{what}: {tags}");
+        }
+    }
 
     // The plan changes nothing and says what goes and what stays.
     moto.start_recording();
@@ -94,6 +114,7 @@ fn destroy_removes_what_preflight_made_keeps_what_it_adopted_and_a_second_change
     let after = inventory::list(&moto.url);
     let mut now = after.clone();
     now.as_object_mut().unwrap().remove("secrets_deleting");
+    now.as_object_mut().unwrap().remove("tags");
     assert_eq!(now, empty_but(&[("log_groups", json!(["/ecs/acme-api"])), ("parameters", json!(["/acme/brands"]))]));
     // The secret is scheduled for deletion, restorable for the 10 days asked for.
     let when = after["secrets_deleting"]["acme-app"].as_str().unwrap_or_else(|| panic!("{after}"));

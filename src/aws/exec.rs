@@ -203,6 +203,17 @@ impl Exec {
         self.shared.log_call(line, millis);
     }
 
+    /// The tags preflight puts on what it creates — the project and the checklist —
+    /// so that the account says what preflight made (`preflight:project`, `preflight:checklist`).
+    pub fn tags(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(project) = self.values.lookup("project").filter(|p| !p.is_empty()) {
+            out.push(("preflight:project", project));
+        }
+        out.push(("preflight:checklist", self.checklist.clone()));
+        out
+    }
+
     pub fn note(&self, text: impl Into<String>) {
         let text = self.values.scrub(&text.into());
         self.sink.activity(&self.checklist, &self.step, Activity::Note(text));

@@ -88,6 +88,8 @@ pub enum On {
     /// Every security group of the call's account and region (a group is named by an id
     /// that does not exist before it is created).
     SecurityGroups,
+    /// The log group the call names as CloudWatch Logs' tagging actions name it: without `:*`.
+    LogGroupTagged,
     /// Every VPC of the call's account and region.
     Vpcs,
 }
@@ -212,20 +214,23 @@ pub static TABLE: &[Row] = &[
     star("ecr", "GetAuthorizationToken"),
     row("ecr", "CreateRepository", Some(On::Call), &[tag(&["ecr:TagResource"])]),
     // A task definition is registered as a revision of its family (`task-definition/FAMILY:*`); the roles are passed.
-    row("ecs", "RegisterTaskDefinition", Some(On::Call), &[PASS_ROLE]),
+    row("ecs", "RegisterTaskDefinition", Some(On::Call), &[PASS_ROLE, tag(&["ecs:TagResource"])]),
     row("ecs", "CreateService", Some(On::Call), &[PASS_ROLE, tag(&["ecs:TagResource"])]),
     row("ecs", "UpdateService", Some(On::Call), &[PASS_ROLE]),
     row(
         "ecs",
         "CreateCluster",
         Some(On::Call),
-        &[Extra {
-            actions: &["iam:CreateServiceLinkedRole"],
-            on: On::ServiceLinkedRole("ecs.amazonaws.com/AWSServiceRoleForECS"),
-            when: When::Always,
-            why: "ECS creates its service-linked role on first use",
-            condition: &[],
-        }],
+        &[
+            Extra {
+                actions: &["iam:CreateServiceLinkedRole"],
+                on: On::ServiceLinkedRole("ecs.amazonaws.com/AWSServiceRoleForECS"),
+                when: When::Always,
+                why: "ECS creates its service-linked role on first use",
+                condition: &[],
+            },
+            tag(&["ecs:TagResource"]),
+        ],
     ),
     star("ecs", "DescribeTaskDefinition"),
     // destroy: a family's revisions, listed and deregistered; a cluster's services.
@@ -242,13 +247,16 @@ pub static TABLE: &[Row] = &[
         "elasticloadbalancing",
         "CreateLoadBalancer",
         Some(On::Call),
-        &[Extra {
-            actions: &["iam:CreateServiceLinkedRole"],
-            on: On::ServiceLinkedRole("elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing"),
-            when: When::Always,
-            why: "Elastic Load Balancing creates its service-linked role on first use",
-            condition: &[],
-        }],
+        &[
+            Extra {
+                actions: &["iam:CreateServiceLinkedRole"],
+                on: On::ServiceLinkedRole("elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing"),
+                when: When::Always,
+                why: "Elastic Load Balancing creates its service-linked role on first use",
+                condition: &[],
+            },
+            tag(&["elasticloadbalancing:AddTags"]),
+        ],
     ),
     star("ec2", "DescribeVpcs"),
     star("ec2", "DescribeSubnets"),
@@ -257,17 +265,38 @@ pub static TABLE: &[Row] = &[
         "ec2",
         "CreateSecurityGroup",
         Some(On::SecurityGroups),
-        &[Extra {
-            actions: &["ec2:CreateSecurityGroup"],
-            on: On::Vpcs,
-            when: When::Always,
-            why: "creates the group in a VPC",
-            condition: &[],
-        }],
+        &[
+            Extra {
+                actions: &["ec2:CreateSecurityGroup"],
+                on: On::Vpcs,
+                when: When::Always,
+                why: "creates the group in a VPC",
+                condition: &[],
+            },
+            Extra {
+                actions: &["ec2:CreateTags"],
+                on: On::SecurityGroups,
+                when: When::Tags,
+                why: "tags what it creates",
+                condition: &[],
+            },
+        ],
     ),
     row("ec2", "AuthorizeSecurityGroupIngress", Some(On::SecurityGroups), &[]),
     row("ec2", "RevokeSecurityGroupIngress", Some(On::SecurityGroups), &[]),
     star("logs", "DescribeLogGroups"),
+    row(
+        "logs",
+        "CreateLogGroup",
+        Some(On::Call),
+        &[Extra {
+            actions: &["logs:TagResource"],
+            on: On::LogGroupTagged,
+            when: When::Tags,
+            why: "tags what it creates",
+            condition: &[],
+        }],
+    ),
     row("secretsmanager", "CreateSecret", Some(On::Call), &[ENCRYPT, tag(&["secretsmanager:TagResource"])]),
     row("secretsmanager", "PutSecretValue", Some(On::Call), &[ENCRYPT]),
     row("secretsmanager", "GetSecretValue", Some(On::Call), &[DECRYPT]),
@@ -275,13 +304,16 @@ pub static TABLE: &[Row] = &[
         "ssm",
         "PutParameter",
         Some(On::Call),
-        &[Extra {
-            actions: &["kms:Encrypt"],
-            on: On::Key,
-            when: When::Key,
-            why: "encrypts the value with the customer-managed key",
-            condition: &[],
-        }],
+        &[
+            Extra {
+                actions: &["kms:Encrypt"],
+                on: On::Key,
+                when: When::Key,
+                why: "encrypts the value with the customer-managed key",
+                condition: &[],
+            },
+            tag(&["ssm:AddTagsToResource"]),
+        ],
     ),
     row("ssm", "GetParameter", Some(On::Call), &[DECRYPT]),
     star("ssm", "DescribeParameters"),
@@ -357,6 +389,7 @@ fn resolve(on: On, call: &Call) -> Vec<String> {
     match on {
         On::Call if call.resource.is_empty() => vec!["*".into()],
         On::Call => vec![call.resource.to_string()],
+        On::LogGroupTagged => vec![call.resource.strip_suffix(":*").unwrap_or(call.resource).to_string()],
         On::Star | On::StarWhere(_) => vec!["*".into()],
         On::Roles => call.roles.to_vec(),
         On::Key => call.key.map(str::to_string).into_iter().collect(),
@@ -508,6 +541,7 @@ mod tests {
             "ec2:AuthorizeSecurityGroupIngress",
             "ec2:RevokeSecurityGroupIngress",
             "logs:DescribeLogGroups",
+            "logs:CreateLogGroup",
             "secretsmanager:CreateSecret",
             "secretsmanager:PutSecretValue",
             "secretsmanager:GetSecretValue",
@@ -592,6 +626,51 @@ mod tests {
         assert_eq!(pairs(&needs(&call("ecr", "CreateRepository", REPO))), vec![own("ecr:CreateRepository", REPO)]);
         let tagged = Call { tags: true, ..call("ecr", "CreateRepository", REPO) };
         assert_eq!(pairs(&needs(&tagged))[1], own("ecr:TagResource", REPO));
+    }
+
+    #[test]
+    fn what_preflight_makes_is_tagged_with_each_service_s_tagging_action() {
+        let a = ACCOUNT;
+        let group = format!("arn:aws:logs:us-east-1:{a}:log-group:/ecs/app");
+        for (service, op, resource, tagging, on) in [
+            ("ecs", "CreateCluster", format!("arn:aws:ecs:us-east-1:{a}:cluster/c"), "ecs:TagResource", None),
+            (
+                "ecs",
+                "RegisterTaskDefinition",
+                format!("arn:aws:ecs:us-east-1:{a}:task-definition/app:*"),
+                "ecs:TagResource",
+                None,
+            ),
+            (
+                "elasticloadbalancing",
+                "CreateLoadBalancer",
+                format!("arn:aws:elasticloadbalancing:us-east-1:{a}:loadbalancer/app/app-alb/*"),
+                "elasticloadbalancing:AddTags",
+                None,
+            ),
+            (
+                "ssm",
+                "PutParameter",
+                format!("arn:aws:ssm:us-east-1:{a}:parameter/app/x"),
+                "ssm:AddTagsToResource",
+                None,
+            ),
+            // CloudWatch Logs' tagging names the group without `:*`.
+            ("logs", "CreateLogGroup", format!("{group}:*"), "logs:TagResource", Some(group.clone())),
+            (
+                "ec2",
+                "CreateSecurityGroup",
+                format!("arn:aws:ec2:us-east-1:{a}:security-group/app"),
+                "ec2:CreateTags",
+                Some(format!("arn:aws:ec2:us-east-1:{a}:security-group/*")),
+            ),
+        ] {
+            let plain = pairs(&needs(&call(service, op, &resource)));
+            assert!(!plain.iter().any(|(act, _)| act == tagging), "{op} without tags: {plain:?}");
+            let tagged = pairs(&needs(&Call { tags: true, ..call(service, op, &resource) }));
+            let want = own(tagging, on.as_deref().unwrap_or(&resource));
+            assert!(tagged.contains(&want), "{op} with tags needs {want:?}: {tagged:?}");
+        }
     }
 
     fn roles() -> Vec<String> {

@@ -191,6 +191,7 @@ pub static ACTIONS: &[Action] = &[
     all("cloudwatch:PutMetricData", &["dataset"]),
     all("ec2:AuthorizeSecurityGroupIngress", &["security-group", "security-group-rule"]),
     all("ec2:CreateSecurityGroup", &["security-group", "vpc"]),
+    some("ec2:CreateTags", &["security-group"]), // only the types preflight grants
     all("ec2:DeleteSecurityGroup", &["security-group"]),
     all("ec2:DescribeSecurityGroups", &[]),
     all("ec2:DescribeSubnets", &[]),
@@ -298,12 +299,14 @@ pub static ACTIONS: &[Action] = &[
     all("logs:PutRetentionPolicy", &["log-group"]),
     all("logs:StartQuery", &["log-group"]),
     all("logs:StopQuery", &[]),
+    some("logs:TagResource", &["log-group"]), // only the types preflight grants
     all("secretsmanager:CreateSecret", &["Secret"]),
     all("secretsmanager:DeleteSecret", &["Secret"]),
     all("secretsmanager:DescribeSecret", &["Secret"]),
     all("secretsmanager:GetSecretValue", &["Secret"]),
     all("secretsmanager:PutSecretValue", &["Secret"]),
     all("secretsmanager:TagResource", &["Secret"]),
+    some("ssm:AddTagsToResource", &["parameter"]), // only the types preflight grants
     all("ssm:DeleteParameter", &["parameter"]),
     all("ssm:DescribeParameters", &[]),
     all("ssm:GetParameter", &["parameter"]),

@@ -47,4 +47,31 @@ out = {
     "load_balancers": sorted(lb["LoadBalancerName"] for lb in elb.describe_load_balancers()["LoadBalancers"]),
     "target_groups": sorted(tg["TargetGroupName"] for tg in elb.describe_target_groups()["TargetGroups"]),
 }
+
+
+def tag_map(tags, key="Key", value="Value"):
+    return {t[key]: t[value] for t in tags or []}
+
+
+# preflight's tags on what it made (what the account itself says of it).
+tags = {}
+for r in iam.list_roles()["Roles"]:
+    tags[f"role {r['RoleName']}"] = tag_map(iam.list_role_tags(RoleName=r["RoleName"])["Tags"])
+for p in iam.list_policies(Scope="Local")["Policies"]:
+    tags[f"policy {p['PolicyName']}"] = tag_map(iam.list_policy_tags(PolicyArn=p["Arn"])["Tags"])
+for r in ecr.describe_repositories()["repositories"]:
+    tags[f"repository {r['repositoryName']}"] = tag_map(ecr.list_tags_for_resource(resourceArn=r["repositoryArn"])["tags"])
+for s in sm.list_secrets()["SecretList"]:
+    tags[f"secret {s['Name']}"] = tag_map(s.get("Tags"))
+for c in ecs.describe_clusters(clusters=clusters, include=["TAGS"])["clusters"]:
+    tags[f"cluster {c['clusterName']}"] = tag_map(c.get("tags"), "key", "value")
+for g in logs.describe_log_groups()["logGroups"]:
+    tags[f"log group {g['logGroupName']}"] = logs.list_tags_log_group(logGroupName=g["logGroupName"])["tags"]
+for g in ec2.describe_security_groups()["SecurityGroups"]:
+    if g["GroupName"] != "default":
+        tags[f"security group {g['GroupName']}"] = tag_map(g.get("Tags"))
+for lb in elb.describe_load_balancers()["LoadBalancers"]:
+    found = elb.describe_tags(ResourceArns=[lb["LoadBalancerArn"]])["TagDescriptions"]
+    tags[f"load balancer {lb['LoadBalancerName']}"] = tag_map(found[0]["Tags"] if found else [])
+out["tags"] = tags
 print(json.dumps(out))

@@ -228,7 +228,14 @@ pub fn lets_in(g: &SecurityGroup, port: i32, source: Option<&str>, cidr: Option<
 
 async fn make_group(x: &mut Exec, vpc: &str, name: &str, why: &str) -> Result<Later<String>, AwsError> {
     let ec2 = x.aws.ec2();
-    let call = ec2.create_security_group().group_name(name).description(why).vpc_id(vpc).send();
+    let tags = aws_sdk_ec2::types::TagSpecification::builder()
+        .resource_type(aws_sdk_ec2::types::ResourceType::SecurityGroup)
+        .set_tags(Some(
+            x.tags().into_iter().map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build()).collect(),
+        ))
+        .build();
+    let call =
+        ec2.create_security_group().group_name(name).description(why).vpc_id(vpc).tag_specifications(tags).send();
     let out = x
         .change(
             Op::new("ec2", "CreateSecurityGroup", ec2_arn(x, &format!("security-group/{name}"))),

@@ -127,6 +127,12 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                 .create_repository()
                 .repository_name(&p.name)
                 .image_scanning_configuration(ImageScanningConfiguration::builder().scan_on_push(scan).build())
+                .set_tags(Some(
+                    x.tags()
+                        .into_iter()
+                        .filter_map(|(k, v)| aws_sdk_ecr::types::Tag::builder().key(k).value(v).build().ok())
+                        .collect(),
+                ))
                 .send();
             let detail = format!("create repository {} with scan on push {}", p.name, if scan { "on" } else { "off" });
             x.change(Op::new("ecr", "CreateRepository", &arn), detail, call).await?;

@@ -44,6 +44,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                 .create_cluster()
                 .cluster_name(&p.name)
                 .set_capacity_providers(Some(PROVIDERS.map(String::from).to_vec()))
+                .set_tags(Some(super::tags(x)))
                 .send();
             let detail = format!("create cluster {} with the FARGATE and FARGATE_SPOT capacity providers", p.name);
             x.change(Op::new("ecs", "CreateCluster", &arn), detail, call).await?;

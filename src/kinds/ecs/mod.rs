@@ -42,6 +42,11 @@ pub async fn value_from(x: &Exec, c: &ContainerSecret) -> Result<String, AwsErro
 }
 
 /// `linux/amd64` for X86_64, `linux/arm64` for ARM64.
+/// preflight's tags (`Exec::tags`) as ECS takes them.
+pub fn tags(x: &Exec) -> Vec<aws_sdk_ecs::types::Tag> {
+    x.tags().into_iter().map(|(k, v)| aws_sdk_ecs::types::Tag::builder().key(k).value(v).build()).collect()
+}
+
 pub fn platform_of(cpu_architecture: &str) -> &'static str {
     if cpu_architecture == "ARM64" { "linux/arm64" } else { "linux/amd64" }
 }

@@ -389,7 +389,8 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                 .network_configuration(settings::network(&want)?)
                 .set_load_balancers(Some(settings::load_balancers(&want)).filter(|l| !l.is_empty()))
                 .set_health_check_grace_period_seconds(want.grace)
-                .deployment_configuration(settings::deployment());
+                .deployment_configuration(settings::deployment())
+                .set_tags(Some(super::tags(x)));
             let detail = format!(
                 "create service {} on Fargate ({}): {} task(s) of {}{}, circuit breaker with rollback",
                 p.service,

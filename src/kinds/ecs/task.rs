@@ -248,7 +248,8 @@ fn register(
         .set_execution_role_arn(s(&v["executionRoleArn"]))
         .set_network_mode(s(&v["networkMode"]).map(|m| NetworkMode::from(m.as_str())))
         .set_cpu(s(&v["cpu"]))
-        .set_memory(s(&v["memory"]));
+        .set_memory(s(&v["memory"]))
+        .set_tags(Some(super::tags(x)));
     for c in v["requiresCompatibilities"].as_array().into_iter().flatten().filter_map(Value::as_str) {
         req = req.requires_compatibilities(Compatibility::from(c));
     }

@@ -44,6 +44,14 @@ impl KindParams for Params {
     }
 }
 
+/// preflight's tags (`Exec::tags`) as Elastic Load Balancing takes them.
+fn tags(x: &Exec) -> Vec<aws_sdk_elasticloadbalancingv2::types::Tag> {
+    x.tags()
+        .into_iter()
+        .map(|(k, v)| aws_sdk_elasticloadbalancingv2::types::Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
 pub fn alb_name(project: &str) -> String {
     format!("{project}-alb")
 }
@@ -269,6 +277,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
                 .scheme(LoadBalancerSchemeEnum::InternetFacing)
                 .set_subnets(Some(net.subnets.clone()))
                 .security_groups(group.wire())
+                .set_tags(Some(tags(x)))
                 .send();
             let detail = format!(
                 "create the internet-facing load balancer {name} in {} subnets, with the security group {group}",

@@ -93,7 +93,12 @@ pub async fn ensure_provider(x: &mut Exec, p: ProviderParams) -> Result<(), AwsE
         None => {
             let arn = provider_arn(x, &p.host);
             x.output("provider_arn", &arn);
-            let call = iam.create_open_id_connect_provider().url(&url).client_id_list(&p.client_id).send();
+            let call = iam
+                .create_open_id_connect_provider()
+                .url(&url)
+                .client_id_list(&p.client_id)
+                .set_tags(Some(super::tags(x)))
+                .send();
             let detail = format!(
                 "create the provider {url} for client id {} (no thumbprint: AWS checks GitHub's certificate against its trusted CAs; an endpoint that still requires one is asked once more with GitHub's)",
                 p.client_id
@@ -108,6 +113,7 @@ pub async fn ensure_provider(x: &mut Exec, p: ProviderParams) -> Result<(), AwsE
                         .url(&url)
                         .client_id_list(&p.client_id)
                         .thumbprint_list(GITHUB_THUMBPRINT)
+                        .set_tags(Some(super::tags(x)))
                         .send();
                     let detail =
                         format!("create the provider {url} with GitHub's thumbprint: this endpoint still requires one");

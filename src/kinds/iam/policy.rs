@@ -68,6 +68,7 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
             .path(&p.path)
             .policy_document(&body)
             .set_description(p.description.clone())
+            .set_tags(Some(super::tags(x)))
             .send();
         x.change(Op::new("iam", "CreatePolicy", &arn), detail, call).await?;
         return Ok(());

@@ -96,6 +96,7 @@ pub async fn ensure_role(x: &mut Exec, spec: &RoleSpec<'_>) -> Result<(), AwsErr
             .path(spec.path)
             .assume_role_policy_document(&body)
             .set_description(spec.description.map(str::to_string))
+            .set_tags(Some(super::tags(x)))
             .send();
         let detail = Detail::with_diff(format!("create the role, {}", spec.who), &Value::Null, spec.trust);
         x.change(Op::new("iam", "CreateRole", &arn), detail, call).await?;

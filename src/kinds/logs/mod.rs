@@ -48,8 +48,10 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
     let current = match describe(x, &p.name).await? {
         Some(r) => r,
         None => {
-            let call = logs.create_log_group().log_group_name(&p.name).send();
-            x.change(Op::new("logs", "CreateLogGroup", &arn), format!("create log group {}", p.name), call).await?;
+            let tags = x.tags().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            let call = logs.create_log_group().log_group_name(&p.name).set_tags(Some(tags)).send();
+            let op = Op::new("logs", "CreateLogGroup", &arn);
+            x.change(op, format!("create log group {}", p.name), call).await?;
             None
         }
     };

@@ -78,6 +78,13 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
         .r#type(aws_sdk_ssm::types::ParameterType::from(e.kind.as_str()))
         .set_key_id(e.kms_key_id.clone().filter(|_| secure))
         .overwrite(now.is_some())
+        // A parameter is tagged when it is made (SSM refuses tags with an overwrite).
+        .set_tags(now.is_none().then(|| {
+            x.tags()
+                .into_iter()
+                .filter_map(|(k, v)| aws_sdk_ssm::types::Tag::builder().key(k).value(v).build().ok())
+                .collect()
+        }))
         .send();
     let detail = format!(
         "{} parameter {} ({}{}): {why}",
@@ -86,7 +93,8 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
         e.kind,
         e.kms_key_id.as_deref().filter(|_| secure).map(|k| format!(", key {k}")).unwrap_or_default()
     );
-    x.change(Op::new("ssm", "PutParameter", parameter_arn(x, &e.name)).with_key(key_of(x, &e)), detail, call).await?;
+    let op = Op::new("ssm", "PutParameter", parameter_arn(x, &e.name)).with_key(key_of(x, &e)).tagged(now.is_none());
+    x.change(op, detail, call).await?;
     Ok(())
 }
 

@@ -145,7 +145,13 @@ pub async fn ensure(x: &mut Exec, p: Params) -> Result<(), AwsError> {
             (Later::Known(arn), now)
         }
         None => {
-            let call = sm.create_secret().name(&e.name).set_kms_key_id(e.kms_key_id.clone()).send();
+            let tags = x
+                .tags()
+                .into_iter()
+                .map(|(k, v)| aws_sdk_secretsmanager::types::Tag::builder().key(k).value(v).build())
+                .collect();
+            let call =
+                sm.create_secret().name(&e.name).set_kms_key_id(e.kms_key_id.clone()).set_tags(Some(tags)).send();
             let key = e.kms_key_id.as_deref().map(|k| format!(", encrypted with {k}")).unwrap_or_default();
             let detail = format!("create secret {} without a value yet{key}", e.name);
             let op = Op::new("secretsmanager", "CreateSecret", arn_pattern(x, &e.name)).with_key(key_of(x, &e));
