@@ -214,6 +214,9 @@ fn a_destroy_killed_at_any_moment_is_finished_by_the_next() {
     for (i, after) in [0usize, 1, 2, 4, 6, 9, 12, 15, 18, usize::MAX].into_iter().enumerate() {
         let up = sb.run(&["up", "--yes"]);
         assert_eq!(up.code, 0, "round {i}: {up:?}");
+        // After a destroy the family's revisions are deregistered: the service runs on a new, active one.
+        let revisions = held(&moto)["task_definitions"].clone();
+        assert_eq!(revisions.as_array().map(Vec::len), Some(1), "round {i}: {revisions}");
         // Secrets go at once here, so that the next `up` can make them again under the same name.
         let mut child = sb.command(&["destroy", "--yes", "--force-delete-secrets"]).spawn().unwrap();
         let pid = child.id();
@@ -269,4 +272,31 @@ fn the_wizards_d_destroys_the_checklist_after_one_consent_dialog() {
     assert_eq!(now["repositories"], json!(["acme"]), "only ecs-service's things went: {now}");
     tty.press("q");
     assert_eq!(tty.exit_code(), 0);
+}
+
+/// A machine without the first one's `.preflight/` (no audit log): what the
+/// account's tags say this project's preflight made is found, shown as such,
+/// and removed in the order of what stands on what.
+#[test]
+fn another_machine_destroys_what_the_first_made_by_its_tags() {
+    let d = support::deploy::deployed("destroy-first");
+    let other = support::Sandbox::new("destroy-second", &d.moto.url);
+    std::fs::copy(d.sb.dir.join("preflight.toml"), other.dir.join("preflight.toml")).unwrap();
+    assert!(!other.dir.join(".preflight/audit.jsonl").exists());
+    let plan = other.run(&["destroy", "--plan"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    for found in [
+        "ecs-service / (found by its tags): ECS service acme-cluster/acme-service",
+        "ecs-service / (found by its tags): target group acme-tg",
+        "iam-policy / (found by its tags): IAM role acme-ecs-task-role",
+        "secrets / (found by its tags): secret acme-app",
+    ] {
+        assert!(plan.stdout.contains(found), "{found}: {}", plan.stdout);
+    }
+    let at = |t: &str| plan.stdout.find(t).unwrap_or_else(|| panic!("{t}: {}", plan.stdout));
+    assert!(at("ECS service acme-cluster/acme-service") < at("load balancer acme-alb"));
+    assert!(at("inline policy acme-secrets-read of role acme-ecs-task-role") < at("IAM role acme-ecs-task-role"));
+    let out = other.run(&["destroy", "--yes", "--force-delete-secrets"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(held(&d.moto), empty_but(&[]), "{}", out.stdout);
 }

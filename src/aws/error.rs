@@ -31,6 +31,10 @@ fn customer_key(key: &str) -> bool {
     !key.is_empty() && !key.starts_with("alias/aws/") && !key.contains(":alias/aws/")
 }
 
+/// The tags preflight puts on what it makes (`Exec::tags`): the project, and the checklist.
+pub const TAG_PROJECT: &str = "preflight:project";
+pub const TAG_CHECKLIST: &str = "preflight:checklist";
+
 /// The calls that make something preflight tags (`Exec::tags`: its project and
 /// checklist), so that the account says what preflight made. An [`Op`] of one of
 /// them needs the tagging permission too (`policy::actions`).

@@ -208,9 +208,9 @@ impl Exec {
     pub fn tags(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         if let Some(project) = self.values.lookup("project").filter(|p| !p.is_empty()) {
-            out.push(("preflight:project", project));
+            out.push((super::error::TAG_PROJECT, project));
         }
-        out.push(("preflight:checklist", self.checklist.clone()));
+        out.push((super::error::TAG_CHECKLIST, self.checklist.clone()));
         out
     }
 

@@ -44,11 +44,16 @@ pub async fn destroy(g: &Global, a: DestroyArgs) -> Result<u8, Failure> {
     } else {
         Some(store.begin_job(&format!("preflight destroy {}", ids.join(" ")), &now()).map_err(usage)?)
     };
-    let Teardown { undoing: u, kept } =
-        teardown(&store, &s.aws, &s.lists.all, &state, &ids, a.secret_days).map_err(usage)?;
-
     let front = Arc::new(CliFront::new(a.json, g.verbose, color_enabled()));
-    let mut runner = s.runner(front, Some(store.clone()), state);
+    let mut runner = s.runner(front, Some(store.clone()), state.clone());
+    // What the account's tags say this project's preflight made (here or on another machine).
+    let tagged = match project(g, &s) {
+        Some(project) => runner.tagged(&project).await.map_err(stopped)?,
+        None => Vec::new(),
+    };
+    let Teardown { undoing: u, kept } =
+        teardown(&store, &s.aws, &s.lists.all, &state, &ids, a.secret_days, tagged).map_err(usage)?;
+
     if !a.json {
         render::emit(render::banner(&s.aws));
     }
@@ -91,6 +96,14 @@ pub async fn destroy(g: &Global, a: DestroyArgs) -> Result<u8, Failure> {
         if failed { EXIT_FAIL } else { 0 },
         false,
     )
+}
+
+/// The profile's `project` (the tag value of what preflight made for it), when it has one.
+fn project(g: &Global, s: &Session) -> Option<String> {
+    let def = s.lists.input("project")?.clone();
+    let (provided, _) = setup::provided(g, &s.profile, std::slice::from_ref(&def), &s.lists).ok()?;
+    let values = setup::resolve(g, &[def], &provided, &s.aws).ok()?;
+    values.lookup("project").filter(|p| !p.is_empty())
 }
 
 /// What destroy will remove (each change), what is already gone, what it keeps and why, what it refuses.

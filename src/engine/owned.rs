@@ -5,6 +5,9 @@
 
 use serde_json::Value;
 
+/// The step of a thing found by its tags only (the audit log here does not know it).
+pub const FOUND_BY_TAGS: &str = "(found by its tags)";
+
 /// One thing a `run` created, named as its delete call names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Thing {
@@ -66,6 +69,28 @@ pub enum Thing {
 }
 
 impl Thing {
+    /// Where it goes in a teardown: what stands on others first (this enum's order).
+    pub fn rank(&self) -> u8 {
+        match self {
+            Thing::Service { .. } => 0,
+            Thing::Listener { .. } => 1,
+            Thing::TargetGroup { .. } => 2,
+            Thing::LoadBalancer { .. } => 3,
+            Thing::SecurityGroup { .. } => 4,
+            Thing::TaskFamily { .. } => 5,
+            Thing::LogGroup { .. } => 6,
+            Thing::Cluster { .. } => 7,
+            Thing::InlinePolicy { .. } => 8,
+            Thing::Attachment { .. } => 9,
+            Thing::Role { .. } => 10,
+            Thing::Policy { .. } => 11,
+            Thing::OidcProvider { .. } => 12,
+            Thing::Parameter { .. } => 13,
+            Thing::Secret { .. } => 14,
+            Thing::Repository { .. } => 15,
+        }
+    }
+
     /// How a person reads it: `service comafi-cluster/comafi-service`.
     pub fn label(&self) -> String {
         match self {

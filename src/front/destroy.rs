@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::aws::context::AwsContext;
 use crate::engine::model::Checklist;
-use crate::engine::owned::{self, Made};
+use crate::engine::owned::{self, FOUND_BY_TAGS, Made, Thing};
 use crate::engine::state::{Phase, RunState, scope_key};
 use crate::engine::store::Store;
 use crate::kinds::undo::{Undoing, Undone};
@@ -27,7 +27,9 @@ pub struct Teardown {
     pub kept: Vec<Kept>,
 }
 
-/// Reads the audit log: what preflight made here for `ids` and has not removed.
+/// What preflight made here for `ids` and has not removed: the audit log's
+/// record, and `tagged` (what the account's tags say preflight made, on this
+/// machine or another) for what the record lacks.
 pub fn teardown(
     store: &Store,
     aws: &AwsContext,
@@ -35,9 +37,29 @@ pub fn teardown(
     state: &RunState,
     ids: &[String],
     secret_days: Option<i64>,
+    tagged: Vec<(Thing, String)>,
 ) -> Result<Teardown, String> {
     let lines = store.audit_lines()?;
-    let owned::Owned { made: everything, left, makers } = owned::made(&lines, &aws.account_id, &aws.region);
+    let owned::Owned { made: mut everything, left, makers } = owned::made(&lines, &aws.account_id, &aws.region);
+    let known: Vec<Thing> = everything.iter().map(|m| m.thing.clone()).collect();
+    let mut found: Vec<Made> = tagged
+        .into_iter()
+        .filter(|(thing, _)| !known.contains(thing))
+        .map(|(thing, checklist)| Made {
+            thing,
+            checklist,
+            step: FOUND_BY_TAGS.into(),
+            at: String::new(),
+            by: String::new(),
+        })
+        .collect();
+    if !found.is_empty() {
+        // Without their making's order, everything goes in the order of what stands on what
+        // (a service before its load balancer, a role's policies before the role): the
+        // order of `Thing` reversed, so that undoing newest first follows it.
+        everything.append(&mut found);
+        everything.sort_by_key(|m| std::cmp::Reverse(m.thing.rank()));
+    }
     let mine = |checklist: &str| ids.is_empty() || ids.iter().any(|i| i == checklist);
     let chosen: Vec<Made> = everything.iter().filter(|m| mine(&m.checklist)).cloned().collect();
     let undoing = Undoing { chosen: chosen.into_iter().map(|m| m.thing).collect(), everything, secret_days };

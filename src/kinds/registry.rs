@@ -383,3 +383,55 @@ pub fn undo_calls(x: &Exec, thing: &Thing) -> Vec<Op> {
         }
     }
 }
+
+/// What the account says this project's preflight made (its tags), each with
+/// the checklist it names: how a destroy finds what another machine made.
+pub fn tagged<'a>(x: &'a Exec, project: &'a str) -> BoxFut<'a, Result<Vec<(Thing, String)>, AwsError>> {
+    use super::{ec2, ecr, ecs, elb, iam, logs, secrets};
+    Box::pin(async move {
+        let mut out = ecs::undo::tagged(x, project).await?;
+        out.extend(elb::undo::tagged(x, project).await?);
+        out.extend(ec2::undo::tagged(x, project).await?);
+        out.extend(logs::undo::tagged(x, project).await?);
+        out.extend(iam::undo::tagged(x, project).await?);
+        out.extend(secrets::undo::tagged(x, project).await?);
+        out.extend(ecr::undo::tagged(x, project).await?);
+        Ok(out)
+    })
+}
+
+/// What [`tagged`] may call: listings, and each listed thing's tags.
+pub fn tagged_calls(x: &Exec) -> Vec<Op> {
+    let (p, r, a) = (x.aws.partition(), x.aws.region.as_str(), x.aws.account_id.as_str());
+    let elb = "elasticloadbalancing";
+    [
+        ("ecs", "ListClusters", format!("arn:{p}:ecs:{r}:{a}:cluster/*")),
+        ("ecs", "DescribeClusters", format!("arn:{p}:ecs:{r}:{a}:cluster/*")),
+        ("ecs", "ListServices", format!("arn:{p}:ecs:{r}:{a}:cluster/*")),
+        ("ecs", "DescribeServices", format!("arn:{p}:ecs:{r}:{a}:service/*")),
+        ("ecs", "ListTaskDefinitionFamilies", format!("arn:{p}:ecs:{r}:{a}:task-definition/*")),
+        ("ecs", "DescribeTaskDefinition", format!("arn:{p}:ecs:{r}:{a}:task-definition/*")),
+        (elb, "DescribeLoadBalancers", format!("arn:{p}:elasticloadbalancing:{r}:{a}:loadbalancer/app/*")),
+        (elb, "DescribeTags", format!("arn:{p}:elasticloadbalancing:{r}:{a}:loadbalancer/app/*")),
+        (elb, "DescribeListeners", format!("arn:{p}:elasticloadbalancing:{r}:{a}:loadbalancer/app/*")),
+        ("ec2", "DescribeSecurityGroups", format!("arn:{p}:ec2:{r}:{a}:security-group/*")),
+        ("logs", "DescribeLogGroups", format!("arn:{p}:logs:{r}:{a}:log-group:*")),
+        ("logs", "ListTagsForResource", format!("arn:{p}:logs:{r}:{a}:log-group:*")),
+        ("iam", "ListRoles", format!("arn:{p}:iam::{a}:role/*")),
+        ("iam", "ListRoleTags", format!("arn:{p}:iam::{a}:role/*")),
+        ("iam", "ListRolePolicies", format!("arn:{p}:iam::{a}:role/*")),
+        ("iam", "ListAttachedRolePolicies", format!("arn:{p}:iam::{a}:role/*")),
+        ("iam", "ListPolicies", format!("arn:{p}:iam::{a}:policy/*")),
+        ("iam", "ListPolicyTags", format!("arn:{p}:iam::{a}:policy/*")),
+        ("iam", "ListOpenIDConnectProviders", format!("arn:{p}:iam::{a}:oidc-provider/*")),
+        ("iam", "ListOpenIDConnectProviderTags", format!("arn:{p}:iam::{a}:oidc-provider/*")),
+        ("secretsmanager", "ListSecrets", format!("arn:{p}:secretsmanager:{r}:{a}:secret:*")),
+        ("ssm", "DescribeParameters", "*".to_string()),
+        ("ssm", "ListTagsForResource", format!("arn:{p}:ssm:{r}:{a}:parameter/*")),
+        ("ecr", "DescribeRepositories", format!("arn:{p}:ecr:{r}:{a}:repository/*")),
+        ("ecr", "ListTagsForResource", format!("arn:{p}:ecr:{r}:{a}:repository/*")),
+    ]
+    .into_iter()
+    .map(|(service, operation, resource)| Op::new(service, operation, resource))
+    .collect()
+}

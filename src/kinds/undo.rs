@@ -4,6 +4,15 @@
 
 use crate::engine::owned::{Made, Thing};
 
+pub use crate::aws::error::{TAG_CHECKLIST as CHECKLIST, TAG_PROJECT as PROJECT};
+
+/// The checklist a set of tags names, when they say the project is `project`.
+pub fn owned_by<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>, project: &str) -> Option<String> {
+    let tags: Vec<(&str, &str)> = tags.into_iter().collect();
+    let ours = tags.iter().any(|(k, v)| *k == PROJECT && *v == project);
+    ours.then(|| tags.iter().find(|(k, _)| *k == CHECKLIST).map(|(_, v)| v.to_string()).unwrap_or_default())
+}
+
 /// What undoing one thing came to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Undone {

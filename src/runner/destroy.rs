@@ -79,6 +79,20 @@ impl Runner {
         Ok(out)
     }
 
+    /// What the account's tags say this project's preflight made (see `registry::tagged`).
+    pub async fn tagged(&self, project: &str) -> Result<Vec<(crate::engine::owned::Thing, String)>, Stop> {
+        let x = self.exec("", "destroy", false, Probing::default());
+        match registry::tagged(&x, project).await {
+            Ok(found) => Ok(found),
+            Err(e) if e.is_fatal() => Err(Stop::Aws(e)),
+            // A listing the caller may not read: the permission check names it, with its grant.
+            Err(e) => {
+                x.info(format!("what the account's tags say preflight made could not be read: {e}"));
+                Ok(Vec::new())
+            }
+        }
+    }
+
     /// Writes to the audit log that this thing is undone (`engine::owned` reads it).
     fn undone(&self, made: &Made) -> Result<(), Stop> {
         let Some(store) = &self.store else { return Ok(()) };
@@ -95,6 +109,8 @@ impl Runner {
     fn record_destroyed(&mut self, u: &Undoing, done: &[Undo]) -> Result<(), Stop> {
         let mut steps: Vec<(String, String)> =
             done.iter().map(|d| (d.made.checklist.clone(), d.made.step.clone())).collect();
+        // A thing found by its tags alone stands for no step recorded here.
+        steps.retain(|(_, step)| step != crate::engine::owned::FOUND_BY_TAGS);
         steps.sort();
         steps.dedup();
         for (checklist, step) in steps {
@@ -115,13 +131,13 @@ impl Runner {
     /// read cut short is checked for what would have followed too).
     pub fn undo_calls(&self, plan: &[Undo]) -> Vec<(Op, String)> {
         let x = self.exec("", "destroy", false, Probing::default());
-        plan.iter()
-            .flat_map(|u| {
-                let who = format!("{}/{}", u.made.checklist, u.made.step);
-                let planned = u.changes.iter().map(|c| Op::new(c.service, c.operation, &c.resource));
-                let declared = registry::undo_calls(&x, &u.made.thing);
-                planned.chain(declared).map(move |op| (op, who.clone())).collect::<Vec<_>>()
-            })
-            .collect()
+        let tags = registry::tagged_calls(&x).into_iter().map(|op| (op, "destroy (what the tags say)".to_string()));
+        tags.chain(plan.iter().flat_map(|u| {
+            let who = format!("{}/{}", u.made.checklist, u.made.step);
+            let planned = u.changes.iter().map(|c| Op::new(c.service, c.operation, &c.resource));
+            let declared = registry::undo_calls(&x, &u.made.thing);
+            planned.chain(declared).map(move |op| (op, who.clone())).collect::<Vec<_>>()
+        }))
+        .collect()
     }
 }

@@ -34,7 +34,12 @@ pub async fn destroy(
     };
     let lists = runner.checklists.clone();
     let ids = [checklist.to_string()];
-    let Teardown { undoing: u, kept } = teardown(&store, &runner.aws, &lists, &runner.state, &ids, Some(SECRET_DAYS))?;
+    let tagged = match runner.values.lookup("project").filter(|p| !p.is_empty()) {
+        Some(project) => runner.tagged(&project).await.map_err(|s| words::stopped(s).message)?,
+        None => Vec::new(),
+    };
+    let Teardown { undoing: u, kept } =
+        teardown(&store, &runner.aws, &lists, &runner.state, &ids, Some(SECRET_DAYS), tagged)?;
     for k in &kept {
         say(format!("kept: {} / {}: {}: {}", k.checklist, k.step, k.what, k.why));
     }

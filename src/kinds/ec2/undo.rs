@@ -6,7 +6,8 @@
 use super::network::{ec2_arn, group_named};
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
-use crate::kinds::undo::Undone;
+use crate::engine::owned::Thing;
+use crate::kinds::undo::{CHECKLIST, Undone};
 
 /// How long the interfaces of what was deleted before may hold the group.
 const FREED_WITHIN: u64 = 10 * 60;
@@ -34,4 +35,29 @@ pub async fn security_group(x: &mut Exec, name: &str, vpc: &str) -> Result<Undon
             }
         }
     }
+}
+
+/// The security groups tagged as this project's, with the checklist each names.
+pub async fn tagged(x: &Exec, project: &str) -> Result<Vec<(Thing, String)>, AwsError> {
+    use aws_sdk_ec2::types::Filter;
+    let call = x
+        .aws
+        .ec2()
+        .describe_security_groups()
+        .filters(Filter::builder().name("tag:preflight:project").values(project).build())
+        .send();
+    let out = x.read(Op::new("ec2", "DescribeSecurityGroups", ec2_arn(x, "security-group/*")), call).await?;
+    Ok(out
+        .security_groups()
+        .iter()
+        .map(|g| {
+            let checklist =
+                g.tags().iter().find(|t| t.key() == Some(CHECKLIST)).and_then(|t| t.value()).unwrap_or_default();
+            let thing = Thing::SecurityGroup {
+                name: g.group_name().unwrap_or_default().to_string(),
+                vpc: g.vpc_id().unwrap_or_default().to_string(),
+            };
+            (thing, checklist.to_string())
+        })
+        .collect())
 }

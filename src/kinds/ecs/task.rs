@@ -187,7 +187,10 @@ async fn latest(x: &Exec, family: &str) -> Result<Option<(String, Value)>, AwsEr
         Err(e) if e.is_not_found() || e.code.as_deref() == Some("ClientException") => None,
         Err(e) => return Err(e),
     };
-    Ok(td.map(|td| (td.task_definition_arn().unwrap_or_default().to_string(), described(&td))))
+    // AWS answers a family with its latest ACTIVE revision; moto may answer with a
+    // deregistered one (after `destroy`), which no service can run: none, then.
+    let active = td.filter(|td| td.status() != Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive));
+    Ok(active.map(|td| (td.task_definition_arn().unwrap_or_default().to_string(), described(&td))))
 }
 
 fn described(td: &aws_sdk_ecs::types::TaskDefinition) -> Value {

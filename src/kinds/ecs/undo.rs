@@ -7,7 +7,7 @@ use super::service::{describe, service_arn};
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::owned::Thing;
-use crate::kinds::undo::{Undoing, Undone, refused};
+use crate::kinds::undo::{Undoing, Undone, owned_by, refused};
 
 /// How long a deleted service may take to drain and become inactive (ECS
 /// drains its load balancer targets first: the target group's deregistration delay).
@@ -112,4 +112,65 @@ pub async fn cluster(x: &mut Exec, name: &str, u: &Undoing) -> Result<Undone, Aw
     let call = ecs.delete_cluster().cluster(name).send();
     x.change(Op::new("ecs", "DeleteCluster", &arn), format!("delete cluster {name}"), call).await?;
     Ok(Undone::Removed)
+}
+
+/// The clusters, services and task definition families tagged as this
+/// project's (a family by its latest revision), with the checklist each names.
+pub async fn tagged(x: &Exec, project: &str) -> Result<Vec<(Thing, String)>, AwsError> {
+    use aws_sdk_ecs::types::{ClusterField, ServiceField, TaskDefinitionField};
+    let ecs = x.aws.ecs();
+    let pairs = |tags: &[aws_sdk_ecs::types::Tag]| -> Vec<(String, String)> {
+        tags.iter()
+            .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
+            .collect()
+    };
+    let ours = |tags: &[(String, String)]| owned_by(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())), project);
+    let mut out = Vec::new();
+    let all = cluster_arn(x, "*");
+    let list = ecs.list_clusters().into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+    let clusters = x.read(Op::new("ecs", "ListClusters", &all), list).await?;
+    for batch in clusters.chunks(100) {
+        let call = ecs.describe_clusters().set_clusters(Some(batch.to_vec())).include(ClusterField::Tags).send();
+        let described = x.read(Op::new("ecs", "DescribeClusters", &all), call).await?;
+        for c in described.clusters().iter().filter(|c| c.status() != Some("INACTIVE")) {
+            let name = c.cluster_name().unwrap_or_default().to_string();
+            let list =
+                ecs.list_services().cluster(&name).into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+            let services = x.read(Op::new("ecs", "ListServices", cluster_arn(x, &name)), list).await?;
+            for chunk in services.chunks(10) {
+                let call = ecs
+                    .describe_services()
+                    .cluster(&name)
+                    .set_services(Some(chunk.to_vec()))
+                    .include(ServiceField::Tags)
+                    .send();
+                let op = Op::new("ecs", "DescribeServices", service_arn(x, &name, "*"));
+                for s in x.read(op, call).await?.services().iter().filter(|s| s.status() != Some("INACTIVE")) {
+                    if let Some(checklist) = ours(&pairs(s.tags())) {
+                        let service = s.service_name().unwrap_or_default().to_string();
+                        out.push((Thing::Service { cluster: name.clone(), name: service }, checklist));
+                    }
+                }
+            }
+            if let Some(checklist) = ours(&pairs(c.tags())) {
+                out.push((Thing::Cluster { name }, checklist));
+            }
+        }
+    }
+    let families = format!("arn:{}:ecs:{}:{}:task-definition/*", x.aws.partition(), x.aws.region, x.aws.account_id);
+    let list = ecs
+        .list_task_definition_families()
+        .status(aws_sdk_ecs::types::TaskDefinitionFamilyStatus::Active)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>();
+    for family in x.read(Op::new("ecs", "ListTaskDefinitionFamilies", &families), list).await? {
+        let call = ecs.describe_task_definition().task_definition(&family).include(TaskDefinitionField::Tags).send();
+        let described = x.read(Op::new("ecs", "DescribeTaskDefinition", &families), call).await?;
+        if let Some(checklist) = ours(&pairs(described.tags())) {
+            out.push((Thing::TaskFamily { family }, checklist));
+        }
+    }
+    Ok(out)
 }

@@ -6,7 +6,7 @@ use super::{elb_arn, load_balancer};
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::owned::Thing;
-use crate::kinds::undo::{Undoing, Undone, refused};
+use crate::kinds::undo::{Undoing, Undone, owned_by, refused};
 
 const GONE_WITHIN: u64 = 5 * 60;
 const POLL: u64 = 5;
@@ -98,4 +98,38 @@ pub async fn balancer(x: &mut Exec, name: &str, u: &Undoing) -> Result<Undone, A
         waited += POLL;
     }
     Ok(Undone::Removed)
+}
+
+/// The load balancers tagged as this project's, with their listeners and the
+/// target groups those forward to (a target group is not tagged: see
+/// `aws::error::TAGGED_CREATES`), with the checklist each names.
+pub async fn tagged(x: &Exec, project: &str) -> Result<Vec<(Thing, String)>, AwsError> {
+    let elb = x.aws.elb();
+    let all = elb_arn(x, "loadbalancer/app/*");
+    let list = elb.describe_load_balancers().into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+    let balancers = x.read(Op::new("elasticloadbalancing", "DescribeLoadBalancers", &all), list).await?;
+    let mut out = Vec::new();
+    for lb in balancers {
+        let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
+        let call = elb.describe_tags().resource_arns(&arn).send();
+        let tags = x.read(Op::new("elasticloadbalancing", "DescribeTags", &arn), call).await?;
+        let pairs = tags
+            .tag_descriptions()
+            .iter()
+            .flat_map(|d| d.tags())
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()));
+        let Some(checklist) = owned_by(pairs, project) else { continue };
+        let mut groups = Vec::new();
+        for l in listeners(x, &arn).await?.unwrap_or_default() {
+            let port = l.port().map(|p| p.to_string()).unwrap_or_default();
+            out.push((Thing::Listener { load_balancer: arn.clone(), port }, checklist.clone()));
+            groups.extend(l.default_actions().iter().filter_map(|a| a.target_group_arn().map(str::to_string)));
+        }
+        for tg in groups {
+            let name = tg.split(":targetgroup/").nth(1).and_then(|r| r.split('/').next()).unwrap_or_default();
+            out.push((Thing::TargetGroup { name: name.to_string() }, checklist.clone()));
+        }
+        out.push((Thing::LoadBalancer { name: lb.load_balancer_name().unwrap_or_default().to_string() }, checklist));
+    }
+    Ok(out)
 }

@@ -7,7 +7,7 @@ use super::read::{PrincipalKind, attached, principal_arn, principal_exists};
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::owned::Thing;
-use crate::kinds::undo::{Undoing, Undone, refused};
+use crate::kinds::undo::{Undoing, Undone, owned_by, refused};
 
 fn role_arn(x: &Exec, name: &str) -> String {
     principal_arn(x, PrincipalKind::Role, name)
@@ -142,4 +142,60 @@ pub async fn provider(x: &mut Exec, arn: &str, u: &Undoing) -> Result<Undone, Aw
     x.change(Op::new("iam", "DeleteOpenIDConnectProvider", arn), format!("delete the OIDC provider {url}"), call)
         .await?;
     Ok(Undone::Removed)
+}
+
+/// The roles, policies and OIDC provider tagged as this project's, with the
+/// checklist each names; a role's inline policies and attachments go with it.
+pub async fn tagged(x: &Exec, project: &str) -> Result<Vec<(Thing, String)>, AwsError> {
+    let iam = x.aws.iam().clone();
+    let mut out = Vec::new();
+    let roles_arn = role_arn(x, "*");
+    let list = iam.list_roles().into_paginator().items().send().collect::<Result<Vec<_>, _>>();
+    for role in x.read(Op::new("iam", "ListRoles", &roles_arn), list).await? {
+        let name = role.role_name().to_string();
+        let tags = x
+            .read(Op::new("iam", "ListRoleTags", role_arn(x, &name)), iam.list_role_tags().role_name(&name).send())
+            .await?;
+        let Some(checklist) = owned_by(tags.tags().iter().map(|t| (t.key(), t.value())), project) else { continue };
+        let arn = role_arn(x, &name);
+        let inline =
+            x.read(Op::new("iam", "ListRolePolicies", &arn), iam.list_role_policies().role_name(&name).send()).await?;
+        for policy in inline.policy_names() {
+            out.push((Thing::InlinePolicy { role: name.clone(), name: policy.clone() }, checklist.clone()));
+        }
+        for p in attached(x, PrincipalKind::Role, &name).await?.unwrap_or_default() {
+            let policy = p.policy_arn().unwrap_or_default().to_string();
+            out.push((Thing::Attachment { role: name.clone(), policy }, checklist.clone()));
+        }
+        out.push((Thing::Role { name }, checklist));
+    }
+    let policies = format!("arn:{}:iam::{}:policy/*", x.aws.partition(), x.aws.account_id);
+    let list = iam
+        .list_policies()
+        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>();
+    for p in x.read(Op::new("iam", "ListPolicies", &policies), list).await? {
+        let arn = p.arn().unwrap_or_default().to_string();
+        let tags =
+            x.read(Op::new("iam", "ListPolicyTags", &arn), iam.list_policy_tags().policy_arn(&arn).send()).await?;
+        if let Some(checklist) = owned_by(tags.tags().iter().map(|t| (t.key(), t.value())), project) {
+            out.push((Thing::Policy { arn }, checklist));
+        }
+    }
+    let providers = format!("arn:{}:iam::{}:oidc-provider/*", x.aws.partition(), x.aws.account_id);
+    let list = x
+        .read(Op::new("iam", "ListOpenIDConnectProviders", &providers), iam.list_open_id_connect_providers().send())
+        .await?;
+    for p in list.open_id_connect_provider_list() {
+        let arn = p.arn().unwrap_or_default().to_string();
+        let call = iam.list_open_id_connect_provider_tags().open_id_connect_provider_arn(&arn).send();
+        let tags = x.read(Op::new("iam", "ListOpenIDConnectProviderTags", &arn), call).await?;
+        if let Some(checklist) = owned_by(tags.tags().iter().map(|t| (t.key(), t.value())), project) {
+            out.push((Thing::OidcProvider { arn }, checklist));
+        }
+    }
+    Ok(out)
 }
