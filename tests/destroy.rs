@@ -175,13 +175,12 @@ fn destroy_refuses_naming_what_stays_and_depends_on_what_would_go() {
     assert!(out.stdout.contains("nothing was changed"), "{}", out.stdout);
     assert_eq!(held(moto), before);
 
-    // What one checklist made that another's still uses: destroy that one too, or first.
-    let out = sb.run(&["destroy", "iam-policy", "--yes"]);
+    // A checklist whose things stay stands on one whose things would go: refused, both named.
+    let out = sb.run(&["destroy", "secrets", "--yes"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
-        out.stdout.contains(
-            "role acme-ecs-task-role is used by its inline policy acme-secrets-read (made by secrets/read-access: destroy secrets too, or first)"
-        ),
+        out.stdout.contains("ecs-service stands on secrets (its steps need what secrets made)")
+            && out.stdout.contains("fix: preflight destroy ecs-service secrets"),
         "{}",
         out.stdout
     );
@@ -195,6 +194,18 @@ fn destroy_refuses_naming_what_stays_and_depends_on_what_would_go() {
     assert_eq!(now["clusters"], json!([]), "{now}");
     assert_eq!(now["repositories"], json!(["acme"]), "ecr-push's repository stays: {now}");
     assert_eq!(now["secrets"], json!(["acme-app"]), "{now}");
+
+    // What one checklist made that another's still uses, thing by thing: destroy that one too, or first.
+    let out = sb.run(&["destroy", "iam-policy", "--yes"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout.contains(
+            "role acme-ecs-task-role is used by its inline policy acme-secrets-read (made by secrets/read-access: destroy secrets too, or first)"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(held(moto), now);
 }
 
 /// kill -9 at ten moments of a destroy (before its first deletion, after its

@@ -51,8 +51,24 @@ pub async fn destroy(g: &Global, a: DestroyArgs) -> Result<u8, Failure> {
         Some(project) => runner.tagged(&project).await.map_err(stopped)?,
         None => Vec::new(),
     };
-    let Teardown { undoing: u, kept } =
+    let Teardown { undoing: u, kept, standing } =
         teardown(&store, &s.aws, &s.lists.all, &state, &ids, a.secret_days, tagged).map_err(usage)?;
+    if !standing.is_empty() {
+        if a.json {
+            let doc = json!({
+                "command": "destroy", "account": s.aws.account_id, "region": s.aws.region,
+                "principal": s.aws.principal_arn, "plan": a.plan, "result": "refused", "standing": standing,
+                "things": [], "kept": [],
+            });
+            render::emit(serde_json::to_string_pretty(&doc).expect("json"));
+        } else {
+            render::emit(format_args!(
+                "destroy refuses: {}\nnothing was changed",
+                standing.join("\n").replace('\n', "\n  ")
+            ));
+        }
+        return Ok(EXIT_FAIL);
+    }
 
     if !a.json {
         render::emit(render::banner(&s.aws));

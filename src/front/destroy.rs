@@ -25,6 +25,8 @@ pub struct Kept {
 pub struct Teardown {
     pub undoing: Undoing,
     pub kept: Vec<Kept>,
+    /// Why it may not go: a checklist whose things stay stands on one whose things would go.
+    pub standing: Vec<String>,
 }
 
 /// What preflight made here for `ids` and has not removed: the audit log's
@@ -69,7 +71,35 @@ pub fn teardown(
         .map(|l| Kept { checklist: l.checklist, step: l.step, what: l.what, why: l.why })
         .collect();
     kept.extend(adopted(aws, lists, state, &makers, &mine));
-    Ok(Teardown { undoing, kept })
+    let standing = standing(lists, &undoing);
+    Ok(Teardown { undoing, kept, standing })
+}
+
+/// The checklists whose things stay and that stand on a checklist whose things
+/// would go (ecs-service's task definition names secrets' secrets): each said,
+/// with the fix.
+fn standing(lists: &[Checklist], u: &Undoing) -> Vec<String> {
+    let going: BTreeSet<&str> =
+        u.everything.iter().filter(|m| u.goes(&m.thing)).map(|m| m.checklist.as_str()).collect();
+    let staying: BTreeSet<&str> =
+        u.everything.iter().filter(|m| !u.goes(&m.thing)).map(|m| m.checklist.as_str()).collect();
+    let mut out = Vec::new();
+    for c in lists.iter().filter(|c| staying.contains(c.id.as_str()) && !going.contains(c.id.as_str())) {
+        let needs: BTreeSet<&str> = c
+            .steps
+            .iter()
+            .flat_map(|s| s.needs.iter())
+            .filter_map(|n| crate::engine::model::foreign(n).map(|(checklist, _)| checklist))
+            .filter(|checklist| going.contains(checklist))
+            .collect();
+        for need in needs {
+            out.push(format!(
+                "{} stands on {need} (its steps need what {need} made) and what it made stays: destroying {need} alone would break it\n  fix: preflight destroy {} {need} (or destroy {} first)",
+                c.id, c.id, c.id
+            ));
+        }
+    }
+    out
 }
 
 /// Steps of the chosen checklists that are done and never made anything: what

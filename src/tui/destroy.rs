@@ -38,8 +38,11 @@ pub async fn destroy(
         Some(project) => runner.tagged(&project).await.map_err(|s| words::stopped(s).message)?,
         None => Vec::new(),
     };
-    let Teardown { undoing: u, kept } =
+    let Teardown { undoing: u, kept, standing } =
         teardown(&store, &runner.aws, &lists, &runner.state, &ids, Some(SECRET_DAYS), tagged)?;
+    if let Some(first) = standing.first() {
+        return Err(format!("{}; nothing was changed", first.replace('\n', " ")));
+    }
     for k in &kept {
         say(format!("kept: {} / {}: {}: {}", k.checklist, k.step, k.what, k.why));
     }

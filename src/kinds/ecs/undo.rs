@@ -168,7 +168,10 @@ pub async fn tagged(x: &Exec, project: &str) -> Result<Vec<(Thing, String)>, Aws
     for family in x.read(Op::new("ecs", "ListTaskDefinitionFamilies", &families), list).await? {
         let call = ecs.describe_task_definition().task_definition(&family).include(TaskDefinitionField::Tags).send();
         let described = x.read(Op::new("ecs", "DescribeTaskDefinition", &families), call).await?;
-        if let Some(checklist) = ours(&pairs(described.tags())) {
+        // A family whose revisions are all deregistered (moto still answers with its last one) is gone.
+        let inactive = described.task_definition().and_then(|t| t.status())
+            == Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive);
+        if let Some(checklist) = ours(&pairs(described.tags())).filter(|_| !inactive) {
             out.push((Thing::TaskFamily { family }, checklist));
         }
     }
