@@ -121,6 +121,9 @@ fn destroy_removes_what_preflight_made_keeps_what_it_adopted_and_a_second_change
     assert_eq!(days_from_today(when), 10, "deleted on {when}");
     let secret = doc["things"].as_array().unwrap().iter().find(|t| t["step"] == "secret:acme-app").unwrap();
     assert_eq!(secret["outcome"], "removed", "{secret}");
+    let restore = format!("secret acme-app can be restored until {}", &when[..10]);
+    assert!(out.stderr.contains(&restore), "{restore}: {}", out.stderr);
+    assert!(out.stderr.contains("aws secretsmanager restore-secret --secret-id acme-app"), "{}", out.stderr);
 
     // The state says destroyed, not failed; verify finds the steps not done.
     let state = sb.state();
