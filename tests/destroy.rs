@@ -255,6 +255,11 @@ fn a_destroy_killed_at_any_moment_is_finished_by_the_next() {
         assert_eq!(held(&moto), empty_but(&[]), "round {i} (killed after {after} deletions): {}", out.stdout);
         let state = sb.state().to_string();
         assert!(!state.contains("\"phase\":\"running\""), "round {i}: a step left running: {state}");
+        // Each step whose things are gone is recorded destroyed, those the killed run removed too.
+        let scope = sb.state()["scopes"].as_object().unwrap().values().next().unwrap().clone();
+        for (c, st) in [("ecs-service", "service"), ("ecs-service", "cluster"), ("iam-policy", "runtime-policy")] {
+            assert!(scope["checklists"][c][st]["destroyed"].is_object(), "round {i}: {c}/{st}: {scope}");
+        }
     }
     assert!(killed_amid >= 6, "the kills fell amid the deletions only {killed_amid} times");
 }
@@ -310,7 +315,31 @@ fn another_machine_destroys_what_the_first_made_by_its_tags() {
     let at = |t: &str| plan.stdout.find(t).unwrap_or_else(|| panic!("{t}: {}", plan.stdout));
     assert!(at("ECS service acme-cluster/acme-service") < at("load balancer acme-alb"));
     assert!(at("inline policy acme-secrets-read of role acme-ecs-task-role") < at("IAM role acme-ecs-task-role"));
+    // The tags find what preflight made, not what was added to it by hand: a policy attached
+    // to its role makes the destroy refuse, naming it; a revision registered by hand stays.
+    let s3 = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+    inventory::plant(
+        &d.moto.url,
+        &format!("clients('iam').attach_role_policy(RoleName='acme-ecs-task-role', PolicyArn='{s3}')"),
+    );
+    let before = held(&d.moto);
+    let refused = other.run(&["destroy", "--yes", "--force-delete-secrets"]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stdout.contains(&format!("the attached policy {s3} (not made by preflight)")),
+        "{}",
+        refused.stdout
+    );
+    assert_eq!(held(&d.moto), before, "a refusal changes nothing");
+    inventory::plant(
+        &d.moto.url,
+        &format!(
+            "clients('iam').detach_role_policy(RoleName='acme-ecs-task-role', PolicyArn='{s3}')\n\
+             clients('ecs').register_task_definition(family='acme-api', containerDefinitions=[{{'name': 'x', 'image': 'x', 'memory': 128}}])"
+        ),
+    );
+    let by_hand = held(&d.moto)["task_definitions"].as_array().unwrap().last().cloned().unwrap();
     let out = other.run(&["destroy", "--yes", "--force-delete-secrets"]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(held(&d.moto), empty_but(&[]), "{}", out.stdout);
+    assert_eq!(held(&d.moto), empty_but(&[("task_definitions", json!([by_hand]))]), "{}", out.stdout);
 }

@@ -13,7 +13,7 @@ use super::front::CliFront;
 use super::pager;
 use super::render::{self, color_enabled};
 use crate::aws::error::ErrorKind;
-use crate::front::destroy::{Kept, Teardown, heading, teardown, why_not};
+use crate::front::destroy::{Asked, Kept, Teardown, heading, teardown, why_not};
 use crate::front::options::Global;
 use crate::front::prompt;
 use crate::front::session::Session;
@@ -47,12 +47,19 @@ pub async fn destroy(g: &Global, a: DestroyArgs) -> Result<u8, Failure> {
     let front = Arc::new(CliFront::new(a.json, g.verbose, color_enabled()));
     let mut runner = s.runner(front, Some(store.clone()), state.clone());
     // What the account's tags say this project's preflight made (here or on another machine).
-    let tagged = match project(g, &s) {
-        Some(project) => runner.tagged(&project).await.map_err(stopped)?,
+    let project = project(g, &s);
+    let tagged = match &project {
+        Some(project) => runner.tagged(project).await.map_err(stopped)?,
         None => Vec::new(),
     };
-    let Teardown { undoing: u, kept, standing } =
-        teardown(&store, &s.aws, &s.lists.all, &state, &ids, a.secret_days, tagged).map_err(usage)?;
+    let Teardown { undoing: u, kept, standing } = teardown(
+        &store,
+        &s.aws,
+        &s.lists.all,
+        &state,
+        Asked { ids: &ids, secret_days: a.secret_days, project, tagged },
+    )
+    .map_err(usage)?;
     if !standing.is_empty() {
         if a.json {
             let doc = json!({

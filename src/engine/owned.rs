@@ -69,6 +69,24 @@ pub enum Thing {
 }
 
 impl Thing {
+    /// Its identity, as an undo's audit line names it (every field: two groups of one
+    /// name in two VPCs are two things).
+    pub fn key(&self) -> String {
+        format!("{self:?}")
+    }
+
+    /// IAM's things are the account's, whatever the region.
+    pub fn global(&self) -> bool {
+        matches!(
+            self,
+            Thing::InlinePolicy { .. }
+                | Thing::Attachment { .. }
+                | Thing::Role { .. }
+                | Thing::Policy { .. }
+                | Thing::OidcProvider { .. }
+        )
+    }
+
     /// Where it goes in a teardown: what stands on others first (this enum's order).
     pub fn rank(&self) -> u8 {
         match self {
@@ -149,6 +167,8 @@ pub struct Owned {
     /// The steps (checklist, step) that ever made something: a step done that
     /// is not one of them found what it stands for in place (adopted).
     pub makers: std::collections::BTreeSet<(String, String)>,
+    /// Those of them that made something destroy removes (not only what it leaves).
+    pub creators: std::collections::BTreeSet<(String, String)>,
 }
 
 /// What the audit log says preflight made in `account`/`region`.
@@ -156,16 +176,18 @@ pub fn made(lines: &[Value], account: &str, region: &str) -> Owned {
     let mut made: Vec<Made> = Vec::new();
     let mut left: Vec<Left> = Vec::new();
     let mut makers = std::collections::BTreeSet::new();
+    let mut creators = std::collections::BTreeSet::new();
     let mut started: Vec<&Value> = Vec::new();
     for line in lines {
         let s = |k: &str| line.get(k).and_then(Value::as_str).unwrap_or_default();
-        // IAM is global: a role made from another region is this account's too.
-        if s("account") != account || (s("region") != region && s("service") != "iam") {
+        // IAM is global: a role made (or undone) from another region is this account's too.
+        let global = s("service") == "iam" || line.get("global") == Some(&Value::Bool(true));
+        if s("account") != account || (s("region") != region && !global) {
             continue;
         }
         if (s("service"), s("operation")) == ("preflight", "Undo") {
-            // What an earlier destroy removed (its line names the thing as `label` does).
-            made.retain(|m| m.thing.label() != s("resource"));
+            // What an earlier destroy removed.
+            made.retain(|m| m.thing.key() != s("thing"));
             continue;
         }
         match s("outcome") {
@@ -248,6 +270,9 @@ pub fn made(lines: &[Value], account: &str, region: &str) -> Owned {
         {
             makers.insert((s("checklist").to_string(), s("step").to_string()));
         }
+        if created.is_some() || pushed {
+            creators.insert((s("checklist").to_string(), s("step").to_string()));
+        }
         if let Some(thing) = created {
             // Made again after a destroy (or a re-run that recreated it): once, at its last making.
             made.retain(|m| m.thing != thing);
@@ -255,7 +280,7 @@ pub fn made(lines: &[Value], account: &str, region: &str) -> Owned {
         }
     }
     left.dedup();
-    Owned { made, left, makers }
+    Owned { made, left, makers, creators }
 }
 
 #[cfg(test)]
@@ -313,8 +338,15 @@ mod tests {
         assert!(left[0].why.contains("costs nothing"), "{left:?}");
 
         // Destroyed, then made again: once, at its new place.
-        lines.push(line(("preflight", "Undo"), "IAM role r", "ok", Value::Null));
-        lines.push(line(("preflight", "Undo"), "ECS cluster c", "ok", Value::Null));
+        let mut undo = line(("preflight", "Undo"), "IAM role r", "ok", Value::Null);
+        undo["thing"] = json!(Thing::Role { name: "r".into() }.key());
+        // Undone from another region: IAM's things are the account's.
+        undo["region"] = json!("eu-west-1");
+        undo["global"] = json!(true);
+        lines.push(undo);
+        let mut undo = line(("preflight", "Undo"), "ECS cluster c", "ok", Value::Null);
+        undo["thing"] = json!(Thing::Cluster { name: "c".into() }.key());
+        lines.push(undo);
         lines.extend(change(("ecs", "CreateCluster"), "c", json!({"clusterName": "c"})));
         let things: Vec<Thing> = super::made(&lines, "1", "us-east-1").made.into_iter().map(|m| m.thing).collect();
         assert_eq!(

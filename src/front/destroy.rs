@@ -21,6 +21,17 @@ pub struct Kept {
     pub why: String,
 }
 
+/// What was asked of a destroy, and what the account's tags say.
+pub struct Asked<'a> {
+    /// The checklists whose things go (every one when empty).
+    pub ids: &'a [String],
+    pub secret_days: Option<i64>,
+    /// The profile's project, whose tag marks what preflight made for it.
+    pub project: Option<String>,
+    /// What the tags say this project's preflight made, with the checklist each names.
+    pub tagged: Vec<(Thing, String)>,
+}
+
 /// What a destroy of `ids` (every checklist when empty) removes, and what it keeps.
 pub struct Teardown {
     pub undoing: Undoing,
@@ -37,16 +48,19 @@ pub fn teardown(
     aws: &AwsContext,
     lists: &[Checklist],
     state: &RunState,
-    ids: &[String],
-    secret_days: Option<i64>,
-    tagged: Vec<(Thing, String)>,
+    asked: Asked<'_>,
 ) -> Result<Teardown, String> {
+    let Asked { ids, secret_days, project, tagged } = asked;
     let lines = store.audit_lines()?;
-    let owned::Owned { made: mut everything, left, makers } = owned::made(&lines, &aws.account_id, &aws.region);
+    let owned::Owned { made: mut everything, left, makers, creators } =
+        owned::made(&lines, &aws.account_id, &aws.region);
     let known: Vec<Thing> = everything.iter().map(|m| m.thing.clone()).collect();
+    // The tags speak for a checklist this machine has no record of (another machine made it):
+    // where the audit log knows a checklist, it alone says what was made and what adopted.
+    let recorded: BTreeSet<&str> = makers.iter().map(|(c, _)| c.as_str()).collect();
     let mut found: Vec<Made> = tagged
         .into_iter()
-        .filter(|(thing, _)| !known.contains(thing))
+        .filter(|(thing, checklist)| !known.contains(thing) && !recorded.contains(checklist.as_str()))
         .map(|(thing, checklist)| Made {
             thing,
             checklist,
@@ -64,7 +78,14 @@ pub fn teardown(
     }
     let mine = |checklist: &str| ids.is_empty() || ids.iter().any(|i| i == checklist);
     let chosen: Vec<Made> = everything.iter().filter(|m| mine(&m.checklist)).cloned().collect();
-    let undoing = Undoing { chosen: chosen.into_iter().map(|m| m.thing).collect(), everything, secret_days };
+    let chosen_steps = creators.iter().filter(|(c, _)| mine(c)).cloned().collect::<Vec<_>>();
+    let undoing = Undoing {
+        chosen: chosen.into_iter().map(|m| m.thing).collect(),
+        everything,
+        secret_days,
+        project,
+        makers: chosen_steps,
+    };
     let mut kept: Vec<Kept> = left
         .into_iter()
         .filter(|l| mine(&l.checklist))

@@ -34,6 +34,11 @@ pub struct Undoing {
     pub everything: Vec<Made>,
     /// A secret's recovery window in days; None deletes it without one.
     pub secret_days: Option<i64>,
+    /// The profile's project: the `preflight:project` tag of what preflight made for it.
+    pub project: Option<String>,
+    /// The steps (checklist, step) of the chosen checklists that ever made something:
+    /// each is recorded destroyed once nothing it made is left.
+    pub makers: Vec<(String, String)>,
 }
 
 impl Undoing {

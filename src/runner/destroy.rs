@@ -101,26 +101,24 @@ impl Runner {
             "caller": self.aws.principal_arn, "pid": std::process::id(),
             "checklist": made.checklist, "step": made.step,
             "service": "preflight", "operation": "Undo", "resource": made.thing.label(), "outcome": "ok",
+            "thing": made.thing.key(), "global": made.thing.global(),
         });
         store.append_audit(&line).map_err(Stop::State)
     }
 
-    /// Each step whose every made thing this destroy undid is pending again, destroyed.
+    /// Each step of the chosen checklists that made something, of which nothing is
+    /// left (undone now, or by an earlier destroy that was killed before it recorded
+    /// it), is pending again, destroyed.
     fn record_destroyed(&mut self, u: &Undoing, done: &[Undo]) -> Result<(), Stop> {
-        let mut steps: Vec<(String, String)> =
-            done.iter().map(|d| (d.made.checklist.clone(), d.made.step.clone())).collect();
-        // A thing found by its tags alone stands for no step recorded here.
-        steps.retain(|(_, step)| step != crate::engine::owned::FOUND_BY_TAGS);
-        steps.sort();
-        steps.dedup();
-        for (checklist, step) in steps {
-            let all_undone = u.everything.iter().filter(|m| m.checklist == checklist && m.step == step).all(|m| {
-                done.iter()
-                    .any(|d| d.made.thing == m.thing && matches!(d.outcome, Ok(Undone::Removed | Undone::Gone(_))))
-            });
-            if all_undone {
+        let removed = |m: &Made| {
+            done.iter().any(|d| d.made.thing == m.thing && matches!(d.outcome, Ok(Undone::Removed | Undone::Gone(_))))
+        };
+        for (checklist, step) in &u.makers {
+            let left = u.everything.iter().any(|m| &m.checklist == checklist && &m.step == step && !removed(m));
+            let recorded = self.step_state(checklist, step).is_some_and(|s| s.destroyed.is_some());
+            if !left && !recorded {
                 let by = self.aws.principal_arn.clone();
-                self.record(&checklist, &step, Event::Destroyed { by })?;
+                self.record(checklist, step, Event::Destroyed { by })?;
             }
         }
         Ok(())

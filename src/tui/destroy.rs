@@ -9,7 +9,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::app::Msg;
 use crate::aws::exec::{Activity, Change};
 use crate::engine::model::Step;
-use crate::front::destroy::{Teardown, heading, teardown, why_not};
+use crate::front::destroy::{Asked, Teardown, heading, teardown, why_not};
 use crate::front::words;
 use crate::kinds::undo::Undone;
 use crate::runner::{Confirm, Runner, now};
@@ -34,12 +34,18 @@ pub async fn destroy(
     };
     let lists = runner.checklists.clone();
     let ids = [checklist.to_string()];
-    let tagged = match runner.values.lookup("project").filter(|p| !p.is_empty()) {
-        Some(project) => runner.tagged(&project).await.map_err(|s| words::stopped(s).message)?,
+    let project = runner.values.lookup("project").filter(|p| !p.is_empty());
+    let tagged = match &project {
+        Some(project) => runner.tagged(project).await.map_err(|s| words::stopped(s).message)?,
         None => Vec::new(),
     };
-    let Teardown { undoing: u, kept, standing } =
-        teardown(&store, &runner.aws, &lists, &runner.state, &ids, Some(SECRET_DAYS), tagged)?;
+    let Teardown { undoing: u, kept, standing } = teardown(
+        &store,
+        &runner.aws,
+        &lists,
+        &runner.state,
+        Asked { ids: &ids, secret_days: Some(SECRET_DAYS), project, tagged },
+    )?;
     if let Some(first) = standing.first() {
         return Err(format!("{}; nothing was changed", first.replace('\n', " ")));
     }

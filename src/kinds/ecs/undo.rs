@@ -51,7 +51,9 @@ fn family_arn(x: &Exec, family: &str) -> String {
     format!("arn:{}:ecs:{}:{}:task-definition/{family}:*", x.aws.partition(), x.aws.region, x.aws.account_id)
 }
 
-pub async fn family(x: &mut Exec, family: &str) -> Result<Undone, AwsError> {
+/// The family's active revisions that preflight registered (its tags say so, for
+/// this project): a revision registered otherwise (by the pipeline, by hand) stays.
+pub async fn family(x: &mut Exec, family: &str, u: &Undoing) -> Result<Undone, AwsError> {
     let ecs = x.aws.ecs();
     let op = Op::new("ecs", "ListTaskDefinitions", family_arn(x, family));
     let list = ecs
@@ -65,10 +67,27 @@ pub async fn family(x: &mut Exec, family: &str) -> Result<Undone, AwsError> {
     let arns = x.read(op, list).await?;
     // The prefix matches other families too (`app` and `app-worker`).
     let mine: Vec<String> = arns.into_iter().filter(|a| a.contains(&format!("task-definition/{family}:"))).collect();
-    if mine.is_empty() {
-        return Ok(Undone::Gone(format!("task definition {family} has no active revision")));
-    }
+    let mut ours = Vec::new();
     for arn in mine {
+        let call = ecs
+            .describe_task_definition()
+            .task_definition(&arn)
+            .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+            .send();
+        let described = x.read(Op::new("ecs", "DescribeTaskDefinition", family_arn(x, family)), call).await?;
+        let tags = described.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()));
+        let tagged = match &u.project {
+            Some(project) => owned_by(tags, project).is_some(),
+            None => described.tags().iter().any(|t| t.key() == Some(crate::kinds::undo::CHECKLIST)),
+        };
+        if tagged {
+            ours.push(arn);
+        }
+    }
+    if ours.is_empty() {
+        return Ok(Undone::Gone(format!("task definition {family} has no active revision that preflight registered")));
+    }
+    for arn in ours {
         let revision = arn.rsplit(':').next().unwrap_or_default().to_string();
         let call = ecs.deregister_task_definition().task_definition(&arn).send();
         let what = format!("deregister revision {revision} of task definition {family}");
@@ -166,13 +185,25 @@ pub async fn tagged(x: &Exec, project: &str) -> Result<Vec<(Thing, String)>, Aws
         .send()
         .collect::<Result<Vec<_>, _>>();
     for family in x.read(Op::new("ecs", "ListTaskDefinitionFamilies", &families), list).await? {
-        let call = ecs.describe_task_definition().task_definition(&family).include(TaskDefinitionField::Tags).send();
-        let described = x.read(Op::new("ecs", "DescribeTaskDefinition", &families), call).await?;
-        // A family whose revisions are all deregistered (moto still answers with its last one) is gone.
-        let inactive = described.task_definition().and_then(|t| t.status())
-            == Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive);
-        if let Some(checklist) = ours(&pairs(described.tags())).filter(|_| !inactive) {
-            out.push((Thing::TaskFamily { family }, checklist));
+        // The family is preflight's when one of its active revisions is (newest first): the
+        // latest may be one registered by hand or by the pipeline.
+        let list = ecs
+            .list_task_definitions()
+            .family_prefix(&family)
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .sort(aws_sdk_ecs::types::SortOrder::Desc)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>();
+        let revisions = x.read(Op::new("ecs", "ListTaskDefinitions", &families), list).await?;
+        for arn in revisions.iter().filter(|a| a.contains(&format!("task-definition/{family}:"))) {
+            let call = ecs.describe_task_definition().task_definition(arn).include(TaskDefinitionField::Tags).send();
+            let described = x.read(Op::new("ecs", "DescribeTaskDefinition", &families), call).await?;
+            if let Some(checklist) = ours(&pairs(described.tags())) {
+                out.push((Thing::TaskFamily { family: family.clone() }, checklist));
+                break;
+            }
         }
     }
     Ok(out)

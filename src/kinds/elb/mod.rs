@@ -56,7 +56,7 @@ pub fn alb_name(project: &str) -> String {
     format!("{project}-alb")
 }
 
-fn tg_name(project: &str) -> String {
+pub fn tg_name(project: &str) -> String {
     format!("{project}-tg")
 }
 

@@ -119,15 +119,18 @@ pub async fn tagged(x: &Exec, project: &str) -> Result<Vec<(Thing, String)>, Aws
             .flat_map(|d| d.tags())
             .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()));
         let Some(checklist) = owned_by(pairs, project) else { continue };
+        // What preflight makes on it: the listener on 80, forwarding to PROJECT-tg. Any other
+        // listener stays (and makes the load balancer's undo refuse, naming it).
         let mut groups = Vec::new();
-        for l in listeners(x, &arn).await?.unwrap_or_default() {
-            let port = l.port().map(|p| p.to_string()).unwrap_or_default();
-            out.push((Thing::Listener { load_balancer: arn.clone(), port }, checklist.clone()));
+        for l in listeners(x, &arn).await?.unwrap_or_default().iter().filter(|l| l.port() == Some(80)) {
+            out.push((Thing::Listener { load_balancer: arn.clone(), port: "80".into() }, checklist.clone()));
             groups.extend(l.default_actions().iter().filter_map(|a| a.target_group_arn().map(str::to_string)));
         }
         for tg in groups {
             let name = tg.split(":targetgroup/").nth(1).and_then(|r| r.split('/').next()).unwrap_or_default();
-            out.push((Thing::TargetGroup { name: name.to_string() }, checklist.clone()));
+            if name == super::tg_name(project) {
+                out.push((Thing::TargetGroup { name: name.to_string() }, checklist.clone()));
+            }
         }
         out.push((Thing::LoadBalancer { name: lb.load_balancer_name().unwrap_or_default().to_string() }, checklist));
     }

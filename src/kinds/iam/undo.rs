@@ -149,6 +149,29 @@ pub async fn provider(x: &mut Exec, arn: &str, u: &Undoing) -> Result<Undone, Aw
 pub async fn tagged(x: &Exec, project: &str) -> Result<Vec<(Thing, String)>, AwsError> {
     let iam = x.aws.iam().clone();
     let mut out = Vec::new();
+    // The policies first: an attachment of one of them to a role of the project is preflight's.
+    let policies = format!("arn:{}:iam::{}:policy/*", x.aws.partition(), x.aws.account_id);
+    let list = iam
+        .list_policies()
+        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>();
+    let mut ours = Vec::new();
+    for p in x.read(Op::new("iam", "ListPolicies", &policies), list).await? {
+        let arn = p.arn().unwrap_or_default().to_string();
+        let tags =
+            x.read(Op::new("iam", "ListPolicyTags", &arn), iam.list_policy_tags().policy_arn(&arn).send()).await?;
+        if let Some(checklist) = owned_by(tags.tags().iter().map(|t| (t.key(), t.value())), project) {
+            ours.push(arn.clone());
+            out.push((Thing::Policy { arn }, checklist));
+        }
+    }
+    // What preflight puts on a role it makes: the secrets' read policy (secrets/read-access),
+    // the execution role's managed policy, the project's own policies. Anything else on a
+    // role stays, and makes its undo refuse, naming it.
+    let read_policy = format!("{project}-secrets-read");
     let roles_arn = role_arn(x, "*");
     let list = iam.list_roles().into_paginator().items().send().collect::<Result<Vec<_>, _>>();
     for role in x.read(Op::new("iam", "ListRoles", &roles_arn), list).await? {
@@ -160,30 +183,16 @@ pub async fn tagged(x: &Exec, project: &str) -> Result<Vec<(Thing, String)>, Aws
         let arn = role_arn(x, &name);
         let inline =
             x.read(Op::new("iam", "ListRolePolicies", &arn), iam.list_role_policies().role_name(&name).send()).await?;
-        for policy in inline.policy_names() {
-            out.push((Thing::InlinePolicy { role: name.clone(), name: policy.clone() }, checklist.clone()));
+        for policy in inline.policy_names().iter().filter(|p| **p == read_policy) {
+            out.push((Thing::InlinePolicy { role: name.clone(), name: policy.clone() }, "secrets".to_string()));
         }
         for p in attached(x, PrincipalKind::Role, &name).await?.unwrap_or_default() {
             let policy = p.policy_arn().unwrap_or_default().to_string();
-            out.push((Thing::Attachment { role: name.clone(), policy }, checklist.clone()));
+            if policy == super::execution::EXECUTION_POLICY || ours.contains(&policy) {
+                out.push((Thing::Attachment { role: name.clone(), policy }, checklist.clone()));
+            }
         }
         out.push((Thing::Role { name }, checklist));
-    }
-    let policies = format!("arn:{}:iam::{}:policy/*", x.aws.partition(), x.aws.account_id);
-    let list = iam
-        .list_policies()
-        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>();
-    for p in x.read(Op::new("iam", "ListPolicies", &policies), list).await? {
-        let arn = p.arn().unwrap_or_default().to_string();
-        let tags =
-            x.read(Op::new("iam", "ListPolicyTags", &arn), iam.list_policy_tags().policy_arn(&arn).send()).await?;
-        if let Some(checklist) = owned_by(tags.tags().iter().map(|t| (t.key(), t.value())), project) {
-            out.push((Thing::Policy { arn }, checklist));
-        }
     }
     let providers = format!("arn:{}:iam::{}:oidc-provider/*", x.aws.partition(), x.aws.account_id);
     let list = x
