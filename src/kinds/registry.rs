@@ -349,7 +349,7 @@ pub fn undo_calls(x: &Exec, thing: &Thing) -> Vec<Op> {
         Thing::TaskFamily { family } => ops(
             "ecs",
             &["ListTaskDefinitions", "DescribeTaskDefinition", "DeregisterTaskDefinition"],
-            &format!("arn:{}:ecs:{}:{}:task-definition/{family}:*", x.aws.partition(), x.aws.region, x.aws.account_id),
+            &super::ecs::task::family_arn(x, family),
         ),
         Thing::LogGroup { name } => ops("logs", &["DescribeLogGroups", "DeleteLogGroup"], &group_arn(x, name)),
         Thing::Cluster { name } => {

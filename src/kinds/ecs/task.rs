@@ -33,7 +33,7 @@ impl KindParams for Params {
 }
 
 /// Every revision of the family, as IAM names them (`task-definition/FAMILY:*`).
-fn family_arn(x: &Exec, family: &str) -> String {
+pub fn family_arn(x: &Exec, family: &str) -> String {
     format!("arn:{}:ecs:{}:{}:task-definition/{family}:*", x.aws.partition(), x.aws.region, x.aws.account_id)
 }
 

@@ -4,6 +4,7 @@
 
 use super::cluster::{self, cluster_arn};
 use super::service::{describe, service_arn};
+use super::task::family_arn;
 use crate::aws::error::{AwsError, Op};
 use crate::aws::exec::Exec;
 use crate::engine::owned::Thing;
@@ -44,11 +45,6 @@ pub async fn service(x: &mut Exec, cluster: &str, name: &str) -> Result<Undone, 
         waited += POLL;
     }
     Ok(Undone::Removed)
-}
-
-/// The family's revisions, as IAM names them.
-fn family_arn(x: &Exec, family: &str) -> String {
-    format!("arn:{}:ecs:{}:{}:task-definition/{family}:*", x.aws.partition(), x.aws.region, x.aws.account_id)
 }
 
 /// The family's active revisions that preflight registered (its tags say so, for
